@@ -1,0 +1,394 @@
+"""Git state turned into a `ChangeSet`: what changed, line by line, and who says so.
+
+Four sources: the staged index (`staged`), one commit (`commit`), every commit of a
+range (`commits_in_range`), and the whole tree at a revision (`tree`). Content always
+comes from git objects, never the working tree: during `git add -p` or `git commit
+<paths>` the working tree and the index differ, and the index is what gets committed.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from authgate import gitio
+
+DEFAULT_MAX_FILE_SIZE = 2_000_000
+
+MODE_SYMLINK = "120000"
+MODE_SUBMODULE = "160000"
+
+
+class Status(str, enum.Enum):
+    ADDED = "added"
+    MODIFIED = "modified"
+    DELETED = "deleted"
+    RENAMED = "renamed"
+    COPIED = "copied"
+    TYPE_CHANGED = "type-changed"
+
+
+_STATUS = {"A": Status.ADDED, "M": Status.MODIFIED, "D": Status.DELETED,
+           "R": Status.RENAMED, "C": Status.COPIED, "T": Status.TYPE_CHANGED}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a diff. `kind` is '+', '-' or ' ' (context).
+
+    `new` is the line number in the new blob (None for a removed line), `old` the
+    number in the old blob (None for an added line)."""
+
+    kind: str
+    text: str
+    old: int | None
+    new: int | None
+
+    @property
+    def number(self) -> int:
+        return self.new if self.new is not None else (self.old or 0)
+
+
+@dataclass(frozen=True)
+class Hunk:
+    old_start: int
+    new_start: int
+    lines: tuple[Line, ...]
+
+    @property
+    def added(self) -> tuple[Line, ...]:
+        return tuple(ln for ln in self.lines if ln.kind == "+")
+
+    @property
+    def removed(self) -> tuple[Line, ...]:
+        return tuple(ln for ln in self.lines if ln.kind == "-")
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    status: Status
+    old_path: str | None = None
+    mode: str = "100644"
+    old_mode: str = "000000"
+    blob: str | None = None
+    old_blob: str | None = None
+    binary: bool = False
+    size: int = 0
+    # Why the content was not read: "submodule", "binary", "too large (N bytes)".
+    skipped: str | None = None
+    hunks: tuple[Hunk, ...] = ()
+
+    @property
+    def added(self) -> tuple[Line, ...]:
+        return tuple(ln for h in self.hunks for ln in h.lines if ln.kind == "+")
+
+    @property
+    def removed(self) -> tuple[Line, ...]:
+        return tuple(ln for h in self.hunks for ln in h.lines if ln.kind == "-")
+
+    @property
+    def is_symlink(self) -> bool:
+        return self.mode == MODE_SYMLINK
+
+    @property
+    def is_submodule(self) -> bool:
+        return MODE_SUBMODULE in (self.mode, self.old_mode)
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """What one commit (made or about to be made) changes, as plain values."""
+
+    files: tuple[FileChange, ...]
+    source: str  # "index", "commit" or "tree"
+    revision: str | None = None  # the commit id, or HEAD for the index
+    tree: str | None = None  # the tree id of the new content
+    parents: tuple[str, ...] = ()
+    message: str | None = None
+    author: Identity | None = None
+    committer: Identity | None = None
+    # Agent-related environment variables, captured only for local stages.
+    environment: Mapping[str, str] = field(default_factory=dict)
+    # Provenance records that live outside the diff: the Agent Trace JSONL of the
+    # work tree (index source) and the git-ai note of the commit (commit source).
+    agent_trace: str | None = None
+    ai_note: str | None = None
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    def with_message(self, message: str | None) -> ChangeSet:
+        return ChangeSet(**{**self.__dict__, "message": message})
+
+
+# --- reading git ---------------------------------------------------------------------
+
+def staged(
+    *,
+    cwd: str | None = None,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+    environ: Mapping[str, str] | None = None,
+    env_prefixes: tuple[str, ...] = (),
+) -> ChangeSet:
+    """The staged index against HEAD (or against nothing before the first commit).
+
+    git honours GIT_INDEX_FILE itself, so `git commit <paths>` (a temporary index)
+    is judged on what it will really commit."""
+    head = gitio.resolve("HEAD", cwd=cwd)
+    args = ["diff", "--cached", "--raw", "-p", "-z", *gitio.DIFF_FLAGS]
+    if head is None:
+        args.append(_empty_tree(cwd))
+    raw = gitio.run(args, cwd=cwd, big_file_threshold=max_file_size)
+    files = _parse_diff(raw, cwd=cwd, max_file_size=max_file_size)
+    tree = gitio.text(["write-tree"], cwd=cwd) if files or head else None
+    environ = os.environ if environ is None else environ
+    env = {k: v for k, v in environ.items() if env_prefixes and k.startswith(env_prefixes)}
+    top = gitio.toplevel(cwd)
+    return ChangeSet(
+        files=files, source="index", revision=head, tree=tree,
+        parents=(head,) if head else (), environment=env,
+        agent_trace=_read_text(os.path.join(top, ".agent-trace", "traces.jsonl")),
+    )
+
+
+def commit(rev: str, *, cwd: str | None = None,
+           max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> ChangeSet:
+    """One commit against its first parent (a merge is judged on what it brings in)."""
+    meta = _commit_meta(rev, cwd=cwd)
+    base = meta.parents[0] if meta.parents else _empty_tree(cwd)
+    raw = gitio.run(["diff", "--raw", "-p", "-z", *gitio.DIFF_FLAGS, base, meta.revision or rev],
+                    cwd=cwd, big_file_threshold=max_file_size)
+    files = _parse_diff(raw, cwd=cwd, max_file_size=max_file_size)
+    return ChangeSet(**{**meta.__dict__, "files": files, "ai_note": _note(meta.revision, cwd)})
+
+
+def commits_in_range(spec: str, *, cwd: str | None = None,
+                     max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> Iterator[ChangeSet]:
+    """Every commit of `A..B`, oldest first."""
+    out = gitio.text(["rev-list", "--reverse", "--end-of-options", spec], cwd=cwd)
+    for rev in out.split():
+        yield commit(rev, cwd=cwd, max_file_size=max_file_size)
+
+
+def tree(rev: str = "HEAD", *, cwd: str | None = None,
+         max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> ChangeSet:
+    """Every file at `rev`, each line an added line: the input of a full scan."""
+    raw = gitio.run(["diff", "--raw", "-p", "-z", *gitio.DIFF_FLAGS, "--no-renames",
+                     _empty_tree(cwd), rev], cwd=cwd, big_file_threshold=max_file_size)
+    files = _parse_diff(raw, cwd=cwd, max_file_size=max_file_size)
+    tree_id = gitio.text(["rev-parse", "--end-of-options", rev + "^{tree}"], cwd=cwd)
+    return ChangeSet(files=files, source="tree", revision=gitio.resolve(rev, cwd=cwd),
+                     tree=tree_id)
+
+
+# --- parsing -------------------------------------------------------------------------
+
+def _empty_tree(cwd: str | None) -> str:
+    # The id depends on the object format (sha1 or sha256): ask git, do not hard-code.
+    return gitio.text(["hash-object", "-t", "tree", "--stdin"], cwd=cwd) \
+        if _object_format(cwd) != "sha1" else gitio.EMPTY_TREE
+
+
+def _object_format(cwd: str | None) -> str:
+    return gitio.text(["rev-parse", "--show-object-format"], cwd=cwd) or "sha1"
+
+
+def _read_text(path: str) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def _note(rev: str | None, cwd: str | None) -> str | None:
+    if rev is None:
+        return None
+    out = gitio.run(["notes", "--ref=refs/notes/ai", "show", rev], cwd=cwd, check=False)
+    return out.decode("utf-8", "replace") if out else None
+
+
+def _commit_meta(rev: str, *, cwd: str | None) -> ChangeSet:
+    fmt = "%H%x00%T%x00%P%x00%an%x00%ae%x00%cn%x00%ce%x00%B"
+    out = gitio.run(["log", "-1", "--no-show-signature", f"--format={fmt}",
+                     "--end-of-options", rev], cwd=cwd).decode("utf-8", "replace")
+    sha, tree_id, parents, an, ae, cn, ce, body = out.split("\x00", 7)
+    # git log appends one newline after %B; the message itself is kept as written.
+    if body.endswith("\n"):
+        body = body[:-1]
+    return ChangeSet(files=(), source="commit", revision=sha, tree=tree_id,
+                     parents=tuple(parents.split()), message=body,
+                     author=Identity(an, ae), committer=Identity(cn, ce))
+
+
+@dataclass(frozen=True)
+class _Raw:
+    old_mode: str
+    new_mode: str
+    old_blob: str
+    new_blob: str
+    status: Status
+    path: str
+    old_path: str | None
+
+
+def _parse_raw(fields: list[bytes]) -> tuple[list[_Raw], int]:
+    """Parse the `--raw -z` records at the start of `fields`; return them and how many
+    fields they used. A record is ':meta' then one path (two for renames and copies)."""
+    records: list[_Raw] = []
+    i = 0
+    while i < len(fields) and fields[i].startswith(b":"):
+        meta = fields[i][1:].decode().split()
+        old_mode, new_mode, old_blob, new_blob, status = meta[:5]
+        letter = status[0]
+        if letter in "RC":
+            old_path = fields[i + 1].decode("utf-8", "surrogateescape")
+            path = fields[i + 2].decode("utf-8", "surrogateescape")
+            i += 3
+        else:
+            old_path, path = None, fields[i + 1].decode("utf-8", "surrogateescape")
+            i += 2
+        records.append(_Raw(old_mode, new_mode, old_blob, new_blob,
+                            _STATUS.get(letter, Status.MODIFIED), path, old_path))
+    return records, i
+
+
+def _parse_diff(raw: bytes, *, cwd: str | None, max_file_size: int) -> tuple[FileChange, ...]:
+    """Parse `git diff --raw -p -z` output: NUL-separated raw records, then the patch.
+
+    The patch has one `diff --git` section per raw record, in the same order, so the
+    paths come from the raw records (never quoted, newlines and all) and only the
+    hunks from the patch text."""
+    if not raw:
+        return ()
+    fields = raw.split(b"\x00")
+    records, used = _parse_raw(fields)
+    patch = b"\x00".join(fields[used:])
+    sections = _split_sections(patch)
+    sizes = _blob_sizes([r.new_blob for r in records], cwd=cwd)
+    files = []
+    for rec, section in zip(records, sections + [b""] * (len(records) - len(sections))):
+        files.append(_file_change(rec, section, sizes.get(rec.new_blob, 0), max_file_size))
+    return tuple(files)
+
+
+def _split_sections(patch: bytes) -> list[bytes]:
+    sections: list[bytes] = []
+    start = -1
+    pos = 0
+    marker = b"diff --git "
+    while True:
+        idx = patch.find(marker, pos)
+        if idx == -1:
+            break
+        if idx == 0 or patch[idx - 1:idx] == b"\n":
+            if start >= 0:
+                sections.append(patch[start:idx])
+            start = idx
+        pos = idx + len(marker)
+    if start >= 0:
+        sections.append(patch[start:])
+    return sections
+
+
+def _blob_sizes(blobs: list[str], *, cwd: str | None) -> dict[str, int]:
+    wanted = sorted({b for b in blobs if b and set(b) != {"0"}})
+    if not wanted:
+        return {}
+    out = gitio.run(["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"],
+                    cwd=cwd, stdin=("\n".join(wanted) + "\n").encode())
+    sizes = {}
+    for row in out.decode().splitlines():
+        parts = row.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            sizes[parts[0]] = int(parts[2])
+    return sizes
+
+
+def _file_change(rec: _Raw, section: bytes, size: int, max_file_size: int) -> FileChange:
+    zero = set(rec.new_blob) == {"0"}
+    base = {
+        "path": rec.path, "status": rec.status, "old_path": rec.old_path,
+        "mode": rec.new_mode, "old_mode": rec.old_mode,
+        "blob": None if zero else rec.new_blob,
+        "old_blob": None if set(rec.old_blob) == {"0"} else rec.old_blob,
+        "size": size,
+    }
+    if MODE_SUBMODULE in (rec.new_mode, rec.old_mode):
+        return FileChange(**base, skipped="submodule")  # type: ignore[arg-type]
+    binary = _is_binary(section)
+    if binary and size > max_file_size:
+        return FileChange(**base, binary=True,  # type: ignore[arg-type]
+                          skipped=f"too large ({size} bytes > {max_file_size})")
+    if binary:
+        return FileChange(**base, binary=True, skipped="binary")  # type: ignore[arg-type]
+    return FileChange(**base, hunks=_parse_hunks(section))  # type: ignore[arg-type]
+
+
+def _is_binary(section: bytes) -> bool:
+    head, _, _ = section.partition(b"\n@@ ")
+    return b"\nBinary files " in head or b"\nGIT binary patch" in head
+
+
+def _parse_hunks(section: bytes) -> tuple[Hunk, ...]:
+    hunks: list[Hunk] = []
+    lines: list[Line] = []
+    old_no = new_no = 0
+    old_start = new_start = 0
+    in_hunk = False
+    for raw_line in section.split(b"\n"):
+        if raw_line.startswith(b"@@ "):
+            if in_hunk:
+                hunks.append(Hunk(old_start, new_start, tuple(lines)))
+            old_start, new_start = _hunk_header(raw_line)
+            old_no, new_no = old_start, new_start
+            lines = []
+            in_hunk = True
+            continue
+        if not in_hunk or not raw_line:
+            continue
+        tag = raw_line[:1]
+        text = _decode(raw_line[1:])
+        if tag == b"+":
+            lines.append(Line("+", text, None, new_no))
+            new_no += 1
+        elif tag == b"-":
+            lines.append(Line("-", text, old_no, None))
+            old_no += 1
+        elif tag == b" ":
+            lines.append(Line(" ", text, old_no, new_no))
+            old_no += 1
+            new_no += 1
+        # "\ No newline at end of file" and anything else carry no content.
+    if in_hunk:
+        hunks.append(Hunk(old_start, new_start, tuple(lines)))
+    return tuple(hunks)
+
+
+def _hunk_header(line: bytes) -> tuple[int, int]:
+    # @@ -old[,count] +new[,count] @@ ...
+    parts = line.split(b" ")
+    old = int(parts[1][1:].split(b",")[0])
+    new = int(parts[2][1:].split(b",")[0])
+    # A hunk that adds to an empty file says "-0,0"; numbering starts at 1 either way.
+    return max(old, 1), max(new, 1)
+
+
+def _decode(data: bytes) -> str:
+    # CRLF files keep their \r before the \n we split on: it is not content.
+    if data.endswith(b"\r"):
+        data = data[:-1]
+    return data.decode("utf-8", "replace")

@@ -1,0 +1,100 @@
+"""The checks: one module per family, each `run(changes, rules, config) -> list[Finding]`.
+
+`run_all` is the one entry the commands use: it runs the chosen families over the
+files that are not excluded, then applies suppressions (inline and from config), so
+every family gets the same accountable way to wave a finding through.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+
+from authgate.changes import ChangeSet
+from authgate.config import Config
+from authgate.findings import Finding
+from authgate.pathmatch import any_match, matches
+from authgate.rules import RuleSet
+
+# family -> module under authgate.checks; imported only when the family runs.
+MODULES = {"provenance": "provenance", "leak": "leaks", "identity": "identity"}
+
+# `authgate: allow <rule-id> -- <reason>` on the line itself or alone on the line above.
+# The reason is required: a bare allow is reported, not honoured.
+ALLOW = re.compile(r"authgate:\s*allow\s+(?P<rule>[a-z0-9.\-*]+)\s*(?:--\s*(?P<reason>\S.*?))?"
+                   r"\s*(?:\*/|-->)?\s*$")
+
+
+def run_all(changes: ChangeSet, rules: RuleSet, config: Config,
+            families: Iterable[str]) -> list[Finding]:
+    if config.exclude:
+        changes = replace(changes, files=tuple(
+            f for f in changes.files if not any_match(config.exclude, f.path)))
+    findings: list[Finding] = []
+    for family in families:
+        module = importlib.import_module(f"authgate.checks.{MODULES[family]}")
+        findings.extend(module.run(changes, rules, config))
+    return suppress(findings, changes, config)
+
+
+def suppress(findings: list[Finding], changes: ChangeSet, config: Config) -> list[Finding]:
+    allows = _inline_allows(changes)
+    out = []
+    for f in findings:
+        reason = _allowed_inline(f, allows) or _allowed_by_config(f, config)
+        out.append(replace(f, suppressed=reason) if reason else f)
+    return out
+
+
+def _inline_allows(changes: ChangeSet) -> dict[tuple[str, int], tuple[str, str | None]]:
+    """(path, line) -> (rule pattern, reason) for each allow comment in the new content.
+
+    Only lines present in the diff (added or context) are seen: an allow must sit next
+    to what it allows, so it is part of the change that a reviewer reads."""
+    allows: dict[tuple[str, int], tuple[str, str | None]] = {}
+    for fc in changes.files:
+        for hunk in fc.hunks:
+            for line in hunk.lines:
+                if line.kind == "-" or "authgate:" not in line.text:
+                    continue
+                m = ALLOW.search(line.text)
+                if m and line.new is not None:
+                    entry = (m["rule"], m["reason"])
+                    allows[(fc.path, line.new)] = entry
+                    if _alone(line.text, m.start()):
+                        allows.setdefault((fc.path, line.new + 1), entry)
+    return allows
+
+
+def _alone(text: str, start: int) -> bool:
+    # Only comment punctuation before the marker: the comment stands on its own line.
+    return not text[:start].strip().strip("#/*-;<!%'\"").strip()
+
+
+def _allowed_inline(f: Finding, allows: dict[tuple[str, int], tuple[str, str | None]]
+                    ) -> str | None:
+    if f.path is None or f.line is None:
+        return None
+    entry = allows.get((f.path, f.line))
+    if entry is None:
+        return None
+    pattern, reason = entry
+    if not reason:
+        return None
+    if pattern == f.rule_id or f.rule_id.startswith(pattern.rstrip("*").rstrip(".") + "."):
+        return f"inline: {reason}"
+    return None
+
+
+def _allowed_by_config(f: Finding, config: Config) -> str | None:
+    for entry in config.allowlist:
+        if entry.rule and not (f.rule_id == entry.rule or f.rule_id.startswith(entry.rule + ".")):
+            continue
+        if entry.path and (f.path is None or not matches(entry.path, f.path)):
+            continue
+        if entry.hash and entry.hash != f.value_hash:
+            continue
+        return f"config: {entry.reason}"
+    return None

@@ -1,0 +1,137 @@
+"""The `authgate` command: argument parsing, dispatch, and exit codes.
+
+Exit codes: 0 pass, 1 blocked (or violations found), 2 usage, config or repository
+error (one line on stderr), 3 internal error (one line; AUTHGATE_DEBUG=1 for the
+traceback). Subcommand modules are imported only when chosen, so `authgate --version`
+and a commit with nothing staged stay cheap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from authgate import __version__
+
+EXIT_OK, EXIT_BLOCKED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+FAMILY_NAMES = {"provenance": "provenance", "leaks": "leak", "leak": "leak",
+                "identity": "identity"}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse prints usage plus the message; one line is what hooks show well.
+        sys.stderr.write(f"authgate: {message} (see `authgate --help`)\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _families(value: str) -> list[str]:
+    out = []
+    for name in value.split(","):
+        name = name.strip()
+        if name not in FAMILY_NAMES:
+            raise argparse.ArgumentTypeError(
+                f"unknown check family '{name}' (choose from provenance, leaks, identity)")
+        out.append(FAMILY_NAMES[name])
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from authgate.report import FORMATS
+
+    parser = _Parser(prog="authgate", description=(
+        "Governed change for identity code: AI provenance, secret and endpoint leaks, "
+        "identity impact, required-review trailers."))
+    parser.add_argument("--version", action="version", version=f"authgate {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def common(p: argparse.ArgumentParser, formats: bool = True) -> None:
+        p.add_argument("--config", metavar="FILE",
+                       help="config file (default: .authgate.toml, else pyproject.toml)")
+        if formats:
+            p.add_argument("--format", choices=FORMATS, default="text")
+            p.add_argument("--output", metavar="FILE", help="write the report to FILE")
+
+    p = sub.add_parser("check", help="check the staged change (pre-commit)")
+    common(p)
+    p.add_argument("--only", type=_families, metavar="FAMILIES",
+                   help="comma-separated: provenance, leaks, identity")
+    p.add_argument("filenames", nargs="*", help=argparse.SUPPRESS)  # ignored: git is read
+
+    p = sub.add_parser("scan", help="check every file of a revision")
+    common(p)
+    p.add_argument("--rev", default="HEAD", help="revision to scan (default HEAD)")
+    p.add_argument("--only", type=_families, metavar="FAMILIES")
+    p.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores)")
+
+    p = sub.add_parser("msg", help="commit-msg / prepare-commit-msg: trailers or block")
+    common(p, formats=False)
+    p.add_argument("message_file", help="the commit message file git passes the hook")
+    p.add_argument("source", nargs="?", default=None,
+                   help="prepare-commit-msg's source (message, template, merge, squash, commit)")
+    p.add_argument("commit", nargs="?", default=None, help="prepare-commit-msg's commit id")
+
+    p = sub.add_parser("verify", help="recompute every commit of a range against its trailers")
+    common(p)
+    p.add_argument("--range", dest="range", metavar="BASE..HEAD",
+                   help="commits to verify (default: the pre-push range pre-commit gives)")
+    p.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores)")
+    p.add_argument("filenames", nargs="*", help=argparse.SUPPRESS)
+
+    p = sub.add_parser("codeowners", help="check that security owners own identity paths")
+    common(p)
+
+    p = sub.add_parser("config", help="print the effective configuration")
+    common(p, formats=False)
+
+    p = sub.add_parser("rules", help="list the rules")
+    common(p, formats=False)
+
+    p = sub.add_parser("explain", help="print one rule")
+    common(p, formats=False)
+    p.add_argument("rule_id")
+
+    sub.add_parser("version", help="print the version")
+
+    p = sub.add_parser("demo", help="show authgate on a scratch repository")
+    p.add_argument("--keep", action="store_true", help="keep the scratch repository")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    if args.command == "version":
+        print(f"authgate {__version__}")
+        return EXIT_OK
+    from authgate.config import ConfigError
+    from authgate.gitio import GitError
+
+    module = importlib.import_module(f"authgate.commands.{args.command}")
+    try:
+        return int(module.run(args))
+    except (ConfigError, GitError) as exc:
+        sys.stderr.write(f"authgate: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("authgate: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # the one place that turns a bug into one line
+        if os.environ.get("AUTHGATE_DEBUG"):
+            raise
+        sys.stderr.write(f"authgate: internal error: {type(exc).__name__}: {exc} "
+                         "(set AUTHGATE_DEBUG=1 for details)\n")
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

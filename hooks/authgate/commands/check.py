@@ -1,0 +1,32 @@
+"""`authgate check`: judge the staged change (the pre-commit hooks)."""
+
+from __future__ import annotations
+
+import argparse
+
+from authgate import changes, config, gitio
+from authgate.commands import output
+from authgate.pipeline import evaluate, skipped
+from authgate.report import Subject
+from authgate.rules import FAMILIES
+
+# Prefixes of environment variables worth capturing for provenance: cheap to filter
+# here, and the check itself decides which ones mean an agent.
+ENV_PREFIXES = ("CLAUDE", "GEMINI", "CODEX", "COPILOT", "CURSOR", "GOOSE", "CRUSH",
+                "OPENCODE", "AI_AGENT", "AGENT", "AIDER", "AMP", "WINDSURF", "CLINE",
+                "OPENHANDS", "REPL_", "DEVIN", "JULES", "QWEN", "KIRO")
+
+
+def run(args: argparse.Namespace) -> int:
+    root = gitio.toplevel()
+    cfg = config.load(root, args.config)
+    families = tuple(args.only) if args.only else FAMILIES
+    staged = changes.staged(cwd=root, max_file_size=cfg.max_file_size,
+                            env_prefixes=ENV_PREFIXES)
+    if not staged.files:
+        return 0
+    verdict = evaluate(staged, cfg, families)
+    subject = Subject(label="staged", verdict=verdict, revision=staged.revision,
+                      skipped=skipped(staged))
+    output.emit(args, [subject])
+    return 1 if verdict.blocked else 0

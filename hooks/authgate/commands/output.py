@@ -1,0 +1,29 @@
+"""Writing a report where the user asked: stdout or `--output FILE`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from authgate.report import Subject, render
+
+
+def use_color(stream: object) -> bool:
+    # https://no-color.org: any non-empty NO_COLOR turns colour off.
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
+
+
+def emit(args: argparse.Namespace, subjects: Sequence[Subject], title: str = "authgate") -> None:
+    fmt = getattr(args, "format", "text")
+    target = getattr(args, "output", None)
+    if target:
+        text = render(fmt, subjects, color=False, title=title)
+        with open(target, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        return
+    text = render(fmt, subjects, color=use_color(sys.stdout), title=title)
+    sys.stdout.write(text)
+    sys.stdout.flush()

@@ -1,0 +1,11 @@
+"""Placeholder until `authgate verify` lands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def run(args: argparse.Namespace) -> int:
+    sys.stderr.write("authgate: 'verify' is not implemented yet\n")
+    return 2

@@ -1,0 +1,330 @@
+"""`[tool.authgate]` in pyproject.toml, or a `.authgate.toml`: read, defaulted, validated.
+
+Every key has a default, so no config at all is a valid config. An unknown key or a
+value of the wrong type is a `ConfigError` whose one line names the file, the key and
+what was expected: a typo must never silently switch a check off.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised by the 3.9 CI run
+    import tomli as tomllib
+
+CONFIG_FILES = (".authgate.toml", "pyproject.toml")
+ACTIONS = ("block", "annotate", "warn", "off")
+TIERS = ("none", "low", "medium", "high", "critical")
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+
+
+class ConfigError(Exception):
+    """A user-fixable problem with configuration; str() is the one line to print."""
+
+
+@dataclass(frozen=True)
+class TrailerNames:
+    impact: str = "Identity-Impact"
+    reviews: str = "Requires-Review"
+    ai: str = "AI-Assisted"
+    tree: str = "Authgate-Tree"
+    suppressed: str = "Authgate-Suppressed"
+
+
+@dataclass(frozen=True)
+class AllowEntry:
+    """A config allowlist entry: a finding matching all given fields is suppressed."""
+
+    reason: str
+    rule: str = ""
+    path: str = ""  # a gitignore-style glob
+    hash: str = ""  # sha256 of the matched value, as printed by `authgate check`
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str = "(defaults)"
+    # Files larger than this are reported as skipped, never read.
+    max_file_size: int = 2_000_000
+    # gitignore-style globs that no check looks at.
+    exclude: tuple[str, ...] = ()
+    # Repository policy on AI assistance: allow, disclose (trailer required) or forbid.
+    ai: str = "allow"
+    # Environment variable names whose presence means an AI agent runs the commit.
+    # Empty means the shipped catalog in rules/provenance.toml.
+    internal_domains: tuple[str, ...] = ()
+    production_domains: tuple[str, ...] = ()
+    # Code owners that must own every identity-sensitive path (`authgate codeowners`).
+    security_owners: tuple[str, ...] = ()
+    # Who may approve: identities (emails) accepted in Reviewed-by trailers by verify.
+    approvers: tuple[str, ...] = ()
+    require_approval: bool = False
+    # tier -> reviews it requires.
+    reviews: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: {
+        "low": ("code-owner",), "medium": ("code-owner",),
+        "high": ("code-owner", "iam", "security"),
+        "critical": ("code-owner", "iam", "security"),
+    })
+    # rule id or id prefix ("leak.endpoint", "identity") -> action.
+    policy: Mapping[str, str] = field(default_factory=dict)
+    # identity tier at or above which AI-assisted changes need negative-case tests
+    # to pass without blocking.
+    missing_tests_ai_action: str = "block"
+    trailers: TrailerNames = field(default_factory=TrailerNames)
+    # Rules: ids to disable, severities to change, and user rules in catalog format.
+    disable: tuple[str, ...] = ()
+    severity: Mapping[str, str] = field(default_factory=dict)
+    custom_rules: tuple[Mapping[str, Any], ...] = ()
+    # Identity path tiers added by the user: tier -> globs.
+    paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    allowlist: tuple[AllowEntry, ...] = ()
+    baseline: str = ".secrets.baseline"
+
+
+# key -> (expected type description, validator/converter). Sections are nested dicts.
+def _str_list(v: Any) -> tuple[str, ...] | None:
+    if isinstance(v, list) and all(isinstance(x, str) for x in v):
+        return tuple(v)
+    return None
+
+
+def _one_of(options: tuple[str, ...]) -> Any:
+    def check(v: Any) -> str | None:
+        return v if isinstance(v, str) and v in options else None
+    check.expected = " | ".join(f'"{o}"' for o in options)  # type: ignore[attr-defined]
+    return check
+
+
+def _int(v: Any) -> int | None:
+    return v if isinstance(v, int) and not isinstance(v, bool) and v > 0 else None
+
+
+def _str(v: Any) -> str | None:
+    return v if isinstance(v, str) else None
+
+
+def _bool(v: Any) -> bool | None:
+    return v if isinstance(v, bool) else None
+
+
+_str_list.expected = "array of strings"  # type: ignore[attr-defined]
+_int.expected = "positive integer"  # type: ignore[attr-defined]
+_str.expected = "string"  # type: ignore[attr-defined]
+_bool.expected = "boolean"  # type: ignore[attr-defined]
+
+_TOP = {
+    "max_file_size": _int,
+    "exclude": _str_list,
+    "ai": _one_of(("allow", "disclose", "forbid")),
+    "internal_domains": _str_list,
+    "production_domains": _str_list,
+    "security_owners": _str_list,
+    "approvers": _str_list,
+    "require_approval": _bool,
+    "baseline": _str,
+    "missing_tests_ai_action": _one_of(ACTIONS),
+}
+_SECTIONS = ("reviews", "policy", "trailers", "rules", "paths", "allowlist")
+
+
+def load(root: str, explicit: str | None = None) -> Config:
+    """The effective config of the repository at `root` (or the file `explicit`)."""
+    if explicit is not None:
+        path = explicit if os.path.isabs(explicit) else os.path.join(root, explicit)
+        if not os.path.isfile(path):
+            raise ConfigError(f"{explicit}: config file not found")
+        return _from_file(path, explicit)
+    for name in CONFIG_FILES:
+        path = os.path.join(root, name)
+        if os.path.isfile(path):
+            cfg = _from_file(path, name)
+            if cfg is not None:
+                return cfg
+    return Config()
+
+
+def _from_file(path: str, shown: str) -> Config:
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{shown}: invalid TOML: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{shown}: cannot read: {exc}") from exc
+    if os.path.basename(path) == "pyproject.toml":
+        table = data.get("tool", {}).get("authgate")
+        if table is None:
+            return Config(source=f"{shown} (no [tool.authgate]: defaults)")
+        return parse(table, f"{shown} [tool.authgate]")
+    return parse(data, shown)
+
+
+def parse(table: Mapping[str, Any], source: str) -> Config:
+    """Validate a config table; every error names `source` and the dotted key."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{source}: expected a table")
+    values: dict[str, Any] = {"source": source}
+    for key, raw in table.items():
+        if key in _TOP:
+            values[key] = _check(source, key, raw, _TOP[key])
+        elif key == "reviews":
+            values["reviews"] = _reviews(source, raw)
+        elif key == "policy":
+            values.update(_policy(source, raw))
+        elif key == "trailers":
+            values["trailers"] = _trailers(source, raw)
+        elif key == "rules":
+            values.update(_rules(source, raw))
+        elif key == "paths":
+            values["paths"] = _tier_map(source, "paths", raw)
+        elif key == "allowlist":
+            values["allowlist"] = _allowlist(source, raw)
+        else:
+            known = ", ".join(sorted([*_TOP, *_SECTIONS]))
+            raise ConfigError(f"{source}: unknown key '{key}' (known: {known})")
+    return Config(**values)
+
+
+def _check(source: str, key: str, raw: Any, conv: Any) -> Any:
+    value = conv(raw)
+    if value is None:
+        raise ConfigError(f"{source}: key '{key}' must be {conv.expected}, got {raw!r}")
+    return value
+
+
+def _table(source: str, key: str, raw: Any) -> Mapping[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{source}: key '{key}' must be a table, got {raw!r}")
+    return raw
+
+
+def _reviews(source: str, raw: Any) -> Mapping[str, tuple[str, ...]]:
+    merged = dict(Config().reviews)
+    merged.update(_tier_map(source, "reviews", raw))
+    return merged
+
+
+def _tier_map(source: str, key: str, raw: Any) -> Mapping[str, tuple[str, ...]]:
+    out = {}
+    for tier, value in _table(source, key, raw).items():
+        if tier not in TIERS:
+            raise ConfigError(f"{source}: unknown key '{key}.{tier}' (tiers: {', '.join(TIERS)})")
+        out[tier] = _check(source, f"{key}.{tier}", value, _str_list)
+    return out
+
+
+def _policy(source: str, raw: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    actions: dict[str, str] = {}
+    for key, value in _table(source, "policy", raw).items():
+        if key == "missing_tests_ai":
+            out["missing_tests_ai_action"] = _check(source, "policy.missing_tests_ai", value,
+                                                    _one_of(ACTIONS))
+        else:
+            actions[key] = _check(source, f"policy.{key}", value, _one_of(ACTIONS))
+    out["policy"] = actions
+    return out
+
+
+def _trailers(source: str, raw: Any) -> TrailerNames:
+    names = {f.name for f in fields(TrailerNames)}
+    values = {}
+    for key, value in _table(source, "trailers", raw).items():
+        if key not in names:
+            raise ConfigError(f"{source}: unknown key 'trailers.{key}' "
+                              f"(known: {', '.join(sorted(names))})")
+        text = _check(source, f"trailers.{key}", value, _str)
+        if not text or not all(c.isascii() and (c.isalnum() or c == "-") for c in text):
+            raise ConfigError(f"{source}: key 'trailers.{key}' must be a trailer name "
+                              f"(ASCII letters, digits, '-'), got {value!r}")
+        values[key] = text
+    return TrailerNames(**values)
+
+
+def _rules(source: str, raw: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in _table(source, "rules", raw).items():
+        if key == "disable":
+            out["disable"] = _check(source, "rules.disable", value, _str_list)
+        elif key == "severity":
+            sev = {}
+            for rid, level in _table(source, "rules.severity", value).items():
+                sev[rid] = _check(source, f"rules.severity.{rid}", level, _one_of(SEVERITIES))
+            out["severity"] = sev
+        elif key == "custom":
+            if not isinstance(value, list) or not all(isinstance(r, Mapping) for r in value):
+                raise ConfigError(f"{source}: key 'rules.custom' must be an array of tables "
+                                  "([[tool.authgate.rules.custom]])")
+            out["custom_rules"] = tuple(value)
+        else:
+            raise ConfigError(f"{source}: unknown key 'rules.{key}' "
+                              "(known: custom, disable, severity)")
+    return out
+
+
+def _allowlist(source: str, raw: Any) -> tuple[AllowEntry, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError(f"{source}: key 'allowlist' must be an array of tables "
+                          "([[tool.authgate.allowlist]])")
+    entries = []
+    for i, item in enumerate(raw):
+        where = f"allowlist[{i}]"
+        item = _table(source, where, item)
+        unknown = set(item) - {"reason", "rule", "path", "hash"}
+        if unknown:
+            raise ConfigError(f"{source}: unknown key '{where}.{sorted(unknown)[0]}' "
+                              "(known: hash, path, reason, rule)")
+        reason = _check(source, f"{where}.reason", item.get("reason"), _str)
+        if not reason.strip():
+            raise ConfigError(f"{source}: key '{where}.reason' must say why (it is required)")
+        entry = AllowEntry(reason=reason, **{k: _check(source, f"{where}.{k}", item[k], _str)
+                                             for k in ("rule", "path", "hash") if k in item})
+        if not (entry.rule or entry.path or entry.hash):
+            raise ConfigError(f"{source}: key '{where}' needs at least one of rule, path, hash")
+        entries.append(entry)
+    return tuple(entries)
+
+
+def as_toml(cfg: Config) -> str:
+    """The effective config, printed in the form a user would write it."""
+    def q(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int):
+            return str(v)
+        if isinstance(v, (tuple, list)):
+            return "[" + ", ".join(q(x) for x in v) + "]"
+        s = str(v).replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{s}"'
+
+    def key(k: str) -> str:
+        return k if k.replace("-", "").replace("_", "").isalnum() else q(k)
+
+    lines = [f"# effective authgate config, from {cfg.source}", "[tool.authgate]"]
+    for name in _TOP:
+        lines.append(f"{name} = {q(getattr(cfg, name))}")
+    lines += ["", "[tool.authgate.reviews]"]
+    lines += [f"{t} = {q(v)}" for t, v in cfg.reviews.items()]
+    lines += ["", "[tool.authgate.policy]", f"missing_tests_ai = {q(cfg.missing_tests_ai_action)}"]
+    lines += [f"{key(k)} = {q(v)}" for k, v in sorted(cfg.policy.items())]
+    lines += ["", "[tool.authgate.trailers]"]
+    lines += [f"{f.name} = {q(getattr(cfg.trailers, f.name))}" for f in fields(TrailerNames)]
+    lines += ["", "[tool.authgate.rules]", f"disable = {q(cfg.disable)}"]
+    graded = ", ".join(f"{key(k)} = {q(v)}" for k, v in cfg.severity.items())
+    lines += [f"severity = {{ {graded} }}"]
+    lines += ["", "[tool.authgate.paths]"]
+    lines += [f"{t} = {q(v)}" for t, v in cfg.paths.items()]
+    for entry in cfg.allowlist:
+        lines += ["", "[[tool.authgate.allowlist]]"]
+        lines += [f"{k} = {q(getattr(entry, k))}" for k in ("rule", "path", "hash", "reason")
+                  if getattr(entry, k)]
+    for rule in cfg.custom_rules:
+        lines += ["", "[[tool.authgate.rules.custom]]"]
+        lines += [f"{key(k)} = {q(v)}" for k, v in rule.items() if not isinstance(v, Mapping)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import Repo
+
+
+def test_version_prints_package_version(repo: Repo) -> None:
+    from authgate import __version__
+
+    proc = repo.authgate("--version")
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"authgate {__version__}"
+
+
+def test_unknown_subcommand_is_one_line_exit_2(repo: Repo) -> None:
+    proc = repo.authgate("frobnicate")
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in proc.stderr
+
+
+def test_check_outside_a_repository_is_one_line_exit_2(tmp_path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "authgate", "check"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("authgate: not a git repository")
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_check_with_nothing_staged_passes_silently(repo: Repo) -> None:
+    repo.write("a.txt", "hello\n")
+    repo.add()
+    repo.commit()
+    proc = repo.authgate("check")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
