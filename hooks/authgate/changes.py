@@ -152,7 +152,7 @@ def staged(
     if head is None:
         args.append(_empty_tree(cwd))
     raw = gitio.run(args, cwd=cwd, big_file_threshold=max_file_size)
-    files = _parse_diff(raw, cwd=cwd, max_file_size=max_file_size)
+    files = parse_diff(raw, cwd=cwd, max_file_size=max_file_size)
     tree = gitio.text(["write-tree"], cwd=cwd) if files or head else None
     environ = os.environ if environ is None else environ
     env = {k: v for k, v in environ.items() if env_prefixes and k.startswith(env_prefixes)}
@@ -171,7 +171,7 @@ def commit(rev: str, *, cwd: str | None = None,
     base = meta.parents[0] if meta.parents else _empty_tree(cwd)
     raw = gitio.run(["diff", "--raw", "-p", "-z", *gitio.DIFF_FLAGS, base, meta.revision or rev],
                     cwd=cwd, big_file_threshold=max_file_size)
-    files = _parse_diff(raw, cwd=cwd, max_file_size=max_file_size)
+    files = parse_diff(raw, cwd=cwd, max_file_size=max_file_size)
     return ChangeSet(**{**meta.__dict__, "files": files, "ai_note": _note(meta.revision, cwd)})
 
 
@@ -188,7 +188,7 @@ def tree(rev: str = "HEAD", *, cwd: str | None = None,
     """Every file at `rev`, each line an added line: the input of a full scan."""
     raw = gitio.run(["diff", "--raw", "-p", "-z", *gitio.DIFF_FLAGS, "--no-renames",
                      _empty_tree(cwd), rev], cwd=cwd, big_file_threshold=max_file_size)
-    files = _parse_diff(raw, cwd=cwd, max_file_size=max_file_size)
+    files = parse_diff(raw, cwd=cwd, max_file_size=max_file_size)
     tree_id = gitio.text(["rev-parse", "--end-of-options", rev + "^{tree}"], cwd=cwd)
     return ChangeSet(files=files, source="tree", revision=gitio.resolve(rev, cwd=cwd),
                      tree=tree_id)
@@ -266,7 +266,7 @@ def _parse_raw(fields: list[bytes]) -> tuple[list[_Raw], int]:
     return records, i
 
 
-def _parse_diff(raw: bytes, *, cwd: str | None, max_file_size: int) -> tuple[FileChange, ...]:
+def parse_diff(raw: bytes, *, cwd: str | None, max_file_size: int) -> tuple[FileChange, ...]:
     """Parse `git diff --raw -p -z` output: NUL-separated raw records, then the patch.
 
     The patch has one `diff --git` section per raw record, in the same order, so the
