@@ -128,7 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the one place that turns a bug into one line
         if os.environ.get("AUTHGATE_DEBUG"):
             raise
-        sys.stderr.write(f"authgate: internal error: {type(exc).__name__}: {exc} "
+        from authgate.findings import scrub
+
+        # The exception text may quote content: it gets the same redaction as evidence.
+        sys.stderr.write(f"authgate: internal error: {type(exc).__name__}: "
+                         f"{scrub(str(exc).splitlines()[0] if str(exc) else '')} "
                          "(set AUTHGATE_DEBUG=1 for details)\n")
         return EXIT_INTERNAL
 

@@ -1,0 +1,92 @@
+"""Rule catalogs: shipped data, user rules, disable and re-grade, `rules` and `explain`."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import Repo
+
+from authgate.config import ConfigError, parse
+from authgate.findings import Severity
+from authgate.rules import load, parse_rule
+
+CUSTOM = {"id": "identity.custom.legacy-sso", "title": "Legacy SSO helper",
+          "severity": "high", "tier": "high", "action": "annotate",
+          "regex": r"legacy_sso\(", "keywords": ["legacy_sso"], "message": "legacy SSO used"}
+
+
+def test_every_shipped_rule_loads_with_an_id_in_its_family_and_a_message() -> None:
+    ruleset = load(parse({}, "t"))
+    ids = [r.id for r in ruleset]
+    assert len(ids) == len(set(ids))
+    for r in ruleset:
+        assert r.family in ("provenance", "leak", "identity")
+        assert r.message
+
+
+def test_custom_rule_from_config_is_loaded_and_compiled() -> None:
+    ruleset = load(parse({"rules": {"custom": [CUSTOM]}}, "t"))
+    rule = ruleset.get("identity.custom.legacy-sso")
+    assert rule is not None and rule.origin == "config"
+    assert rule.search("x = legacy_sso(user)") is not None
+    assert rule.search("x = legacy(user)") is None
+
+
+def test_keywords_gate_the_regex() -> None:
+    rule = parse_rule({**CUSTOM, "regex": r"sso", "keywords": ["legacy"]}, "t")
+    assert rule.search("sso only") is None
+    assert rule.search("legacy sso") is not None
+
+
+def test_disable_by_id_or_prefix_and_regrade() -> None:
+    cfg = parse({"rules": {"custom": [CUSTOM, {**CUSTOM, "id": "identity.custom.other"}],
+                           "disable": ["identity.custom.other"],
+                           "severity": {"identity.custom.legacy-sso": "low"}}}, "t")
+    ruleset = load(cfg)
+    assert ruleset.get("identity.custom.other") is None
+    assert ruleset.get("identity.custom.legacy-sso").severity is Severity.LOW  # type: ignore[union-attr]
+    prefix = parse({"rules": {"custom": [CUSTOM], "disable": ["identity.custom"]}}, "t")
+    assert load(prefix).get("identity.custom.legacy-sso") is None
+
+
+@pytest.mark.parametrize("table, fragment", [
+    ({**CUSTOM, "id": "Bad Id"}, "key 'id' must be a dotted lower-case slug"),
+    ({**CUSTOM, "id": "other.x.y"}, "key 'id' must start with one of"),
+    ({**CUSTOM, "regex": "("}, "key 'regex' does not compile"),
+    ({**CUSTOM, "severity": "huge"}, "key 'severity' must be one of"),
+    ({**CUSTOM, "colour": "red"}, "unknown key 'colour'"),
+])
+def test_bad_rules_are_one_line_errors_naming_the_key(table: dict[str, object],
+                                                      fragment: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load(parse({"rules": {"custom": [table]}}, "pyproject.toml [tool.authgate]"))
+    assert fragment in str(err.value)
+    assert str(err.value).startswith("pyproject.toml [tool.authgate]: rules.custom[0]")
+    assert "\n" not in str(err.value)
+
+
+def test_disabling_an_unknown_rule_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="names unknown rule 'identity.nope'"):
+        load(parse({"rules": {"disable": ["identity.nope"]}}, "t"))
+
+
+def test_rules_and_explain_commands(repo: Repo) -> None:
+    repo.write(".authgate.toml", """
+[[rules.custom]]
+id = "identity.custom.legacy-sso"
+title = "Legacy SSO helper"
+severity = "high"
+regex = 'legacy_sso\\('
+message = "legacy SSO used"
+fix = "Use the OIDC client."
+refs = ["ASVS 10.4.11"]
+""")
+    listing = repo.authgate("rules")
+    assert listing.returncode == 0
+    assert "identity.custom.legacy-sso  [high, warn]  Legacy SSO helper" in listing.stdout
+    shown = repo.authgate("explain", "identity.custom.legacy-sso")
+    assert shown.returncode == 0
+    assert "fix:            Use the OIDC client." in shown.stdout
+    assert "references:     ASVS 10.4.11" in shown.stdout
+    missing = repo.authgate("explain", "identity.custom.legacy")
+    assert missing.returncode == 2
+    assert "did you mean: identity.custom.legacy-sso" in missing.stderr
