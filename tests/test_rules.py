@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from conftest import Repo
 
 from authgate.config import ConfigError, parse
 from authgate.findings import Severity
 from authgate.rules import load, parse_rule
+from conftest import Repo
 
 CUSTOM = {"id": "identity.custom.legacy-sso", "title": "Legacy SSO helper",
           "severity": "high", "tier": "high", "action": "annotate",
@@ -65,7 +67,7 @@ def test_bad_rules_are_one_line_errors_naming_the_key(table: dict[str, object],
 
 
 def test_disabling_an_unknown_rule_is_an_error() -> None:
-    with pytest.raises(ConfigError, match="names unknown rule 'identity.nope'"):
+    with pytest.raises(ConfigError, match=re.escape("names unknown rule 'identity.nope'")):
         load(parse({"rules": {"disable": ["identity.nope"]}}, "t"))
 
 
