@@ -9,6 +9,7 @@ import pytest
 from authgate.config import ConfigError, parse
 from authgate.findings import Severity
 from authgate.rules import load, parse_rule
+
 from conftest import Repo
 
 CUSTOM = {"id": "identity.custom.legacy-sso", "title": "Legacy SSO helper",

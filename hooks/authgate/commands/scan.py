@@ -1,14 +1,29 @@
-"""`authgate scan`: judge every file of a revision, as a full-tree audit."""
+"""`authgate scan`: judge every file of a revision, as a full-tree audit.
+
+A tree can be large, so files are split into chunks of similar size and checked by a
+pool of worker processes (all cores by default); findings are merged and the policy
+decides once over all of them.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 
 from authgate import changes, config, gitio
+from authgate.changes import ChangeSet, FileChange
+from authgate.checks import run_all
 from authgate.commands import output
-from authgate.pipeline import evaluate, skipped
+from authgate.findings import Finding
+from authgate.pipeline import skipped
+from authgate.policy import decide
 from authgate.report import Subject
-from authgate.rules import FAMILIES
+from authgate.rules import FAMILIES, load
+
+# Below this many added lines a pool costs more than it saves (fork + pickling).
+PARALLEL_MIN_LINES = 20_000
 
 
 def run(args: argparse.Namespace) -> int:
@@ -18,7 +33,45 @@ def run(args: argparse.Namespace) -> int:
     if gitio.resolve(args.rev, cwd=root) is None:
         raise gitio.GitError(f"unknown revision '{args.rev}'")
     whole = changes.tree(args.rev, cwd=root, max_file_size=cfg.max_file_size)
-    verdict = evaluate(whole, cfg, families)
+    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+    findings = _check(whole, cfg, families, jobs)
+    verdict = decide(findings, cfg)
     output.emit(args, [Subject(label=f"tree {args.rev}", verdict=verdict,
                                revision=whole.revision, skipped=skipped(whole))])
     return 1 if verdict.blocked else 0
+
+
+def _lines(fc: FileChange) -> int:
+    return sum(len(h.lines) for h in fc.hunks)
+
+
+def _check(whole: ChangeSet, cfg: config.Config, families: tuple[str, ...],
+           jobs: int) -> list[Finding]:
+    total = sum(_lines(f) for f in whole.files)
+    if jobs <= 1 or total < PARALLEL_MIN_LINES:
+        return run_all(whole, load(cfg, families), cfg, families)
+    chunks = _chunks(whole.files, jobs * 4)
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        parts = pool.map(_worker, [(replace(whole, files=c), cfg, families) for c in chunks])
+        merged: dict[tuple[str, str | None, int | None, str], Finding] = {}
+        for part in parts:
+            for f in part:
+                # Change-level findings (no path) come from every chunk: keep one.
+                merged.setdefault((f.rule_id, f.path, f.line, f.evidence), f)
+    return list(merged.values())
+
+
+def _chunks(files: tuple[FileChange, ...], n: int) -> list[tuple[FileChange, ...]]:
+    # Largest first into the lightest bucket: chunks of near-equal work.
+    buckets: list[list[FileChange]] = [[] for _ in range(max(1, n))]
+    weights = [0] * len(buckets)
+    for fc in sorted(files, key=_lines, reverse=True):
+        i = weights.index(min(weights))
+        buckets[i].append(fc)
+        weights[i] += _lines(fc) + 1
+    return [tuple(b) for b in buckets if b]
+
+
+def _worker(job: tuple[ChangeSet, config.Config, tuple[str, ...]]) -> list[Finding]:
+    cs, cfg, families = job
+    return run_all(cs, load(cfg, families), cfg, families)
