@@ -75,9 +75,13 @@ class FileChange:
     old_mode: str = "000000"
     blob: str | None = None
     old_blob: str | None = None
+    # git found the content binary (a NUL byte); text that .gitattributes calls
+    # binary is read like any text.
     binary: bool = False
+    # Bytes of the new blob (of the old blob for a deletion).
     size: int = 0
-    # Why the content was not read: "submodule", "binary", "too large (N bytes)".
+    # Why the content was not read: "submodule", "binary", "unmerged", or
+    # "too large (N bytes > LIMIT)" when either side exceeds max_file_size.
     skipped: str | None = None
     hunks: tuple[Hunk, ...] = ()
 
@@ -153,7 +157,10 @@ def staged(
         args.append(_empty_tree(cwd))
     raw = gitio.run(args, cwd=cwd, big_file_threshold=max_file_size)
     files = parse_diff(raw, cwd=cwd, max_file_size=max_file_size)
-    tree = gitio.text(["write-tree"], cwd=cwd) if files or head else None
+    # A conflicted index has no tree yet (write-tree refuses); git commit refuses too,
+    # so only a hand-run `authgate check` meets this.
+    unmerged = any(f.skipped == "unmerged" for f in files)
+    tree = gitio.text(["write-tree"], cwd=cwd) if (files or head) and not unmerged else None
     environ = os.environ if environ is None else environ
     env = {k: v for k, v in environ.items() if env_prefixes and k.startswith(env_prefixes)}
     top = gitio.toplevel(cwd)
@@ -189,17 +196,19 @@ def tree(rev: str = "HEAD", *, cwd: str | None = None,
     raw = gitio.run(["diff", "--raw", "-p", "-z", *gitio.DIFF_FLAGS, "--no-renames",
                      _empty_tree(cwd), rev], cwd=cwd, big_file_threshold=max_file_size)
     files = parse_diff(raw, cwd=cwd, max_file_size=max_file_size)
-    tree_id = gitio.text(["rev-parse", "--end-of-options", rev + "^{tree}"], cwd=cwd)
+    # --verify: without it, git before 2.43 echoes --end-of-options back as output.
+    tree_id = gitio.text(["rev-parse", "--verify", "--end-of-options", rev + "^{tree}"],
+                         cwd=cwd)
     return ChangeSet(files=files, source="tree", revision=gitio.resolve(rev, cwd=cwd),
                      tree=tree_id)
 
 
-# --- parsing -------------------------------------------------------------------------
-
 def _empty_tree(cwd: str | None) -> str:
     # The id depends on the object format (sha1 or sha256): ask git, do not hard-code.
-    return gitio.text(["hash-object", "-t", "tree", "--stdin"], cwd=cwd) \
-        if _object_format(cwd) != "sha1" else gitio.EMPTY_TREE
+    if _object_format(cwd) == "sha1":
+        return gitio.EMPTY_TREE
+    return gitio.run(["hash-object", "-t", "tree", "--stdin"], cwd=cwd,
+                     stdin=b"").decode().strip()
 
 
 def _object_format(cwd: str | None) -> str:
@@ -223,8 +232,10 @@ def _note(rev: str | None, cwd: str | None) -> str | None:
 
 def _commit_meta(rev: str, *, cwd: str | None) -> ChangeSet:
     fmt = "%H%x00%T%x00%P%x00%an%x00%ae%x00%cn%x00%ce%x00%B"
-    out = gitio.run(["log", "-1", "--no-show-signature", f"--format={fmt}",
-                     "--end-of-options", rev], cwd=cwd).decode("utf-8", "replace")
+    # --encoding: i18n.logOutputEncoding would otherwise re-encode the message.
+    out = gitio.run(["log", "-1", "--no-show-signature", "--no-notes", "--encoding=UTF-8",
+                     f"--format={fmt}", "--end-of-options", rev],
+                    cwd=cwd).decode("utf-8", "replace")
     sha, tree_id, parents, an, ae, cn, ce, body = out.split("\x00", 7)
     # git log appends one newline after %B; the message itself is kept as written.
     if body.endswith("\n"):
@@ -234,6 +245,8 @@ def _commit_meta(rev: str, *, cwd: str | None) -> ChangeSet:
                      author=Identity(an, ae), committer=Identity(cn, ce))
 
 
+# --- parsing -------------------------------------------------------------------------
+
 @dataclass(frozen=True)
 class _Raw:
     old_mode: str
@@ -241,8 +254,24 @@ class _Raw:
     old_blob: str
     new_blob: str
     status: Status
+    letter: str
     path: str
     old_path: str | None
+
+    @property
+    def sections(self) -> int:
+        """How many `diff --git` sections git prints for this record."""
+        if self.letter == "U":
+            return 0  # "* Unmerged path" instead of a section
+        if self.letter == "T" and not _zero(self.old_blob) and not _zero(self.new_blob):
+            # A change between file, symlink and submodule is printed as a deletion
+            # followed by a creation (diff.c, run_diff), though --raw has one record.
+            return 2
+        return 1
+
+
+def _zero(blob: str) -> bool:
+    return not blob or set(blob) == {"0"}
 
 
 def _parse_raw(fields: list[bytes]) -> tuple[list[_Raw], int]:
@@ -255,57 +284,90 @@ def _parse_raw(fields: list[bytes]) -> tuple[list[_Raw], int]:
         old_mode, new_mode, old_blob, new_blob, status = meta[:5]
         letter = status[0]
         if letter in "RC":
-            old_path = fields[i + 1].decode("utf-8", "surrogateescape")
-            path = fields[i + 2].decode("utf-8", "surrogateescape")
+            old_path: str | None = _path(fields[i + 1])
+            path = _path(fields[i + 2])
             i += 3
         else:
-            old_path, path = None, fields[i + 1].decode("utf-8", "surrogateescape")
+            old_path, path = None, _path(fields[i + 1])
             i += 2
         records.append(_Raw(old_mode, new_mode, old_blob, new_blob,
-                            _STATUS.get(letter, Status.MODIFIED), path, old_path))
+                            _STATUS.get(letter, Status.MODIFIED), letter, path, old_path))
     return records, i
+
+
+def _path(field_: bytes) -> str:
+    # surrogateescape keeps a non-UTF-8 name exact (it can be encoded back for git).
+    return field_.decode("utf-8", "surrogateescape")
 
 
 def parse_diff(raw: bytes, *, cwd: str | None, max_file_size: int) -> tuple[FileChange, ...]:
     """Parse `git diff --raw -p -z` output: NUL-separated raw records, then the patch.
 
-    The patch has one `diff --git` section per raw record, in the same order, so the
-    paths come from the raw records (never quoted, newlines and all) and only the
-    hunks from the patch text."""
+    The paths come from the raw records (never quoted, newlines and all); the patch
+    gives the hunks. Each record owns a known number of `diff --git` sections, in
+    order, and each section's header is checked against the record's paths, so a
+    file's lines can never be credited to another file."""
     if not raw:
         return ()
     fields = raw.split(b"\x00")
     records, used = _parse_raw(fields)
-    patch = b"\x00".join(fields[used:])
+    # -p puts a separator (an empty field with -z) between the raw part and the patch.
+    patch = b"\x00".join(fields[used:]).lstrip(b"\x00\n")
     sections = _split_sections(patch)
-    sizes = _blob_sizes([r.new_blob for r in records], cwd=cwd)
+    sizes = _blob_sizes([b for r in records for b in (r.old_blob, r.new_blob)], cwd=cwd)
     files = []
-    for rec, section in zip(records, sections + [b""] * (len(records) - len(sections))):
-        files.append(_file_change(rec, section, sizes.get(rec.new_blob, 0), max_file_size))
-    return tuple(files)
+    pos = 0
+    for rec in records:
+        own = sections[pos:pos + rec.sections]
+        pos += rec.sections
+        if len(own) != rec.sections or not all(_header_ok(s, rec) for s in own):
+            raise gitio.GitError(f"unexpected git diff output for '{rec.path}' "
+                                 "(please report this with your git version)")
+        files.append(_file_change(rec, own, sizes, max_file_size))
+    return _reveal_hidden_text(tuple(files), cwd=cwd, max_file_size=max_file_size)
 
 
 def _split_sections(patch: bytes) -> list[bytes]:
-    sections: list[bytes] = []
-    start = -1
-    pos = 0
     marker = b"diff --git "
+    starts = [0] if patch.startswith(marker) else []
+    pos = 0
     while True:
-        idx = patch.find(marker, pos)
+        idx = patch.find(b"\n" + marker, pos)
         if idx == -1:
             break
-        if idx == 0 or patch[idx - 1:idx] == b"\n":
-            if start >= 0:
-                sections.append(patch[start:idx])
-            start = idx
-        pos = idx + len(marker)
-    if start >= 0:
-        sections.append(patch[start:])
-    return sections
+        starts.append(idx + 1)
+        pos = idx + 1
+    return [patch[a:b] for a, b in zip(starts, [*starts[1:], len(patch)])]
+
+
+def _c_quote(name: bytes) -> bytes:
+    """A path as git quotes it in patch headers with core.quotepath=false (quote.c)."""
+    if not any(b < 0x20 or b in (0x22, 0x5C, 0x7F) for b in name):
+        return name
+    out = bytearray(b'"')
+    for b in name:
+        if b in _C_ESCAPES:
+            out += b"\\" + _C_ESCAPES[b]
+        elif b < 0x20 or b == 0x7F:
+            out += b"\\%03o" % b
+        else:
+            out.append(b)
+    return bytes(out + b'"')
+
+
+_C_ESCAPES = {0x07: b"a", 0x08: b"b", 0x09: b"t", 0x0A: b"n", 0x0B: b"v", 0x0C: b"f",
+              0x0D: b"r", 0x22: b'"', 0x5C: b"\\"}
+
+
+def _header_ok(section: bytes, rec: _Raw) -> bool:
+    old = (rec.old_path or rec.path).encode("utf-8", "surrogateescape")
+    new = rec.path.encode("utf-8", "surrogateescape")
+    header = b"diff --git " + _c_quote(b"a/" + old) + b" " + _c_quote(b"b/" + new) + b"\n"
+    return section.startswith(header)
 
 
 def _blob_sizes(blobs: list[str], *, cwd: str | None) -> dict[str, int]:
-    wanted = sorted({b for b in blobs if b and set(b) != {"0"}})
+    wanted = sorted({b for b in blobs if not _zero(b)})
     if not wanted:
         return {}
     out = gitio.run(["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"],
@@ -318,30 +380,114 @@ def _blob_sizes(blobs: list[str], *, cwd: str | None) -> dict[str, int]:
     return sizes
 
 
-def _file_change(rec: _Raw, section: bytes, size: int, max_file_size: int) -> FileChange:
-    zero = set(rec.new_blob) == {"0"}
+def _file_change(rec: _Raw, sections: list[bytes], sizes: Mapping[str, int],
+                 max_file_size: int) -> FileChange:
+    new_size = sizes.get(rec.new_blob, 0)
+    old_size = sizes.get(rec.old_blob, 0)
     base = {
         "path": rec.path, "status": rec.status, "old_path": rec.old_path,
         "mode": rec.new_mode, "old_mode": rec.old_mode,
-        "blob": None if zero else rec.new_blob,
-        "old_blob": None if set(rec.old_blob) == {"0"} else rec.old_blob,
-        "size": size,
+        "blob": None if _zero(rec.new_blob) else rec.new_blob,
+        "old_blob": None if _zero(rec.old_blob) else rec.old_blob,
+        "size": old_size if rec.status is Status.DELETED else new_size,
     }
     if MODE_SUBMODULE in (rec.new_mode, rec.old_mode):
         return FileChange(**base, skipped="submodule")  # type: ignore[arg-type]
-    binary = _is_binary(section)
-    if binary and size > max_file_size:
-        return FileChange(**base, binary=True,  # type: ignore[arg-type]
-                          skipped=f"too large ({size} bytes > {max_file_size})")
-    if binary:
+    if rec.letter == "U":
+        return FileChange(**base, skipped="unmerged")  # type: ignore[arg-type]
+    # Either side over the limit: git was told (core.bigFileThreshold) to call the
+    # pair binary rather than diff it, and the user is told why it was not read.
+    largest = max(new_size, old_size)
+    if largest > max_file_size:
+        return FileChange(**base,  # type: ignore[arg-type]
+                          skipped=f"too large ({largest} bytes > {max_file_size})")
+    if any(_is_binary(s) for s in sections):
         return FileChange(**base, binary=True, skipped="binary")  # type: ignore[arg-type]
-    return FileChange(**base, hunks=_parse_hunks(section))  # type: ignore[arg-type]
+    hunks = tuple(h for s in sections for h in _parse_hunks(s))
+    return FileChange(**base, hunks=hunks)  # type: ignore[arg-type]
 
 
 def _is_binary(section: bytes) -> bool:
     head, _, _ = section.partition(b"\n@@ ")
     return b"\nBinary files " in head or b"\nGIT binary patch" in head
 
+
+# --- text that .gitattributes calls binary -------------------------------------------
+#
+# `-diff`, `binary` or a `diff=driver` whose driver says binary make git print
+# "Binary files differ" for any content. A repository (or a change) could hide an
+# identity file that way, so such files are read when their content is text.
+
+# git's own test: a NUL in the first 8000 bytes (xdiff-interface.c, buffer_is_binary).
+_BINARY_SNIFF = 8000
+
+
+def _reveal_hidden_text(files: tuple[FileChange, ...], *, cwd: str | None,
+                        max_file_size: int) -> tuple[FileChange, ...]:
+    candidates = [f for f in files if f.skipped == "binary" and not f.is_submodule]
+    if not candidates:
+        return files
+    attrs = _diff_attributes([f.path for f in candidates], cwd=cwd)
+    # Unspecified: git judged the content itself, and found it binary.
+    candidates = [f for f in candidates if attrs.get(f.path, "unspecified") != "unspecified"]
+    if not candidates:
+        return files
+    contents = _blobs([b for f in candidates for b in (f.old_blob, f.blob) if b], cwd=cwd)
+    revealed: dict[str, FileChange] = {}
+    for f in candidates:
+        old = contents.get(f.old_blob or "", b"")
+        new = contents.get(f.blob or "", b"")
+        if b"\x00" in old[:_BINARY_SNIFF] or b"\x00" in new[:_BINARY_SNIFF]:
+            continue
+        if f.old_blob and f.blob:
+            out = gitio.run(["diff", "--text", *gitio.DIFF_FLAGS, f.old_blob, f.blob],
+                            cwd=cwd)
+            hunks = _parse_hunks(out)
+        else:
+            hunks = _whole_file(new, "+") if f.blob else _whole_file(old, "-")
+        revealed[f.path] = FileChange(**{**f.__dict__, "binary": False, "skipped": None,
+                                         "hunks": hunks})
+    return tuple(revealed.get(f.path, f) for f in files)
+
+
+def _diff_attributes(paths: list[str], *, cwd: str | None) -> dict[str, str]:
+    # Without --cached, check-attr reads .gitattributes the way git diff does.
+    data = b"".join(p.encode("utf-8", "surrogateescape") + b"\x00" for p in paths)
+    out = gitio.run(["check-attr", "-z", "--stdin", "diff"], cwd=cwd, stdin=data)
+    parts = out.split(b"\x00")
+    return {_path(parts[i]): parts[i + 2].decode("utf-8", "replace")
+            for i in range(0, len(parts) - 2, 3)}
+
+
+def _blobs(ids: list[str], *, cwd: str | None) -> dict[str, bytes]:
+    wanted = sorted(set(ids))
+    out = gitio.run(["cat-file", "--batch"], cwd=cwd, stdin=("\n".join(wanted) + "\n").encode())
+    found: dict[str, bytes] = {}
+    pos = 0
+    while pos < len(out):
+        eol = out.index(b"\n", pos)
+        header = out[pos:eol].split()
+        pos = eol + 1
+        if len(header) != 3:  # "<id> missing"
+            continue
+        size = int(header[2])
+        found[header[0].decode()] = out[pos:pos + size]
+        pos += size + 1  # the content, then the newline cat-file adds
+    return found
+
+
+def _whole_file(content: bytes, kind: str) -> tuple[Hunk, ...]:
+    rows = content.split(b"\n")
+    if rows and rows[-1] == b"":
+        rows.pop()
+    if not rows:
+        return ()
+    lines = tuple(Line(kind, _decode(r), None if kind == "+" else i,
+                       i if kind == "+" else None) for i, r in enumerate(rows, 1))
+    return (Hunk(1, 1, lines),)
+
+
+# --- hunks ---------------------------------------------------------------------------
 
 def _parse_hunks(section: bytes) -> tuple[Hunk, ...]:
     hunks: list[Hunk] = []

@@ -15,6 +15,9 @@ from collections.abc import Sequence
 # Options that neutralise user config which changes what `git diff` prints.
 # - core.quotepath=false: raw -z output never quotes, but patch headers would.
 # - diff.noprefix / mnemonicPrefix: patch headers keep the a/ b/ form we skip over.
+# - diff.relative: would cut the diff down to the current directory.
+# - diff.suppressBlankEmpty: prints an empty context line without its " " tag, which
+#   would shift every line number after it.
 # - core.bigFileThreshold: blobs above it are diffed as binary, so a 200 MB file
 #   costs git nothing; changes.py then reports it as skipped by size.
 # - color.ui / diff.external / textconv are turned off per command below.
@@ -23,6 +26,7 @@ _CONFIG = (
     "-c", "diff.noprefix=false",
     "-c", "diff.mnemonicPrefix=false",
     "-c", "diff.relative=false",
+    "-c", "diff.suppressBlankEmpty=false",
     "-c", "color.ui=false",
     "-c", "core.autocrlf=false",
 )
@@ -41,6 +45,8 @@ DIFF_FLAGS = (
     "--src-prefix=a/",
     "--dst-prefix=b/",
     "--unified=3",
+    # diff.orderFile reorders output and fails outright when the file is missing.
+    f"-O{os.devnull}",
 )
 
 
@@ -64,10 +70,15 @@ def run(
     env = dict(os.environ)
     # A pager or a prompt would hang a hook; LC_ALL=C keeps messages parseable.
     env.update({"GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"})
+    # GIT_DIFF_OPTS overrides --unified; GIT_EXTERNAL_DIFF is the env form of diff.external.
     env.pop("GIT_EXTERNAL_DIFF", None)
+    env.pop("GIT_DIFF_OPTS", None)
     try:
+        # Without input, stdin is closed: a hook's stdin may be a terminal, and a git
+        # command that reads it would wait for the user.
         proc = subprocess.run(
-            cmd, cwd=cwd, input=stdin, capture_output=True, env=env
+            cmd, cwd=cwd, input=stdin if stdin is not None else b"", capture_output=True,
+            env=env,
         )
     except FileNotFoundError as exc:
         raise GitError("git is not installed or not on PATH") from exc
