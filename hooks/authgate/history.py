@@ -1,0 +1,233 @@
+"""A range of commits read for `authgate verify`: which commits, and each one's
+metadata, message and diff.
+
+Cost is what matters here: a pull request can carry thousands of commits. So the list
+comes from one `git rev-list`, and the metadata and patches of a whole batch of
+commits from one `git log --no-walk --stdin -p --raw -z`, split on a marker that holds
+a random nonce (a commit message cannot forge a boundary it cannot predict). Each
+commit's diff is read once, as the same bytes `changes.commit` would get from `git
+diff`, and parsed by the same `changes.parse_diff`, so a commit verified in CI is
+judged on exactly what its hooks saw. GitPython would spawn a `git diff` per commit
+for the patches anyway and add its import; the rev-list and log calls here are all the
+walking verify needs.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from authgate import gitio
+from authgate.changes import ChangeSet, Identity, parse_diff
+
+ZERO_ID = ("0" * 40, "0" * 64)
+
+# Commits per `git log` call: bounds memory on huge ranges, costs one process each.
+BATCH = 400
+
+FULL_DEPTH_HINT = ("fetch with full depth (actions/checkout `fetch-depth: 0`, "
+                   "GitLab `GIT_DEPTH: 0`, or `git fetch --unshallow`)")
+
+
+class RangeError(gitio.GitError):
+    """A range the user gave (or the hook was given) that cannot be verified."""
+
+
+@dataclass(frozen=True)
+class Range:
+    """Commits reachable from `head` and not from any of `exclude`."""
+
+    label: str  # as shown to people: "BASE..HEAD", or what the push covers
+    head: str  # commit id
+    base: str | None = None  # commit id of BASE, when there is one
+    exclude: tuple[str, ...] = ()  # rev-list arguments after --not
+
+
+@dataclass(frozen=True)
+class Listing:
+    commits: tuple[str, ...]  # non-merge commits, oldest first
+    merges: tuple[str, ...]  # merge commits of the range, skipped by verify
+
+
+@dataclass(frozen=True)
+class RawCommit:
+    """One commit as git printed it; becomes a ChangeSet in whichever process judges it."""
+
+    revision: str
+    tree: str
+    parents: tuple[str, ...]
+    author: Identity
+    committer: Identity
+    message: str
+    diff: bytes  # `--raw -p -z` output, the input of changes.parse_diff
+    ai_note: str | None = None
+
+
+# --- which commits ----------------------------------------------------------------
+
+def parse_range(spec: str, *, cwd: str) -> Range:
+    """`BASE..HEAD` (either side may be empty: HEAD), or one revision for all its history."""
+    if "..." in spec:
+        raise RangeError(f"range '{spec}': use BASE..HEAD (two dots); three dots would "
+                         "also take commits that are only on the base side")
+    if ".." in spec:
+        base_spec, head_spec = spec.split("..", 1)
+        base_spec, head_spec = base_spec or "HEAD", head_spec or "HEAD"
+    else:
+        base_spec, head_spec = "", spec
+    if not head_spec.strip():
+        raise RangeError(f"range '{spec}' is empty: expected BASE..HEAD")
+    head = _commit_id(head_spec, spec, cwd)
+    if not base_spec or base_spec in ZERO_ID:
+        # No base (or the all-zero id CI gives for a branch that did not exist): the
+        # whole history of HEAD.
+        return Range(label=spec, head=head)
+    base = _commit_id(base_spec, spec, cwd)
+    return Range(label=spec, head=head, base=base, exclude=(base,))
+
+
+def pushed_range(environ: Mapping[str, str], *, cwd: str) -> Range:
+    """The range of a push, as pre-commit describes it in the hook's environment.
+
+    pre-commit sets PRE_COMMIT_FROM_REF (the remote's commit, or the parent of the
+    first new commit of a new branch) and PRE_COMMIT_TO_REF (the pushed commit). A new
+    branch that reaches the root commit gets neither: then the pushed commits are
+    those not on any remote-tracking ref, or every commit when there is none."""
+    from_ref = environ.get("PRE_COMMIT_FROM_REF", "").strip()
+    to_ref = environ.get("PRE_COMMIT_TO_REF", "").strip()
+    if from_ref and to_ref and from_ref not in ZERO_ID:
+        return parse_range(f"{from_ref}..{to_ref}", cwd=cwd)
+    target = to_ref or environ.get("PRE_COMMIT_LOCAL_BRANCH", "").strip() or "HEAD"
+    head = _commit_id(target, target, cwd)
+    has_remotes = bool(gitio.text(["for-each-ref", "--count=1", "--format=%(refname)",
+                                   "refs/remotes/"], cwd=cwd))
+    if has_remotes:
+        return Range(label=f"{target} (commits on no remote-tracking branch)", head=head,
+                     exclude=("--remotes",))
+    return Range(label=f"{target} (all commits: no remote-tracking branches)", head=head)
+
+
+def list_commits(rng: Range, *, cwd: str) -> Listing:
+    """Every commit of the range, oldest first (parents before children)."""
+    args = ["rev-list", "--topo-order", "--reverse", "--parents", rng.head]
+    if rng.exclude:
+        args += ["--not", *rng.exclude]
+    commits: list[str] = []
+    merges: list[str] = []
+    for row in gitio.text(args, cwd=cwd).splitlines():
+        ids = row.split()
+        if not ids:
+            continue
+        (merges if len(ids) > 2 else commits).append(ids[0])
+    _refuse_cut_history(rng, [*commits, *merges], cwd)
+    return Listing(tuple(commits), tuple(merges))
+
+
+def _commit_id(rev: str, spec: str, cwd: str) -> str:
+    found = gitio.resolve(rev, cwd=cwd)
+    if found is not None:
+        return found
+    if _is_shallow(cwd):
+        raise RangeError(f"'{rev}' of range '{spec}' is not in this shallow clone: "
+                         + FULL_DEPTH_HINT)
+    raise RangeError(f"unknown revision '{rev}' in range '{spec}'")
+
+
+def _is_shallow(cwd: str) -> bool:
+    out = gitio.run(["rev-parse", "--is-shallow-repository"], cwd=cwd, check=False)
+    return out.strip() == b"true"
+
+
+def _refuse_cut_history(rng: Range, ids: Sequence[str], cwd: str) -> None:
+    # In a shallow clone the boundary commits look parentless: verified as roots, they
+    # would be judged on their whole tree. Refuse rather than report nonsense.
+    if not _is_shallow(cwd):
+        return
+    path = gitio.text(["rev-parse", "--git-path", "shallow"], cwd=cwd)
+    try:
+        with open(os.path.join(cwd, path), encoding="ascii") as fh:
+            boundary = set(fh.read().split())
+    except OSError:
+        return
+    cut = [c for c in ids if c in boundary]
+    if cut:
+        raise RangeError(f"range '{rng.label}' reaches past the shallow clone's history "
+                         f"(at {cut[0][:12]}): " + FULL_DEPTH_HINT)
+
+
+# --- what each commit says and changes ----------------------------------------------
+
+def read_commits(ids: Sequence[str], *, cwd: str, max_file_size: int,
+                 batch: int = BATCH) -> Iterator[RawCommit]:
+    """The commits `ids` (none of them merges), in the order given."""
+    notes = ai_notes(ids, cwd=cwd)
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        for raw in _log(chunk, cwd=cwd, max_file_size=max_file_size):
+            if raw.revision in notes:
+                raw = RawCommit(**{**raw.__dict__, "ai_note": notes[raw.revision]})
+            yield raw
+
+
+def _log(ids: Sequence[str], *, cwd: str, max_file_size: int) -> Iterator[RawCommit]:
+    nonce = secrets.token_hex(8)
+    start = f"\x01authgate-{nonce}\x01".encode()
+    end = f"\x02authgate-{nonce}\x02".encode()
+    fmt = (f"%x00%x01authgate-{nonce}%x01%H%x00%T%x00%P%x00%an%x00%ae%x00%cn%x00%ce%x00"
+           f"%B%x00%x02authgate-{nonce}%x02")
+    args = ["log", "--no-walk=unsorted", "--stdin", "--root", "--no-show-signature",
+            "--no-notes", "--encoding=UTF-8", "--raw", "-p", "-z", *gitio.DIFF_FLAGS,
+            f"--format={fmt}"]
+    out = gitio.run(args, cwd=cwd, stdin=("\n".join(ids) + "\n").encode(),
+                    big_file_threshold=max_file_size)
+    for part in out.split(b"\x00" + start)[1:]:
+        head, sep, diff = part.partition(end)
+        if not sep:
+            raise gitio.GitError("git log output was cut short (is the repository corrupt?)")
+        sha, tree, parents, an, ae, cn, ce, body = head.decode("utf-8", "replace").split(
+            "\x00", 7)
+        # With -z, git ends the header with NUL and a newline before the raw records;
+        # raw records start with ':', so nothing of the diff is lost.
+        diff = diff.lstrip(b"\x00\n")
+        yield RawCommit(revision=sha, tree=tree, parents=tuple(parents.split()),
+                        author=Identity(an, ae), committer=Identity(cn, ce),
+                        message=body[:-1] if body.endswith("\x00") else body, diff=diff)
+
+
+def changeset(raw: RawCommit, *, cwd: str, max_file_size: int) -> ChangeSet:
+    """The ChangeSet `changes.commit` would build for this commit."""
+    files = parse_diff(raw.diff, cwd=cwd, max_file_size=max_file_size)
+    return ChangeSet(files=files, source="commit", revision=raw.revision, tree=raw.tree,
+                     parents=raw.parents, message=raw.message, author=raw.author,
+                     committer=raw.committer, ai_note=raw.ai_note)
+
+
+def ai_notes(ids: Sequence[str], *, cwd: str) -> dict[str, str]:
+    """git-ai notes (refs/notes/ai) of the given commits: two git calls for any range."""
+    if not ids or gitio.resolve("refs/notes/ai", cwd=cwd) is None:
+        return {}
+    wanted = set(ids)
+    blobs: dict[str, str] = {}
+    listing = gitio.text(["notes", "--ref=refs/notes/ai", "list"], cwd=cwd)
+    for row in listing.splitlines():
+        parts = row.split()
+        if len(parts) == 2 and parts[1] in wanted:
+            blobs[parts[0]] = parts[1]
+    if not blobs:
+        return {}
+    out = gitio.run(["cat-file", "--batch"], cwd=cwd,
+                    stdin=("\n".join(blobs) + "\n").encode())
+    notes: dict[str, str] = {}
+    pos = 0
+    while pos < len(out):
+        eol = out.index(b"\n", pos)
+        header = out[pos:eol].decode().split()
+        pos = eol + 1
+        if len(header) != 3:
+            continue
+        size = int(header[2])
+        notes[blobs[header[0]]] = out[pos:pos + size].decode("utf-8", "replace")
+        pos += size + 1  # content, then the newline cat-file adds
+    return notes
