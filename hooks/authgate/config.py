@@ -56,8 +56,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     # Repository policy on AI assistance: allow, disclose (trailer required) or forbid.
     ai: str = "allow"
-    # Environment variable names whose presence means an AI agent runs the commit.
-    # Empty means the shipped catalog in rules/provenance.toml.
+    # Hosts the endpoint-leak rules treat as internal or as production.
     internal_domains: tuple[str, ...] = ()
     production_domains: tuple[str, ...] = ()
     # Code owners that must own every identity-sensitive path (`authgate codeowners`).
@@ -97,7 +96,7 @@ def _str_list(v: Any) -> tuple[str, ...] | None:
 def _one_of(options: tuple[str, ...]) -> Any:
     def check(v: Any) -> str | None:
         return v if isinstance(v, str) and v in options else None
-    check.expected = " | ".join(f'"{o}"' for o in options)  # type: ignore[attr-defined]
+    check.expected = "one of " + " | ".join(f'"{o}"' for o in options)  # type: ignore[attr-defined]
     return check
 
 
@@ -113,10 +112,10 @@ def _bool(v: Any) -> bool | None:
     return v if isinstance(v, bool) else None
 
 
-_str_list.expected = "array of strings"  # type: ignore[attr-defined]
-_int.expected = "positive integer"  # type: ignore[attr-defined]
-_str.expected = "string"  # type: ignore[attr-defined]
-_bool.expected = "boolean"  # type: ignore[attr-defined]
+_str_list.expected = "an array of strings"  # type: ignore[attr-defined]
+_int.expected = "a positive integer"  # type: ignore[attr-defined]
+_str.expected = "a string"  # type: ignore[attr-defined]
+_bool.expected = "a boolean"  # type: ignore[attr-defined]
 
 _TOP = {
     "max_file_size": _int,
@@ -157,11 +156,20 @@ def _from_file(path: str, shown: str) -> Config:
         raise ConfigError(f"{shown}: invalid TOML: {exc}") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{shown}: cannot read: {exc}") from exc
+    tool = data.get("tool", {})
     if os.path.basename(path) == "pyproject.toml":
-        table = data.get("tool", {}).get("authgate")
+        if not isinstance(tool, Mapping):
+            raise ConfigError(f"{shown}: key 'tool' must be a table, got {tool!r}")
+        table = tool.get("authgate")
         if table is None:
             return Config(source=f"{shown} (no [tool.authgate]: defaults)")
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{shown}: key 'tool.authgate' must be a table, got {table!r}")
         return parse(table, f"{shown} [tool.authgate]")
+    # What `authgate config` prints, saved as the file: the same keys, one table down.
+    if set(data) == {"tool"} and isinstance(tool, Mapping) and set(tool) == {"authgate"} \
+            and isinstance(tool["authgate"], Mapping):
+        return parse(tool["authgate"], f"{shown} [tool.authgate]")
     return parse(data, shown)
 
 
@@ -280,7 +288,10 @@ def _allowlist(source: str, raw: Any) -> tuple[AllowEntry, ...]:
         if unknown:
             raise ConfigError(f"{source}: unknown key '{where}.{sorted(unknown)[0]}' "
                               "(known: hash, path, reason, rule)")
-        reason = _check(source, f"{where}.reason", item.get("reason"), _str)
+        if "reason" not in item:
+            raise ConfigError(f"{source}: key '{where}.reason' is required "
+                              "(a string saying why)")
+        reason = _check(source, f"{where}.reason", item["reason"], _str)
         if not reason.strip():
             raise ConfigError(f"{source}: key '{where}.reason' must say why (it is required)")
         entry = AllowEntry(reason=reason, **{k: _check(source, f"{where}.{k}", item[k], _str)
@@ -292,39 +303,78 @@ def _allowlist(source: str, raw: Any) -> tuple[AllowEntry, ...]:
 
 
 def as_toml(cfg: Config) -> str:
-    """The effective config, printed in the form a user would write it."""
-    def q(v: Any) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, int):
-            return str(v)
-        if isinstance(v, (tuple, list)):
-            return "[" + ", ".join(q(x) for x in v) + "]"
-        s = str(v).replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{s}"'
+    """The effective config, printed in the form a user would write it.
 
-    def key(k: str) -> str:
-        return k if k.replace("-", "").replace("_", "").isalnum() else q(k)
-
-    lines = [f"# effective authgate config, from {cfg.source}", "[tool.authgate]"]
+    It parses back (as `pyproject.toml`, or saved as `.authgate.toml`) to the same
+    config: every key, defaults included."""
+    q = _toml_value
+    lines = [f"# effective authgate config, from {_one_line(cfg.source)}", "[tool.authgate]"]
     for name in _TOP:
-        lines.append(f"{name} = {q(getattr(cfg, name))}")
+        if name != "missing_tests_ai_action":  # printed as policy.missing_tests_ai
+            lines.append(f"{name} = {q(getattr(cfg, name))}")
     lines += ["", "[tool.authgate.reviews]"]
-    lines += [f"{t} = {q(v)}" for t, v in cfg.reviews.items()]
+    lines += [f"{_toml_key(t)} = {q(v)}" for t, v in cfg.reviews.items()]
     lines += ["", "[tool.authgate.policy]", f"missing_tests_ai = {q(cfg.missing_tests_ai_action)}"]
-    lines += [f"{key(k)} = {q(v)}" for k, v in sorted(cfg.policy.items())]
+    lines += [f"{_toml_key(k)} = {q(v)}" for k, v in sorted(cfg.policy.items())]
     lines += ["", "[tool.authgate.trailers]"]
     lines += [f"{f.name} = {q(getattr(cfg.trailers, f.name))}" for f in fields(TrailerNames)]
-    lines += ["", "[tool.authgate.rules]", f"disable = {q(cfg.disable)}"]
-    graded = ", ".join(f"{key(k)} = {q(v)}" for k, v in cfg.severity.items())
-    lines += [f"severity = {{ {graded} }}"]
+    lines += ["", "[tool.authgate.rules]", f"disable = {q(cfg.disable)}",
+              f"severity = {q(cfg.severity)}"]
     lines += ["", "[tool.authgate.paths]"]
-    lines += [f"{t} = {q(v)}" for t, v in cfg.paths.items()]
+    lines += [f"{_toml_key(t)} = {q(v)}" for t, v in cfg.paths.items()]
     for entry in cfg.allowlist:
         lines += ["", "[[tool.authgate.allowlist]]"]
         lines += [f"{k} = {q(getattr(entry, k))}" for k in ("rule", "path", "hash", "reason")
                   if getattr(entry, k)]
     for rule in cfg.custom_rules:
         lines += ["", "[[tool.authgate.rules.custom]]"]
-        lines += [f"{key(k)} = {q(v)}" for k, v in rule.items() if not isinstance(v, Mapping)]
+        # Nested tables (`params`) as inline tables: one line each, nothing lost.
+        lines += [f"{_toml_key(k)} = {q(v)}" for k, v in rule.items()]
     return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", " ").replace("\n", " ")
+
+
+def _toml_key(key: str) -> str:
+    bare = bool(key) and all(c.isascii() and (c.isalnum() or c in "-_") for c in key)
+    return key if bare else _toml_string(key)
+
+
+_TOML_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n",
+                 "\f": "\\f", "\r": "\\r"}
+
+
+def _toml_string(text: str) -> str:
+    out = []
+    for c in text:
+        if c in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[c])
+        elif ord(c) < 0x20 or ord(c) == 0x7F:
+            # TOML forbids raw control characters in basic strings.
+            out.append(f"\\u{ord(c):04X}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:
+            return "nan"
+        if value in (float("inf"), float("-inf")):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_toml_value(x) for x in value) + "]"
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        return "{ " + ", ".join(f"{_toml_key(str(k))} = {_toml_value(v)}"
+                                for k, v in value.items()) + " }"
+    return _toml_string(str(value))
