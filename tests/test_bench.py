@@ -1,0 +1,118 @@
+"""The benchmark's corpus is deterministic: the same bytes, the same commit, every time.
+
+Not a timed test: it builds tiny repositories and compares them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT, clean_environ
+
+# bench/ holds scripts, not a package: its modules import by path.
+sys.path.insert(0, str(PROJECT / "bench"))
+import corpus
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != ".git"]
+        for name in filenames:
+            path = Path(dirpath) / name
+            out[path.relative_to(root).as_posix()] = path.read_bytes()
+    return out
+
+
+def test_corpus_writes_the_same_bytes_twice(tmp_path: Path) -> None:
+    first = corpus.write(str(tmp_path / "a"), 120)
+    second = corpus.write(str(tmp_path / "b"), 120)
+    a, b = tree_bytes(tmp_path / "a"), tree_bytes(tmp_path / "b")
+    assert first.files == second.files == len(a) == 120
+    assert first.bytes == second.bytes == sum(len(v) for v in a.values())
+    assert a == b
+
+
+def test_repository_commit_is_identical_across_builds(tmp_path: Path) -> None:
+    env = clean_environ(tmp_path / "home")
+    heads = []
+    for name in ("a", "b"):
+        corpus.build_repo(str(tmp_path / name), 150, env)
+        heads.append(corpus.git(str(tmp_path / name), env, "rev-parse", "HEAD"))
+    assert heads[0] == heads[1]
+
+
+def test_file_n_is_the_same_in_every_repository_size() -> None:
+    # The size-independence rows apply one change to repositories of 1,000 and 50,000
+    # files: that only compares like with like if the shared files are identical.
+    small = dict(corpus.files(200))
+    large = dict(corpus.files(400))
+    assert all(large[path] == text for path, text in small.items())
+
+
+def test_corpus_mixes_languages_and_plants_the_fixtures_the_benchmark_needs() -> None:
+    paths = [p for p, _ in corpus.files(1_000)]
+    assert len(set(paths)) == len(paths) == 1_000
+    exts = {os.path.splitext(p)[1] for p in paths}
+    assert {".py", ".ts", ".js", ".go", ".java", ".rb", ".md", ".json"} <= exts
+    assert any(p.startswith("services/accounts/src/auth/") for p in paths)
+    text = dict(corpus.files(1_000))
+    assert len(text[corpus.BIG_FILE].splitlines()) == corpus.BIG_FILE_LINES
+    planted = corpus.planted()
+    # Each planted value sits in the corpus, and none is spelled out in the source.
+    source = (PROJECT / "bench" / "corpus.py").read_text(encoding="utf-8")
+    for value in planted.values():
+        assert any(value in body for body in text.values())
+        assert value.strip() not in source
+
+
+def test_typical_change_stages_about_ten_files_and_five_hundred_lines(tmp_path: Path) -> None:
+    env = clean_environ(tmp_path / "home")
+    root = str(tmp_path / "repo")
+    corpus.build_repo(root, 1_000, env)
+    changed = corpus.typical_change(root)
+    corpus.git(root, env, "add", "--", *changed)
+    numstat = corpus.git(root, env, "diff", "--cached", "--numstat").splitlines()
+    added = sum(int(row.split()[0]) for row in numstat)
+    assert len(numstat) == 10
+    assert 400 <= added <= 600
+    assert any("/auth/" in row for row in numstat)
+
+
+def test_commit_range_makes_that_many_commits(tmp_path: Path) -> None:
+    env = clean_environ(tmp_path / "home")
+    root = str(tmp_path / "repo")
+    corpus.build_repo(root, 1_000, env)
+    base, tip = corpus.commit_range(root, env, 12)
+    count = corpus.git(root, env, "rev-list", "--count", f"{base}..{tip}")
+    assert count == "12"
+    # The work tree is untouched: the range lives on its own branch.
+    assert corpus.git(root, env, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("argv", [["--files", "10"], ["--only", "nonsense"]])
+def test_run_rejects_bad_arguments_in_one_line(argv: list[str]) -> None:
+    proc = subprocess.run([sys.executable, str(PROJECT / "bench" / "run.py"), *argv],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("bench/run.py: error:")
+
+
+def test_importtime_summary_names_heavy_modules() -> None:
+    import run
+
+    sample = ("import time: self [us] | cumulative | imported package\n"
+              "import time:       100 |        100 |   detect_secrets.core\n"
+              "import time:       300 |        400 | detect_secrets\n"
+              "import time:       100 |        100 | git\n")
+    summary = run.importtime(sample)
+    assert summary["total_ms"] == 0.5
+    assert summary["modules"] == 3
+    assert (summary["detect_secrets"], summary["gitpython"]) == (True, True)
+    assert json.dumps(summary)
