@@ -1,0 +1,180 @@
+"""The CI recipes of the README, run as far as this machine allows: every shell step
+of the GitHub Actions workflow and every script line of the GitLab CI job runs here,
+in bash, against a scratch repository shaped like a pull request. What cannot run
+here (checkout, setup-python, the SARIF upload) is replaced by what it guarantees: a
+full-depth clone, authgate on PATH, and a SARIF file that code scanning accepts."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import Repo
+
+GITHUB_WORKFLOW = """\
+name: authgate
+on:
+  pull_request:
+permissions:
+  contents: read
+  security-events: write   # for the SARIF upload
+jobs:
+  verify:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0   # verify reads every commit of the pull request
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - name: Install authgate
+        run: python -m pip install "git+https://git.example.com/security/authgate@v0.1.0"
+      - name: Verify the pull request's commits
+        env:
+          BASE_SHA: ${{ github.event.pull_request.base.sha }}
+          HEAD_SHA: ${{ github.event.pull_request.head.sha }}
+        run: |
+          authgate verify --range "$BASE_SHA..$HEAD_SHA" --format sarif --output authgate.sarif || true
+          authgate verify --range "$BASE_SHA..$HEAD_SHA" --format markdown >> "$GITHUB_STEP_SUMMARY"
+      - name: Upload to code scanning
+        if: ${{ always() && hashFiles('authgate.sarif') != '' }}
+        uses: github/codeql-action/upload-sarif@v3
+        with:
+          sarif_file: authgate.sarif
+          category: authgate-verify
+"""  # noqa: E501
+
+GITLAB_JOB = """\
+authgate-verify:
+  stage: test
+  image: python:3.12
+  variables:
+    GIT_DEPTH: "0"   # verify reads every commit of the merge request
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+  script:
+    - python -m pip install "git+https://git.example.com/security/authgate@v0.1.0"
+    - authgate verify --range "$CI_MERGE_REQUEST_DIFF_BASE_SHA..$CI_COMMIT_SHA" --format sarif --output authgate.sarif || true
+    - authgate verify --range "$CI_MERGE_REQUEST_DIFF_BASE_SHA..$CI_COMMIT_SHA" --format markdown
+  artifacts:
+    when: always
+    paths: [authgate.sarif]
+"""  # noqa: E501
+
+# Installing from an index is what the recipes do; here authgate is already installed.
+INSTALL = re.compile(r"^python -m pip install ")
+
+
+def _pull_request(repo: Repo, *, bad: bool) -> tuple[str, str]:
+    """A base commit and a two-commit pull request on top of it; with `bad`, the
+    second commit claims an Authgate-Tree of content it no longer has."""
+    repo.write("README.md", "base\n")
+    repo.add()
+    base = repo.commit("base")
+    repo.write("src/app.py", "print('one')\n")
+    repo.add()
+    tree = repo.out("write-tree")
+    repo.commit(f"one\n\nAuthgate-Tree: {tree}")
+    repo.write("src/app.py", "print('two')\n")
+    repo.add()
+    tree = repo.out("write-tree")
+    if bad:
+        repo.write("src/app.py", "print('two, changed after the hooks ran')\n")
+        repo.add()
+    head = repo.commit(f"two\n\nAuthgate-Tree: {tree}")
+    return base, head
+
+
+def _bash(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    # GitHub's `bash` shell on Linux; GitLab's runner also stops at the first failure.
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+                          cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **env, "PATH": path})
+
+
+def _expressions(text: str, values: dict[str, str]) -> str:
+    return re.sub(r"\$\{\{\s*([\w.]+)\s*\}\}", lambda m: values[m.group(1)], text)
+
+
+def _assert_code_scanning_accepts(sarif_path: Path) -> list[dict[str, Any]]:
+    doc = json.loads(sarif_path.read_text(encoding="utf-8"))
+    assert doc["version"] == "2.1.0"
+    results: list[dict[str, Any]] = doc["runs"][0]["results"]
+    for r in results:
+        # upload-sarif rejects the whole file if one result has no location.
+        assert r["locations"], r
+        assert r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    return results
+
+
+def _run_github(repo: Repo, base: str, head: str, tmp_path: Path
+                ) -> tuple[subprocess.CompletedProcess[str], Path]:
+    workflow = yaml.safe_load(GITHUB_WORKFLOW)
+    steps = workflow["jobs"]["verify"]["steps"]
+    assert steps[0]["uses"].startswith("actions/checkout@")
+    assert steps[0]["with"]["fetch-depth"] == 0
+    event = {"github.event.pull_request.base.sha": base,
+             "github.event.pull_request.head.sha": head}
+    summary = tmp_path / "step_summary.md"
+    summary.write_text("", encoding="utf-8")
+    proc = None
+    for step in steps:
+        if "run" not in step or INSTALL.match(step["run"]):
+            continue
+        env = {k: _expressions(str(v), event) for k, v in step.get("env", {}).items()}
+        env["GITHUB_STEP_SUMMARY"] = str(summary)
+        proc = _bash(_expressions(step["run"], event), repo.path, env)
+    assert proc is not None
+    upload = steps[-1]
+    assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
+    assert (repo.path / upload["with"]["sarif_file"]).is_file()
+    return proc, summary
+
+
+def test_github_workflow_passes_a_clean_pull_request(repo: Repo, tmp_path: Path) -> None:
+    base, head = _pull_request(repo, bad=False)
+    proc, summary = _run_github(repo, base, head, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("## authgate verify\n")
+    assert "**ok**" in text
+    assert f"- {base}..{head}: 2 commits verified" in text
+    assert _assert_code_scanning_accepts(repo.path / "authgate.sarif") == []
+
+
+def test_github_workflow_fails_a_pull_request_with_a_violation(
+        repo: Repo, tmp_path: Path) -> None:
+    base, head = _pull_request(repo, bad=True)
+    proc, summary = _run_github(repo, base, head, tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    text = summary.read_text(encoding="utf-8")
+    assert "**FAILED: 1 of 2 commits violate: verify.tree.mismatch 1**" in text
+    assert f"| block | `verify.tree.mismatch` | `{head[:12]}` | src/app.py |" in text
+    results = _assert_code_scanning_accepts(repo.path / "authgate.sarif")
+    assert [(r["ruleId"], r["level"]) for r in results] == [("verify.tree.mismatch", "error")]
+    assert f"[commit {head[:12]}]" in results[0]["message"]["text"]
+
+
+@pytest.mark.parametrize("bad", [False, True])
+def test_gitlab_job_runs_the_same_commands(repo: Repo, bad: bool) -> None:
+    job = yaml.safe_load(GITLAB_JOB)["authgate-verify"]
+    assert job["variables"]["GIT_DEPTH"] == "0"
+    base, head = _pull_request(repo, bad=bad)
+    env = {"CI_MERGE_REQUEST_DIFF_BASE_SHA": base, "CI_COMMIT_SHA": head}
+    script = "\n".join(line for line in job["script"] if not INSTALL.match(line))
+    proc = _bash(script, repo.path, env)
+    assert proc.returncode == (1 if bad else 0), proc.stdout + proc.stderr
+    assert proc.stdout.startswith("authgate verify: ")  # the line --output leaves in the log
+    assert "## authgate verify" in proc.stdout
+    for artifact in job["artifacts"]["paths"]:
+        _assert_code_scanning_accepts(repo.path / artifact)

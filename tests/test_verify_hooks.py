@@ -1,0 +1,211 @@
+"""`authgate verify` against commits made through the real hooks, and the
+`authgate-verify` pre-push hook installed by the real pre-commit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from authgate import config, trailers
+from authgate.changes import ChangeSet, FileChange, Hunk, Line, Status
+from authgate.findings import Tier
+from authgate.pipeline import evaluate
+
+from conftest import Repo, precommit_bin
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+# Identity tiers by path from config: a verdict that needs trailers whatever the
+# shipped rule catalogs say about the content.
+CONFIG = '[paths]\nhigh = ["src/auth/**"]\n'
+LOGIN = "def login(user, password):\n    return user.check_password(password)\n"
+
+
+def _require_identity_paths() -> None:
+    cfg = config.parse(tomllib.loads(CONFIG), ".authgate.toml")
+    lines = tuple(Line("+", t, None, i + 1) for i, t in enumerate(LOGIN.splitlines()))
+    cs = ChangeSet(files=(FileChange(path="src/auth/login.py", status=Status.ADDED,
+                                     hunks=(Hunk(1, 1, lines),)),), source="commit")
+    if evaluate(cs, cfg).tier == Tier.NONE:
+        pytest.skip("the identity check does not grade [paths] from config yet")
+
+
+def _require_message_hook(repo: Repo) -> None:
+    probe = repo.path / ".git" / "probe-msg"
+    probe.write_text("probe\n", encoding="utf-8")
+    proc = repo.authgate("msg", str(probe))
+    if "not implemented" in proc.stderr:
+        pytest.skip("`authgate msg` (the trailers hook) has not landed yet")
+
+
+def _hooked_commit(repo: Repo, message: str) -> str:
+    proc = repo.git("commit", "-q", "-m", message, check=False)
+    assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
+    return repo.out("rev-parse", "HEAD")
+
+
+@pytest.fixture
+def governed(repo: Repo, request: pytest.FixtureRequest) -> tuple[Repo, str, str]:
+    """A hooked repository with identity paths configured, and one commit of login code
+    made through the hooks: (repo, base, hooked commit)."""
+    _require_identity_paths()
+    _require_message_hook(repo)
+    hooked_repo: Repo = request.getfixturevalue("hooked_repo")
+    hooked_repo.write(".authgate.toml", CONFIG)
+    hooked_repo.add(".authgate.toml")
+    base = hooked_repo.commit("configure authgate")
+    hooked_repo.write("src/auth/login.py", LOGIN)
+    hooked_repo.add()
+    return hooked_repo, base, _hooked_commit(hooked_repo, "add login")
+
+
+def test_a_commit_made_through_the_hooks_verifies(governed: tuple[Repo, str, str]) -> None:
+    repo, base, hooked = governed
+    claimed = dict(trailers.parse(repo.out("log", "-1", "--format=%B", hooked)))
+    assert Tier.parse(claimed["Identity-Impact"]) >= Tier.HIGH
+    assert claimed["Authgate-Tree"] == repo.out("rev-parse", f"{hooked}^{{tree}}")
+    proc = repo.authgate("verify", "--range", f"{base}..{hooked}")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[-1] == "authgate verify: ok"
+
+
+def test_the_same_content_committed_with_no_verify_is_hooks_bypassed(
+        governed: tuple[Repo, str, str]) -> None:
+    repo, base, _ = governed
+    repo.git("checkout", "-q", "-b", "bypass", base)
+    repo.write("src/auth/login.py", LOGIN)
+    repo.add()
+    bypassed = repo.commit("add login")  # --no-verify
+    proc = repo.authgate("verify", "--range", f"{base}..{bypassed}")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    first = proc.stdout.splitlines()[0]
+    assert first.startswith("src/auth/login.py")
+    assert ": verify.trailers.missing: hooks bypassed: the content needs Identity-Impact: " \
+           in first
+    assert first.endswith(f"[commit {bypassed[:12]}]")
+
+
+def test_a_trailer_weakened_by_hand_fails(governed: tuple[Repo, str, str]) -> None:
+    repo, base, hooked = governed
+    message = repo.out("log", "-1", "--format=%B", hooked)
+    tier = dict(trailers.parse(message))["Identity-Impact"]
+    weaker = str(Tier(Tier.parse(tier) - 1))
+    edited = message.replace(f"Identity-Impact: {tier}", f"Identity-Impact: {weaker}")
+    repo.git("commit", "-q", "--amend", "--no-verify", "-m", edited)
+    proc = repo.authgate("verify", "--range", f"{base}..HEAD")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert (f"verify.trailers.weaker: Identity-Impact: {weaker} is weaker than the {tier} "
+            "the content demands") in proc.stdout
+
+
+def test_an_amend_without_hooks_fails_on_authgate_tree(governed: tuple[Repo, str, str]) -> None:
+    repo, base, _ = governed
+    repo.write("src/auth/login.py", LOGIN + "\ndef logout(user):\n    user.session = None\n")
+    repo.add()
+    repo.git("commit", "-q", "--amend", "--no-verify", "--no-edit")
+    proc = repo.authgate("verify", "--range", f"{base}..HEAD", "--format", "markdown")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "| block | `verify.tree.mismatch` |" in proc.stdout
+    assert "the content changed after the hooks ran" in proc.stdout
+
+
+# --- the pre-push hook ---------------------------------------------------------------
+
+@pytest.fixture
+def pushing_repo(repo: Repo, hook_repo: tuple[str, str], precommit_home: Path,
+                 monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Repo:
+    """A scratch repository with the authgate-verify pre-push hook and a bare remote."""
+    url, sha = hook_repo
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(precommit_home))
+    repo.write(".pre-commit-config.yaml", (
+        "repos:\n"
+        f"- repo: {url}\n"
+        f"  rev: {sha}\n"
+        "  hooks:\n"
+        "  - id: authgate-verify\n"))
+    proc = subprocess.run([precommit_bin(), "install", "-t", "pre-push", "--install-hooks"],
+                          cwd=repo.path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    repo.add(".pre-commit-config.yaml")
+    repo.commit("add pre-commit config")
+    subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "remote.git")], check=True)
+    repo.git("remote", "add", "origin", str(tmp_path / "remote.git"))
+    return repo
+
+
+def _tree_commit(repo: Repo, path: str, content: str, *, honest: bool) -> str:
+    """A commit claiming the Authgate-Tree of its content; when not `honest`, the
+    content changed after the claim was made (what an amend without hooks leaves)."""
+    repo.write(path, content)
+    repo.add(path)
+    tree = repo.out("write-tree")
+    if not honest:
+        repo.write(path, content + "changed after the hooks ran\n")
+        repo.add(path)
+    return repo.commit(f"edit {path}\n\nAuthgate-Tree: {tree}")
+
+
+def _push(repo: Repo, *args: str) -> subprocess.CompletedProcess[str]:
+    proc = repo.git("push", "-q", "origin", *args, check=False)
+    return subprocess.CompletedProcess(proc.args, proc.returncode,
+                                       proc.stdout.decode() + proc.stderr.decode(), "")
+
+
+def test_pre_push_verifies_the_pushed_commits(pushing_repo: Repo) -> None:
+    repo = pushing_repo
+    # First push of a branch that reaches the root commit: pre-commit gives no refs and
+    # there is no remote-tracking branch yet, so every commit is verified.
+    _tree_commit(repo, "a.txt", "a\n", honest=True)
+    first = _push(repo, "main")
+    assert first.returncode == 0, first.stdout
+    # An ordinary push: PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF.
+    bad = _tree_commit(repo, "b.txt", "b\n", honest=False)
+    rejected = _push(repo, "main")
+    assert rejected.returncode != 0
+    assert "verify.tree.mismatch" in rejected.stdout
+    assert f"[commit {bad[:12]}]" in rejected.stdout
+    assert repo.git("ls-remote", "origin", "refs/heads/main").stdout.decode().split()[0] \
+        == repo.out("rev-parse", "HEAD~1")
+    # A new branch that does not reach the root: from the parent of its first new commit.
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    repo.git("checkout", "-q", "-b", "feature")
+    good = _tree_commit(repo, "c.txt", "c\n", honest=True)
+    bad = _tree_commit(repo, "d.txt", "d\n", honest=False)
+    rejected = _push(repo, "feature")
+    assert rejected.returncode != 0
+    assert f"[commit {bad[:12]}]" in rejected.stdout
+    assert f"[commit {good[:12]}]" not in rejected.stdout
+    repo.git("reset", "-q", "--hard", good)
+    assert _push(repo, "feature").returncode == 0
+
+
+def test_pre_push_of_a_new_root_branch_skips_commits_already_on_a_remote(
+        pushing_repo: Repo) -> None:
+    repo = pushing_repo
+    assert _push(repo, "main").returncode == 0
+    # History that reached the remote without the hook (git push --no-verify).
+    published = _tree_commit(repo, "old.txt", "old\n", honest=False)
+    assert repo.git("push", "-q", "--no-verify", "origin", "main",
+                    check=False).returncode == 0
+    repo.git("fetch", "-q", "origin")
+    # A new branch from a new root commit that merges the published history: pre-commit
+    # gives no refs; only what no remote-tracking branch has is verified.
+    repo.git("checkout", "-q", "--orphan", "lone")
+    repo.git("rm", "-q", "-r", "--cached", ".")
+    repo.git("clean", "-q", "-f", "-d")
+    _tree_commit(repo, "lone.txt", "lone\n", honest=True)
+    repo.git("merge", "-q", "--no-verify", "--allow-unrelated-histories", "-m", "merge main",
+             "origin/main")
+    accepted = _push(repo, "lone")
+    assert accepted.returncode == 0, accepted.stdout
+    bad = _tree_commit(repo, "later.txt", "later\n", honest=False)
+    rejected = _push(repo, "lone")
+    assert rejected.returncode != 0
+    assert f"[commit {bad[:12]}]" in rejected.stdout
+    assert f"[commit {published[:12]}]" not in rejected.stdout
