@@ -7,11 +7,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Repo, precommit_bin
 
 from authgate import changes
 from authgate.config import Config
 from authgate.pipeline import evaluate
+
+from conftest import Repo, precommit_bin
 
 ELIDED = "def login(user, password):\n    # ... existing code ...\n    return issue_token(user)\n"
 CLEAN = "def login(user, password):\n    return issue_token(user)\n"
