@@ -1,11 +1,14 @@
 """Where a file or a line sits: test, fixture, docs, config or code; comment or not.
 
 Leak severity and test evidence both depend on it, so the classification lives once.
+A diff shows only pieces of a file, so line-level answers are best effort: a hunk that
+starts inside a docstring or a block comment is read as code until a delimiter shows.
 """
 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 
 from authgate.pathmatch import any_match
 
@@ -16,7 +19,12 @@ FIXTURE_GLOBS = ("fixtures/", "fixture/", "testdata/", "__fixtures__/", "__mocks
                  "mocks/", "seeds/", "*.fixture.*", "conftest.py", "*.snap", "cassettes/")
 DOC_GLOBS = ("*.md", "*.rst", "*.txt", "*.adoc", "docs/", "doc/", "*.ipynb")
 CONFIG_GLOBS = ("*.yml", "*.yaml", "*.toml", "*.ini", "*.cfg", "*.conf", "*.properties",
-                "*.json", "*.env", ".env*", "*.tf", "*.tfvars", "Dockerfile", "*.xml")
+                "*.json", "*.env", ".env*", "*.tf", "*.tfvars", "Dockerfile", "*.xml",
+                "*.cnf", ".npmrc", ".pypirc", ".netrc", "_netrc", ".htpasswd", ".htaccess",
+                ".gitconfig", ".editorconfig")
+
+# The contexts a line can have, as findings carry them.
+LINE_CONTEXTS = ("code", "comment", "test", "fixture", "docs", "config")
 
 
 def file_context(path: str) -> str:
@@ -36,13 +44,39 @@ def is_test_path(path: str) -> bool:
     return file_context(path) in ("test", "fixture")
 
 
+_HASH = ("#",)
 _LINE_COMMENT = {
-    ".py": ("#",), ".rb": ("#",), ".sh": ("#",), ".yml": ("#",), ".yaml": ("#",),
-    ".toml": ("#",), ".tf": ("#", "//"), ".pl": ("#",), ".r": ("#",), ".ex": ("#",),
-    ".exs": ("#",), ".ps1": ("#",), ".sql": ("--",), ".lua": ("--",), ".hs": ("--",),
+    ".py": _HASH, ".pyi": _HASH, ".rb": _HASH, ".sh": _HASH, ".bash": _HASH, ".zsh": _HASH,
+    ".yml": _HASH, ".yaml": _HASH, ".toml": _HASH, ".tf": ("#", "//"), ".hcl": ("#", "//"),
+    ".pl": _HASH, ".r": _HASH, ".ex": _HASH, ".exs": _HASH, ".ps1": _HASH, ".cmake": _HASH,
+    ".mk": _HASH, ".nix": _HASH, ".env": _HASH, ".dockerfile": _HASH, ".gitignore": _HASH,
+    ".sql": ("--",), ".lua": ("--",), ".hs": ("--",),
     ".ini": (";", "#"), ".cfg": (";", "#"), ".conf": ("#",), ".properties": ("#", "!"),
+    ".npmrc": (";", "#"), ".pypirc": (";", "#"), ".netrc": _HASH, ".htpasswd": _HASH,
+    ".php": ("//", "#", "/*", "*"), ".erl": ("%",), ".tex": ("%",), ".el": (";",),
+    ".clj": (";",), ".lisp": (";",), ".vb": ("'",), ".bat": ("::", "rem ", "REM "),
+    ".cmd": ("::", "rem ", "REM "),
 }
+# Names without a telling extension.
+_BY_NAME = {"dockerfile": _HASH, "makefile": _HASH, "gemfile": _HASH, "rakefile": _HASH,
+            "procfile": _HASH, "caddyfile": _HASH, "jenkinsfile": ("//", "/*", "*")}
 _C_STYLE = ("//", "/*", "*", "*/")
+_MARKUP = (".html", ".htm", ".xml", ".vue", ".svelte", ".md", ".xhtml", ".jsp", ".aspx")
+
+
+def _markers(path: str) -> tuple[str, ...]:
+    base = posixpath.basename(path)
+    lowered = base.lower()
+    if lowered.startswith(".env"):
+        return _HASH
+    if lowered in _BY_NAME:
+        return _BY_NAME[lowered]
+    ext = posixpath.splitext(base)[1].lower() or lowered  # ".npmrc" has no extension
+    return _LINE_COMMENT.get(ext, _C_STYLE)
+
+
+def _ext(path: str) -> str:
+    return posixpath.splitext(path)[1].lower()
 
 
 def is_comment(path: str, text: str) -> bool:
@@ -50,10 +84,112 @@ def is_comment(path: str, text: str) -> bool:
     stripped = text.lstrip()
     if not stripped:
         return False
-    ext = posixpath.splitext(path)[1].lower()
-    markers = _LINE_COMMENT.get(ext, _C_STYLE)
-    if stripped.startswith(markers):
+    ext = _ext(path)
+    if stripped.startswith(_markers(path)):
         return True
     if ext == ".py" and stripped.startswith(('"""', "'''")):
         return True
-    return bool(ext in (".html", ".xml", ".vue", ".svelte", ".md") and stripped.startswith("<!--"))
+    return bool(ext in _MARKUP and stripped.startswith("<!--"))
+
+
+def comment_start(path: str, text: str) -> int | None:
+    """Where a comment begins on a line of code (a trailing `# ...` or `// ...`), or None.
+
+    Markers inside string literals do not count, so `"http://x"` is not a comment."""
+    markers = tuple(m for m in _markers(path) if m.strip() not in ("*", "*/"))
+    if _ext(path) in _MARKUP:
+        markers += ("<!--",)
+    quote = ""
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if quote:
+            if c == "\\":
+                i += 2
+                continue
+            if c == quote:
+                quote = ""
+        elif c in "\"'`":
+            # An apostrophe inside a word ("don't") opens no string.
+            if not (c == "'" and i and text[i - 1].isalnum()):
+                quote = c
+        else:
+            for m in markers:
+                if text.startswith(m, i):
+                    return i
+        i += 1
+    return None
+
+
+def in_string(text: str, pos: int) -> bool:
+    """Whether position `pos` of a line of code sits inside a quoted string literal."""
+    quote = ""
+    i = 0
+    while i < pos:
+        c = text[i]
+        if quote:
+            if c == "\\":
+                i += 2
+                continue
+            if c == quote:
+                quote = ""
+        elif c in "\"'`" and not (c == "'" and i and text[i - 1].isalnum()):
+            quote = c
+        i += 1
+    return bool(quote)
+
+
+def comment_flags(path: str, texts: Sequence[str]) -> list[bool]:
+    """For consecutive lines of a file: is each one a comment?
+
+    Adds to `is_comment` what needs the lines before: the inside of Python docstrings,
+    of `/* ... */` blocks and of `<!-- ... -->` blocks."""
+    ext = _ext(path)
+    markers = _markers(path)
+    c_blocks = "/*" in markers or markers == _C_STYLE
+    out: list[bool] = []
+    close: str | None = None  # the delimiter that ends the block we are in
+    docstring = False  # whether that block is a comment (a docstring) or a string
+    for text in texts:
+        stripped = text.strip()
+        if close is not None:
+            out.append(docstring)
+            if close in stripped:
+                close = None
+            continue
+        out.append(is_comment(path, text))
+        if ext == ".py":
+            opener = _triple_opener(stripped)
+            if opener is not None:
+                delim, at_start = opener
+                after = stripped[stripped.index(delim) + 3:]
+                if delim not in after:
+                    close, docstring = delim, at_start
+        elif c_blocks and stripped.startswith("/*") and "*/" not in stripped[2:]:
+            close, docstring = "*/", True
+        elif ext in _MARKUP and stripped.startswith("<!--") and "-->" not in stripped[4:]:
+            close, docstring = "-->", True
+    return out
+
+
+def _triple_opener(stripped: str) -> tuple[str, bool] | None:
+    """The triple quote a Python line opens, and whether it starts the statement (a
+    docstring or a bare string: prose) rather than a value (`x = \"\"\"...`: data)."""
+    positions = [(stripped.find(d), d) for d in ('"""', "'''") if d in stripped]
+    if not positions:
+        return None
+    pos, delim = min(positions)
+    head = stripped[:pos]
+    if stripped.count(delim) % 2 == 0:
+        return None  # opened and closed on this line
+    return delim, head.lower() in ("", "r", "u", "b", "f", "rb", "br", "rf", "fr")
+
+
+def line_context(path: str, comment: bool, file_ctx: str | None = None) -> str:
+    """The context a finding on this line carries: the file's kind where that decides
+    (test, fixture, docs), else comment, else config or code."""
+    ctx = file_context(path) if file_ctx is None else file_ctx
+    if ctx in ("test", "fixture", "docs"):
+        return ctx
+    return "comment" if comment else ctx

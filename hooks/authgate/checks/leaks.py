@@ -1,12 +1,579 @@
-"""Placeholder until the leaks family lands."""
+"""Leaks: secrets (detect-secrets), endpoints and sensitive files in the added lines.
+
+AI assistants copy what was in their context — credentials, production URLs, internal
+hosts from the prompt — into comments, fixtures and examples. Three kinds of rule
+(rules/leaks.toml) look for that:
+
+- `leak.secret.<plugin>`: what detect-secrets finds on the added lines (checks/secrets.py);
+- `leak.endpoint.<name>`: private, link-local and unique-local addresses, cloud metadata
+  endpoints, internal and production host names, connection strings, credential-bearing
+  webhook and presigned URLs, ARNs with account ids. RFC 2606/6761 names, RFC 5737 and
+  RFC 3849 documentation addresses and loopback are always allowed;
+- `leak.file.<name>`: private keys, keystores, `.env` files with values, `.netrc`,
+  `.htpasswd`, `.npmrc`/`.pypirc` with tokens, agent chat transcripts.
+
+Where the line sits grades the finding (`context`): any secret blocks; an endpoint in a
+comment, test, fixture or documentation blocks; one in code or configuration is
+annotated. Placeholder credentials (`password = "changeme"`) in tests, fixtures and
+documentation are not leaks and are not reported. Evidence is always redacted: the
+secret found, credential parts of URLs, and anything else `findings.scrub` recognises.
+"""
 
 from __future__ import annotations
 
-from authgate.changes import ChangeSet
-from authgate.config import Config
-from authgate.findings import Finding
-from authgate.rules import RuleSet
+import ipaddress
+import math
+import posixpath
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Union
+from urllib.parse import unquote
+
+from authgate.changes import ChangeSet, FileChange, Status
+from authgate.checks import secrets
+from authgate.checks.context import (
+    CONFIG_GLOBS,
+    DOC_GLOBS,
+    comment_flags,
+    comment_start,
+    file_context,
+    in_string,
+    line_context,
+)
+from authgate.config import Config, ConfigError
+from authgate.findings import Action, Finding, Severity, redact, scrub, value_hash
+from authgate.pathmatch import any_match
+from authgate.rules import Rule, RuleSet
+
+FAMILY = "leak"
+SECRET = "leak.secret."
+ENDPOINT = "leak.endpoint."
+FILE = "leak.file."
+
+# Placeholders are not leaks where examples live: tests, fixtures, documentation.
+PLACEHOLDER_CONTEXTS = ("test", "fixture", "docs")
+
+_MATCHERS = ("plain", "ip", "host", "connection-string", "credential-url", "arn")
+_CONTEXT_WORDS = {"comment": " in a comment", "test": " in a test", "fixture": " in a fixture",
+                  "docs": " in documentation", "config": " in configuration", "code": ""}
+
+_IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+_IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+
+
+# --- always allowed ------------------------------------------------------------------
+
+_SAFE_NETWORKS: tuple[_IPNetwork, ...] = tuple(ipaddress.ip_network(n) for n in (
+    "127.0.0.0/8", "::1/128", "0.0.0.0/32", "::/128",  # loopback, unspecified
+    "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",  # RFC 5737
+    "2001:db8::/32",  # RFC 3849
+))
+_SAFE_NAMES = frozenset(("localhost", "example.com", "example.net", "example.org",
+                         "localhost.localdomain"))
+# RFC 2606 / RFC 6761 special-use names.
+_SAFE_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".example.com",
+                  ".example.net", ".example.org")
+# Dotted names in prose that are code, not hosts ("threading.local", "self.internal").
+_CODE_OBJECTS = frozenset(("threading", "thread", "self", "this", "cls", "storage", "werkzeug",
+                           "contextvars", "asyncio", "gevent", "greenlet", "chrome", "browser",
+                           "window", "document", "os", "sys", "settings", "module", "pkg",
+                           "app", "ctx", "request", "g", "flask", "django", "local"))
+
+
+def safe_ip(addr: _IPAddress) -> bool:
+    return any(addr.version == n.version and addr in n for n in _SAFE_NETWORKS)
+
+
+def safe_host(host: str) -> bool:
+    """Loopback, documentation and special-use names, templates, and single-label names
+    (a compose service such as `db` or a placeholder such as `host` names no machine)."""
+    host = host.strip().strip("[]").rstrip(".").lower()
+    if not host or any(c in host for c in "{}$<>%*"):
+        return True
+    try:
+        return safe_ip(ipaddress.ip_address(host.split("%", 1)[0]))
+    except ValueError:
+        pass
+    if host in _SAFE_NAMES or host.endswith(_SAFE_SUFFIXES):
+        return True
+    return "." not in host
+
+
+# --- placeholders --------------------------------------------------------------------
+
+PLACEHOLDER_WORDS = frozenset((
+    "password", "passwd", "pass", "pwd", "secret", "changeme", "changeit", "test", "testing",
+    "example", "sample", "dummy", "fake", "mock", "foo", "bar", "baz", "foobar", "qux", "xxx",
+    "todo", "fixme", "replaceme", "redacted", "none", "null", "nil", "empty", "admin",
+    "root", "user", "username", "guest", "letmein", "hunter", "qwerty", "default",
+    "placeholder", "yourpassword", "mypassword", "token", "apikey", "key", "value",
+    "abc", "abcdef", "secretkey", "notasecret", "notsecret", "insecure", "dev", "local",
+    # Default credentials of the images tests and compose files run against.
+    "postgres", "postgresql", "mysql", "mariadb", "mongo", "mongodb", "redis", "rabbit",
+    "rabbitmq", "sa", "oracle", "tiger", "scott", "minio", "minioadmin", "elastic", "kafka",
+))
+_PLACEHOLDER_PARTS = ("example", "changeme", "change_me", "change-me", "dummy", "fake",
+                      "placeholder", "xxxx", "your_", "your-", "yourpass", "notreal",
+                      "not-a-real", "not_a_real", "replace", "redacted", "insecure", "mock")
+
+
+def entropy(value: str) -> float:
+    if not value:
+        return 0.0
+    counts: dict[str, int] = {}
+    for c in value:
+        counts[c] = counts.get(c, 0) + 1
+    n = len(value)
+    return -sum(k / n * math.log2(k / n) for k in counts.values())
+
+
+def is_placeholder(value: str) -> bool:
+    """An obviously fake credential: a word like "password" or "changeme" (digits and
+    punctuation aside), a template, a masked or repetitive string."""
+    v = value.strip().strip("'\"`")
+    low = v.lower()
+    if not v or low in PLACEHOLDER_WORDS:
+        return True
+    if (v[0], v[-1]) in (("<", ">"), ("{", "}"), ("[", "]"), ("%", "%")) or v.startswith(
+            ("$", "%(", "{{")):
+        return True
+    letters = re.sub(r"[^a-z]", "", low.replace("0", "o").replace("1", "i").replace(
+        "3", "e").replace("4", "a").replace("5", "s").replace("@", "a").replace("$", "s"))
+    if not letters or letters in PLACEHOLDER_WORDS:
+        return True
+    if any(part in low for part in _PLACEHOLDER_PARTS):
+        return True
+    if low.startswith(("test", "fake", "dummy", "mock", "sample", "example")):
+        return True
+    return entropy(v) < 2.5
+
+
+_PLACEHOLDER_ACCOUNTS = frozenset(("123456789012", "210987654321", "000000000000"))
+
+
+def placeholder_account(account: str) -> bool:
+    """AWS documentation account ids: 123456789012, 111122223333 and the like."""
+    if account in _PLACEHOLDER_ACCOUNTS or len(set(account)) == 1:
+        return True
+    return bool(re.fullmatch(r"(\d)\1{3}(\d)\2{3}(\d)\3{3}", account))
+
+
+# --- the plan: rules grouped and validated once per run ------------------------------
+
+
+@dataclass(frozen=True)
+class _EndpointRule:
+    rule: Rule
+    match: str
+    keywords: tuple[str, ...]
+    networks: tuple[_IPNetwork, ...]
+    suffixes: tuple[str, ...]
+    domains: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    secrets: Mapping[str, Rule]  # detect-secrets type -> rule
+    endpoints: tuple[_EndpointRule, ...]
+    files: tuple[Rule, ...]
+    scan_secrets: bool
+
+
+def _domains(values: Iterable[str]) -> tuple[str, ...]:
+    out = []
+    for v in values:
+        d = v.strip().lower()
+        d = d[2:] if d.startswith("*.") else d
+        d = d.strip(".")
+        if d:
+            out.append(d)
+    return tuple(out)
+
+
+def _plan(rules: RuleSet, config: Config) -> _Plan:
+    secret_rules: dict[str, Rule] = {}
+    endpoints: list[_EndpointRule] = []
+    files: list[Rule] = []
+    for rule in rules.family(FAMILY):
+        if rule.kind in ("file", "path"):
+            files.append(rule)
+        elif rule.id.startswith(SECRET):
+            stype = rule.params.get("secret_type")
+            if not isinstance(stype, str):
+                raise ConfigError(f"rule {rule.id}: leak.secret rules need params.secret_type "
+                                  "(the type detect-secrets reports)")
+            secret_rules[stype] = rule
+        elif rule.kind == "line" and rule.pattern is not None:
+            endpoints.append(_endpoint_rule(rule, config))
+    disabled = _disabled(SECRET.rstrip("."), config)
+    # A host rule with nothing to look for (production_domains unset) is idle.
+    active = tuple(e for e in endpoints if e.match != "host" or e.suffixes or e.domains)
+    return _Plan(secret_rules, active, tuple(files), scan_secrets=not disabled)
+
+
+def _disabled(rule_id: str, config: Config) -> bool:
+    return any(rule_id == d or rule_id.startswith(d + ".") for d in config.disable)
+
+
+def _endpoint_rule(rule: Rule, config: Config) -> _EndpointRule:
+    params = rule.params
+    match = params.get("match", "plain")
+    if match not in _MATCHERS:
+        raise ConfigError(f"rule {rule.id}: params.match must be one of {', '.join(_MATCHERS)}")
+    actions = params.get("actions", {})
+    if not isinstance(actions, Mapping) or any(
+            a not in ("block", "annotate", "warn", "off") for a in actions.values()):
+        raise ConfigError(f"rule {rule.id}: params.actions must map contexts to block, "
+                          "annotate, warn or off")
+    try:
+        networks = tuple(ipaddress.ip_network(n, strict=False)
+                         for n in params.get("networks", ()))
+    except ValueError as exc:
+        raise ConfigError(f"rule {rule.id}: params.networks: {exc}") from exc
+    suffixes = tuple(s.lower() for s in params.get("suffixes", ()))
+    source = params.get("config")
+    domains = _domains(getattr(config, source, ())) if isinstance(source, str) else ()
+    keywords = rule.keywords
+    if match == "host":
+        keywords = (*suffixes, *domains)
+    return _EndpointRule(rule, match, keywords, networks, suffixes, domains)
+
+
+def _applies(rule: Rule, path: str) -> bool:
+    if rule.paths and not any_match(rule.paths, path):
+        return False
+    return not (rule.exclude_paths and any_match(rule.exclude_paths, path))
+
+
+# --- the check -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Added:
+    number: int
+    text: str
+    comment: bool  # the whole line is a comment or docstring line
+
+
+def _added(fc: FileChange) -> list[_Added]:
+    out = []
+    for hunk in fc.hunks:
+        visible = [ln for ln in hunk.lines if ln.kind != "-"]
+        flags = comment_flags(fc.path, [ln.text for ln in visible])
+        for ln, flag in zip(visible, flags):
+            if ln.kind == "+" and ln.new is not None:
+                out.append(_Added(ln.new, ln.text, flag))
+    return out
+
+
+def _syntax(path: str) -> str:
+    """How the file is written, whatever directory it sits in: code, config or docs."""
+    base = posixpath.basename(path)
+    if any_match(DOC_GLOBS, base):
+        return "docs"
+    if any_match(CONFIG_GLOBS, base) or base.lower().startswith(".env"):
+        return "config"
+    return "code"
 
 
 def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
-    return []
+    plan = _plan(rules, config)
+    files = [fc for fc in changes.files if fc.status is not Status.DELETED]
+    added = {fc.path: _added(fc) for fc in files if fc.hunks and not fc.skipped}
+    findings: list[Finding] = []
+    for fc in files:
+        findings += _sensitive_file(fc, plan)
+
+    hits: list[secrets.SecretHit] = []
+    if plan.scan_secrets and plan.secrets:
+        text = secrets.baseline_text(changes, config.baseline)
+        baseline = secrets.parse_baseline(text, config.baseline) if text is not None else None
+        cands = (c for fc in files if fc.path in added for c in secrets.candidates(fc))
+        hits = secrets.scan(cands, baseline, skip_paths=(config.baseline,))
+    by_line: dict[tuple[str, int], list[secrets.SecretHit]] = {}
+    for hit in hits:
+        by_line.setdefault((hit.path, hit.line), []).append(hit)
+
+    for path, lines in added.items():
+        file_ctx = file_context(path)
+        syntax = _syntax(path)
+        info = {a.number: a for a in lines}
+        for (hpath, number), line_hits in by_line.items():
+            if hpath == path:
+                findings += _secret_findings(line_hits, info[number], path, file_ctx, plan,
+                                             config)
+        for a in lines:
+            findings += _endpoint_findings(a, path, file_ctx, syntax, plan,
+                                           by_line.get((path, a.number), ()))
+    return findings
+
+
+def _line_ctx(a: _Added, path: str, file_ctx: str, pos: int) -> str:
+    comment = a.comment
+    if not comment and file_ctx not in ("test", "fixture", "docs"):
+        start = comment_start(path, a.text)
+        comment = start is not None and pos >= start
+    return line_context(path, comment, file_ctx)
+
+
+def _evidence(text: str, spans: Sequence[tuple[int, int]], values: Iterable[str]) -> str:
+    """The line with every secret value and credential span redacted, then scrubbed."""
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + redact(text[start:end]) + text[end:]
+    values = [v for v in values if v]
+    for v in sorted(values, key=len, reverse=True):
+        text = text.replace(v, redact(v))
+    out = scrub(text)
+    if any(v in out for v in values if len(v) > 3):
+        return "[redacted]"
+    return out
+
+
+def _finding(rule: Rule, path: str, line: int | None, ctx: str, action: Action, message: str,
+             evidence: str, value: str, extra: tuple[tuple[str, str], ...] = ()) -> Finding:
+    return Finding(rule_id=rule.id, severity=rule.severity, message=message, path=path,
+                   line=line, evidence=evidence, title=rule.title, fix=rule.fix,
+                   refs=rule.refs, context=ctx, tier=rule.tier, action=action,
+                   value_hash=value_hash(value), extra=extra)
+
+
+# --- secrets -------------------------------------------------------------------------
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unknown"
+
+
+def _secret_rule(hit: secrets.SecretHit, plan: _Plan, config: Config) -> Rule | None:
+    rule = plan.secrets.get(hit.secret_type)
+    if rule is not None:
+        return rule
+    # A plugin the catalog does not know (a custom plugin named by the baseline).
+    rid = SECRET + _slug(hit.plugin.removesuffix("Detector"))
+    if _disabled(rid, config):
+        return None
+    return Rule(id=rid, title=hit.secret_type, severity=Severity.HIGH, action=Action.BLOCK,
+                message=hit.secret_type, fix="Remove it and rotate it.", refs=("CWE-798",))
+
+
+def _secret_findings(hits: Sequence[secrets.SecretHit], a: _Added, path: str, file_ctx: str,
+                     plan: _Plan, config: Config) -> list[Finding]:
+    out = []
+    values = _raw_values(hits)
+    for hit in hits:
+        rule = _secret_rule(hit, plan, config)
+        if rule is None:
+            continue
+        pos = a.text.find(hit.secret)
+        ctx = _line_ctx(a, path, file_ctx, max(pos, 0))
+        if ctx in PLACEHOLDER_CONTEXTS and is_placeholder(hit.secret):
+            continue
+        message = f"{rule.message}{_CONTEXT_WORDS.get(ctx, '')} (detect-secrets: {hit.secret_type})"
+        out.append(_finding(rule, path, a.number, ctx, rule.action, message,
+                            _evidence(a.text, (), values), hit.secret,
+                            extra=(("detect-secrets", hit.secret_type),)))
+    return out
+
+
+def _raw_values(hits: Iterable[secrets.SecretHit]) -> list[str]:
+    """Every raw string of these findings that evidence must not show."""
+    return [v for h in hits for v in (h.token, h.value, h.secret) if v]
+
+
+# --- endpoints -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Hit:
+    shown: str  # what the message may say (never a credential)
+    value: str  # what value_hash covers
+    credential: bool = False
+    secret_span: tuple[int, int] | None = None
+
+
+def _endpoint_findings(a: _Added, path: str, file_ctx: str, syntax: str, plan: _Plan,
+                       line_hits: Sequence[secrets.SecretHit]) -> list[Finding]:
+    text = a.text
+    lowered = text.lower()
+    claimed: list[tuple[int, int]] = []
+    out: list[Finding] = []
+    secret_values = _raw_values(line_hits)
+    for er in plan.endpoints:
+        rule = er.rule
+        if er.keywords and not any(k in lowered for k in er.keywords):
+            continue
+        if not _applies(rule, path) or rule.pattern is None:
+            continue
+        for m in rule.pattern.finditer(text):
+            start, end = m.span()
+            if any(start < e and s < end for s, e in claimed):
+                continue
+            ctx = _line_ctx(a, path, file_ctx, start)
+            hit = _confirm(er, m, text, ctx, syntax)
+            if hit is None:
+                continue
+            claimed.append((start, end))
+            if er.match == "credential-url" and hit.secret_span and any(
+                    text[slice(*hit.secret_span)] in v for v in secret_values):
+                continue  # detect-secrets reported this very credential (Slack) already
+            action = Action.BLOCK if hit.credential else _context_action(rule, ctx)
+            spans = [hit.secret_span] if hit.secret_span else []
+            shown = f" {hit.shown}" if hit.shown else ""
+            message = f"{rule.message}{shown}{_CONTEXT_WORDS.get(ctx, '')}"
+            out.append(_finding(rule, path, a.number, ctx, action, message,
+                                _evidence(text, spans, secret_values), hit.value))
+    return out
+
+
+def _context_action(rule: Rule, ctx: str) -> Action:
+    actions = rule.params.get("actions")
+    if isinstance(actions, Mapping) and ctx in actions:
+        return Action(actions[ctx])
+    return rule.action
+
+
+def _confirm(er: _EndpointRule, m: re.Match[str], text: str, ctx: str, syntax: str
+             ) -> _Hit | None:
+    if er.match == "plain":
+        return _Hit(shown=m[0], value=m[0])
+    if er.match == "ip":
+        return _confirm_ip(er, m[0])
+    if er.match == "host":
+        return _confirm_host(er, m, text, ctx, syntax)
+    if er.match == "connection-string":
+        return _confirm_connection(m[0])
+    groups = m.re.groupindex
+    if er.match == "credential-url":
+        group = "secret" if "secret" in groups else 0
+        secret = m[group]
+        if not secret or is_placeholder(unquote(secret)) or "..." in secret:
+            return None
+        host = re.sub(r"^[a-z]+://", "", m[0], flags=re.I).split("/", 1)[0]
+        return _Hit(shown=host, value=m[0], credential=True, secret_span=m.span(group))
+    # arn
+    account = m["account"] if "account" in groups else None
+    if not account or placeholder_account(account):
+        return None
+    return _Hit(shown=f"(account {account})", value=m[0])
+
+
+def _parse_ip(candidate: str) -> _IPAddress | None:
+    core = candidate.strip("[]").split("%", 1)[0].split("/", 1)[0].rstrip(":")
+    try:
+        return ipaddress.ip_address(core)
+    except ValueError:
+        return None
+
+
+def _confirm_ip(er: _EndpointRule, candidate: str) -> _Hit | None:
+    addr = _parse_ip(candidate)
+    if addr is None or safe_ip(addr):
+        return None
+    if not any(addr.version == n.version and addr in n for n in er.networks):
+        return None
+    return _Hit(shown=str(addr), value=str(addr))
+
+
+def _confirm_host(er: _EndpointRule, m: re.Match[str], text: str, ctx: str, syntax: str
+                  ) -> _Hit | None:
+    host = m[0].lower().rstrip(".")
+    if safe_host(host):
+        return None
+    listed = any(host == d or host.endswith("." + d) for d in er.domains)
+    if not listed and not host.endswith(er.suffixes or ("\x00",)):
+        return None
+    after = text[m.end():m.end() + 1]
+    if after == "(":
+        return None  # a call: threading.local()
+    if not listed:
+        # The built-in suffixes are also words of code ("threading.local",
+        # "pkg.internal"): in code a host is a string literal; in prose, not a known
+        # code object.
+        if syntax == "code" and ctx != "comment" and not in_string(text, m.start()):
+            return None
+        if host.split(".", 1)[0] in _CODE_OBJECTS:
+            return None
+    return _Hit(shown=host, value=host)
+
+
+_NETLOC_END = re.compile(r"[/?#;]")
+
+
+def _confirm_connection(found: str) -> _Hit | None:
+    if "://" in found or found.lower().startswith("jdbc:oracle:thin:@"):
+        return _url_connection(found)
+    return _ado_connection(found)
+
+
+def _credential(password: str | None) -> bool:
+    return bool(password) and not is_placeholder(unquote(password or ""))
+
+
+def _url_connection(found: str) -> _Hit | None:
+    # jdbc:oracle:thin:@host:port:sid (or @//host:port/service) has no "://".
+    rest = found.split("://", 1)[1] if "://" in found else found.split("@", 1)[1].lstrip("/")
+    end = _NETLOC_END.search(rest)
+    netloc = rest[:end.start()] if end else rest
+    tail = rest[end.start():] if end else ""
+    userinfo, _, hostlist = netloc.rpartition("@")
+    password = userinfo.split(":", 1)[1] if ":" in userinfo else None
+    hosts = []
+    for item in hostlist.split(","):
+        item = item.strip()
+        if item.startswith("["):
+            hosts.append(item[1:item.find("]")] if "]" in item else item[1:])
+        else:
+            hosts.append(item.split(":", 1)[0])
+    hosts = [h for h in hosts if h]
+    if not hosts or all(safe_host(h) for h in hosts):
+        return None
+    query_pw = re.search(r"(?i)[;?&](?:password|pwd)=([^;&\s]*)", tail)
+    credential = _credential(password) or bool(query_pw and _credential(query_pw[1]))
+    shown = ",".join(h for h in hosts if not safe_host(h))
+    if credential:
+        shown += " (with a password)"
+    return _Hit(shown=shown, value=found, credential=credential)
+
+
+_ADO_HOST_KEYS = ("server", "data source", "address", "addr", "network address", "host")
+_ADO_KEYS = ("database", "initial catalog", "uid", "user id", "user", "username", "password",
+             "pwd", "trusted_connection", "integrated security", "encrypt")
+
+
+def _ado_connection(found: str) -> _Hit | None:
+    pairs: dict[str, str] = {}
+    for part in found.split(";"):
+        key, sep, value = part.partition("=")
+        if sep:
+            pairs.setdefault(key.strip().lower(), value.strip())
+    if not any(k in pairs for k in _ADO_KEYS):
+        return None
+    host = next((pairs[k] for k in _ADO_HOST_KEYS if k in pairs), "")
+    host = re.sub(r"(?i)^(?:tcp|np|lpc):", "", host).split(",", 1)[0].split("\\", 1)[0]
+    if host.lower() in (".", "(local)", "(localdb)") or safe_host(host):
+        return None
+    password = pairs.get("password", pairs.get("pwd"))
+    credential = _credential(password)
+    shown = host + (" (with a password)" if credential else "")
+    return _Hit(shown=shown, value=found, credential=credential)
+
+
+# --- sensitive files -----------------------------------------------------------------
+
+
+def _sensitive_file(fc: FileChange, plan: _Plan) -> list[Finding]:
+    out = []
+    for rule in plan.files:
+        if not _applies(rule, fc.path):
+            continue
+        if rule.pattern is not None and not any(
+                rule.pattern.search(ln.text) for ln in fc.added):
+            continue
+        file_ctx = file_context(fc.path)
+        ctx = file_ctx if file_ctx != "code" else "config"
+        evidence = f"{fc.status.value}: {fc.path}"
+        out.append(_finding(rule, fc.path, None, ctx, rule.action, rule.message,
+                            scrub(evidence), fc.blob or fc.path))
+    return out
+

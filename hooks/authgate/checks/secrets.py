@@ -1,0 +1,508 @@
+"""detect-secrets over the added lines of a change, with detect-secrets' own semantics.
+
+detect-secrets scans whole files; authgate hands it only the added lines, so the cost of
+a commit grows with what it adds, not with the size of the files it touches. What
+detect-secrets would see of those lines is rebuilt here:
+
+- its plugins and filters, configured exactly as `detect-secrets-hook` configures them:
+  all built-in plugins with the default filters, or the `plugins_used` and
+  `filters_used` of a `.secrets.baseline`; never network verification;
+- `pragma: allowlist secret` on the line, and `pragma: allowlist nextline secret` on the
+  line above (a context line of the diff, or an added one);
+- its file transformers: YAML values and INI/`.env` assignments are re-quoted
+  (`key: "value"`) before the plugins run, so an unquoted `TOKEN=8f14e45f...` in a
+  `.env` file is found as it is by `detect-secrets scan`. Each line is scanned as it
+  is and as transformed, and the findings are united: authgate reports at least what
+  detect-secrets reports on the same lines (tests/test_secrets_parity.py);
+- a baseline: a finding whose (file, type, hashed secret) is in it passes.
+
+detect-secrets is imported only when some added line could hold a secret: `prefilter`
+is one regular expression assembled from what each enabled plugin cannot match without
+(its literal prefixes, keywords, minimum quoted-run lengths), so it never drops a line
+a plugin would report (proved on the corpus by tests/test_secrets_prefilter.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import posixpath
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from authgate.changes import ChangeSet, FileChange, Status
+from authgate.config import ConfigError
+
+# --- baseline ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What `.secrets.baseline` says: the engine settings and the accepted findings."""
+
+    plugins_used: tuple[Mapping[str, Any], ...] | None
+    filters_used: tuple[Mapping[str, Any], ...] | None
+    # (filename, secret type, SHA-1 of the secret): detect-secrets' own identity of a
+    # finding; line numbers do not count, so a moved secret stays accepted.
+    accepted: frozenset[tuple[str, str, str]]
+
+    def accepts(self, filename: str, secret_type: str, secret_hash: str) -> bool:
+        return (filename, secret_type, secret_hash) in self.accepted
+
+
+def parse_baseline(text: str, source: str = ".secrets.baseline") -> Baseline:
+    """Read a detect-secrets baseline; a file that is not one is a ConfigError."""
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: not a detect-secrets baseline (invalid JSON: {exc})"
+                          ) from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("results", {}), dict):
+        raise ConfigError(f"{source}: not a detect-secrets baseline (expected an object "
+                          "with 'results')")
+
+    def table_list(key: str) -> tuple[Mapping[str, Any], ...] | None:
+        value = doc.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise ConfigError(f"{source}: key '{key}' must be a list of objects")
+        return tuple(value)
+
+    accepted = set()
+    for filename, items in doc.get("results", {}).items():
+        if not isinstance(items, list):
+            raise ConfigError(f"{source}: results for '{filename}' must be a list")
+        for item in items:
+            if not isinstance(item, dict) or "type" not in item or "hashed_secret" not in item:
+                raise ConfigError(f"{source}: a result for '{filename}' lacks type or "
+                                  "hashed_secret")
+            name = filename.replace("\\", "/")
+            accepted.add((name, str(item["type"]), str(item["hashed_secret"])))
+    return Baseline(plugins_used=table_list("plugins_used"),
+                    filters_used=table_list("filters_used"), accepted=frozenset(accepted))
+
+
+def baseline_text(changes: ChangeSet, path: str) -> str | None:
+    """The baseline's content, when the change carries all of it.
+
+    `ChangeSet.secrets_baseline` (the blob at `path` in the index or commit, when the
+    change layer provides it) wins; otherwise a baseline added by this very change (or
+    a tree scan) is rebuilt from its added lines. A baseline that is only modified by
+    the change shows just its hunks and cannot be read here."""
+    given = getattr(changes, "secrets_baseline", None)
+    if isinstance(given, str):
+        return given
+    for fc in changes.files:
+        if fc.path != path or fc.skipped:
+            continue
+        if fc.status is Status.ADDED or changes.source == "tree":
+            return "\n".join(ln.text for ln in fc.added) + "\n"
+    return None
+
+
+# --- what detect-secrets would see of a line -----------------------------------------
+
+# detect_secrets.util.filetype.determine_file_type, for the types the transformers and
+# the keyword plugin treat apart (the engine itself decides everything else).
+_YAML_EXT = (".yaml", ".yml", ".eyaml")
+_INI_EXT = (".cnf", ".conf", ".cfg", ".cf", ".ini", ".properties", ".toml")
+_KNOWN_EXT = (*_YAML_EXT, *_INI_EXT, ".cls", ".example", ".go", ".java", ".js", ".m", ".php",
+              ".py", ".pyi", ".swift", ".tf", ".cs", ".c", ".cpp")
+# Of detect-secrets' "other" files, those that can never parse as INI as a whole (its
+# eager `.env`-style transformer): code and markup. Anything else may be a `.env`.
+_NEVER_INI = (".ts", ".tsx", ".jsx", ".mjs", ".cjs", ".rb", ".rs", ".kt", ".kts", ".scala",
+              ".sh", ".bash", ".zsh", ".ps1", ".h", ".hpp", ".cc", ".cxx", ".hh", ".mm",
+              ".html", ".htm", ".css", ".scss", ".less", ".vue", ".svelte", ".json", ".xml",
+              ".sql", ".lua", ".pl", ".r", ".dart", ".ex", ".exs", ".erl", ".clj", ".hs",
+              ".ml", ".fs", ".vb", ".groovy", ".gradle", ".md", ".rst", ".ipynb", ".svg",
+              ".txt", ".adoc", ".csv", ".lock")
+
+
+def _transformer(path: str) -> str | None:
+    """Which detect-secrets transformer may rewrite this file: "yaml" and "ini" run
+    first (their output replaces the raw lines when the file parses), "eager-ini" (a
+    `.env`-style file read as INI) runs only when the first pass found nothing."""
+    # As detect-secrets: os.path.splitext, case-sensitive (".env" has no extension).
+    ext = posixpath.splitext(path)[1]
+    if ext in _YAML_EXT:
+        return "yaml"
+    if ext in _INI_EXT:
+        return "ini"
+    if ext not in _KNOWN_EXT and ext not in _NEVER_INI:
+        return "eager-ini"
+    return None
+
+
+_YAML_LINE = re.compile(
+    r"""^\s*(?:-\s+)*(?P<key>"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"{\[&*!|>%@`,\]}-][^#]*?"""
+    r"""|-[^\s#][^#]*?)\s*:(?:\s+(?P<rest>\S.*))?$""")
+_YAML_COMMENT = re.compile(r"(\s+#[\S ]*)")
+_YAML_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v",
+                 "f": "\f", "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\",
+                 "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029"}
+_YAML_HEX = re.compile(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))")
+
+
+def _yaml_double(body: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        code = m[1] or m[2] or m[3]
+        if code:
+            return chr(int(code, 16))
+        return _YAML_ESCAPES.get(m[4], "\\" + m[4])
+    return _YAML_HEX.sub(one, body)
+
+
+def _yaml_scalar(text: str) -> str | None:
+    """The string a one-line YAML scalar denotes, or None when it is not one."""
+    if not text:
+        return None
+    if text[0] == '"':
+        m = re.match(r'"((?:[^"\\]|\\.)*)"', text)
+        return _yaml_double(m[1]) if m else None
+    if text[0] == "'":
+        m = re.match(r"'((?:[^']|'')*)'", text)
+        return m[1].replace("''", "'") if m else None
+    if text[0] in "|>{[&*!%@`":
+        return None  # block scalars, flow collections, anchors, tags: not one line
+    value = re.split(r"\s#", text, maxsplit=1)[0].rstrip()
+    return value or None
+
+
+def yaml_view(text: str) -> str | None:
+    """The line detect-secrets' YAML transformer makes of a `key: value` line:
+    `key: "value"` plus the line's trailing comment (so inline pragmas survive)."""
+    m = _YAML_LINE.match(text)
+    if m is None or not m["rest"]:
+        return None
+    key = _yaml_scalar(m["key"])
+    value = _yaml_scalar(m["rest"].strip())
+    if key is None or value is None:
+        return None
+    found = _YAML_COMMENT.search(text.strip())
+    comment = found.group(0) if found else ""
+    return f'{key}: "{_quote(value)}"{comment}'
+
+
+def _quote(value: str) -> str:
+    return value.replace('"', '\\"')
+
+
+def ini_view(text: str) -> str | None:
+    """The line detect-secrets' config transformer makes of a `key = value` line."""
+    if not text or text[0].isspace():
+        return None  # blank, or the continuation of a multi-line value
+    stripped = text.strip()
+    if not stripped or stripped[0] in "#;[":
+        return None
+    cut = [i for i in (stripped.find("="), stripped.find(":")) if i > 0]
+    if not cut:
+        return None
+    i = min(cut)
+    key, value = stripped[:i].strip(), stripped[i + 1:].strip()
+    if not key or not value:
+        return None
+    if value[0] in "'\"" and value[-1] == value[0]:
+        value = value[1:-1]
+    return f'{key} = "{_quote(value)}"'
+
+
+_NEXTLINE_CONFIG = re.compile(r"^[#;][ \t]* *pragma: ?allowlist[ -]nextline[ -]secret.*?[ \t]*$")
+
+
+@dataclass(frozen=True)
+class View:
+    """A line as one detect-secrets pass sees it, with the line above as that pass sees
+    it (`pragma: allowlist nextline secret` reads it)."""
+
+    line: str
+    above: str
+    eager: bool = False
+
+
+def views(path: str, text: str, previous: str, kind: str | None = "auto") -> list[View]:
+    """The forms the plugins see of one added line: the line itself, and the form
+    detect-secrets' transformer for this file type gives it, if any (`kind`: as
+    `transformer` says, by default from the path alone)."""
+    text = text.rstrip()
+    previous = previous.rstrip()
+    out = [View(text, previous)]
+    if kind == "auto":
+        kind = _transformer(path)
+    if kind == "yaml":
+        view = yaml_view(text)
+        if view is not None:
+            # The YAML transformer keeps only values: a comment line above is blank to
+            # it, so a nextline pragma does not reach a YAML value (as in detect-secrets).
+            out.append(View(view, yaml_view(previous) or ""))
+    elif kind is not None:
+        view = ini_view(text)
+        if view is not None:
+            # The config transformer keeps a nextline pragma and blanks other comments.
+            above = ini_view(previous) or (
+                previous.strip() if _NEXTLINE_CONFIG.match(previous.strip()) else "")
+            out.append(View(view, above, eager=kind == "eager-ini"))
+    return out
+
+
+# --- the lossless prefilter ----------------------------------------------------------
+
+_B64 = r"a-z0-9+/\\\-_="  # Base64HighEntropyString's charset (with IGNORECASE)
+_HEX = r"0-9a-f"
+DEFAULT_LIMITS = {"Base64HighEntropyString": 4.5, "HexHighEntropyString": 3.0}
+
+# Per built-in plugin: patterns every line it reports must contain. Literal prefixes
+# and keywords where the plugin has them, its own shape where it has none.
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "AWSKeyDetector": ("A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA", r"""['"][0-9a-z/+]{40}['"]"""),
+    "ArtifactoryDetector": ("AKC[a-z0-9]{10}", "AP[0-9a-f][a-z0-9]{8}"),
+    "AzureStorageKeyDetector": ("AccountKey=",),
+    "BasicAuthDetector": (r"://[^{}\s]*@",),
+    "CloudantDetector": (r"cl(?:oudant|ou)?[_-]?(?:api)?(?:key|pwd|pw|pass|token)",
+                         r"cloudant\.com"),
+    "DiscordBotTokenDetector": (r"[MNO][a-z0-9_-]{23,25}\.[a-z0-9_-]{6}\.[a-z0-9_-]{27}",),
+    "GitHubTokenDetector": ("gh[pousr]_",),
+    "GitLabTokenDetector": ("gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-", "GR1348941"),
+    "IbmCloudIamDetector": ("[a-z0-9_-]{44}",),
+    "IbmCosHmacDetector": ("secret[-_]?(?:access)?[-_]?key",),
+    "JwtTokenDetector": ("eyJ",),
+    "KeywordDetector": ("key|pass|pwd|secret|contrase",),
+    "MailchimpDetector": ("[0-9a-z]{32}-us[0-9]",),
+    "NpmDetector": ("_authToken=",),
+    "OpenAIDetector": ("T3BlbkFJ",),
+    "PrivateKeyDetector": ("PRIVATE KEY|PuTTY-User-Key-File-2",),
+    "PypiTokenDetector": ("pypi-AgE",),
+    "SendGridDetector": (r"SG\.[a-z0-9_-]{22}\.",),
+    "SlackDetector": ("xox[abposr]-", r"hooks\.slack\.com"),
+    "SoftlayerDetector": ("s(?:oftlayer|l)[_-]?(?:api)?(?:key|pwd|pass|token)",
+                          "api.softlayer.com"),
+    "SquareOAuthDetector": ("sq0csp-",),
+    "StripeDetector": ("[rs]k_live_",),
+    "TelegramBotTokenDetector": (r"[0-9]{8}:[0-9a-z_-]{35}",),
+    "TwilioKeyDetector": ("(?:AC|SK)[a-z0-9]{32}",),
+}
+BUILTIN_PLUGINS = (*sorted(_NEEDS), "Base64HighEntropyString", "HexHighEntropyString",
+                   "IPPublicDetector")
+_ALNUM_FILTER = "detect_secrets.filters.heuristic.is_not_alphanumeric_string"
+
+
+def _min_run(limit: float) -> int:
+    # Shannon entropy is at most log2(length): a string must be longer than 2**limit
+    # characters to exceed the limit.
+    return math.floor(2 ** limit) + 1
+
+
+def prefilter(plugins_used: Sequence[Mapping[str, Any]] | None = None,
+              filters_used: Sequence[Mapping[str, Any]] | None = None
+              ) -> re.Pattern[str] | None:
+    """One case-insensitive pattern that every line a configured plugin reports matches;
+    None when some plugin is unknown (a custom plugin): then every line is scanned."""
+    key = json.dumps([plugins_used, filters_used], sort_keys=True, default=str)
+    return _prefilter(key)
+
+
+@functools.lru_cache(maxsize=8)
+def _prefilter(key: str) -> re.Pattern[str] | None:
+    plugins_used, filters_used = json.loads(key)
+    if plugins_used is None:
+        plugins_used = [{"name": n} for n in BUILTIN_PLUGINS]
+    alnum_filter = filters_used is None or any(
+        f.get("path") == _ALNUM_FILTER for f in filters_used)
+    parts: list[str] = []
+    for plugin in plugins_used:
+        name = plugin.get("name")
+        if plugin.get("path") or name not in BUILTIN_PLUGINS:
+            return None
+        if name in _NEEDS:
+            parts.extend(_NEEDS[name])
+        elif name == "IPPublicDetector":
+            # An IPv4 address has no letter, so the default filter always drops it.
+            if not alnum_filter:
+                parts.append(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
+        else:
+            limit = float(plugin.get("limit", DEFAULT_LIMITS[name]))
+            charset = _B64 if name == "Base64HighEntropyString" else _HEX
+            parts.append(rf"""['"][{charset}]{{{_min_run(limit)},}}['"]""")
+    if not parts:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
+
+
+# --- lines of a change ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An added line, with the line above it in the new file ('' when unknown) and the
+    transformer detect-secrets may apply to its file ("auto": judge by the path)."""
+
+    path: str
+    number: int
+    text: str
+    previous: str
+    transformer: str | None = "auto"
+
+
+_SECTION = re.compile(r"^\s*\[[^\]]*\]\s*$")
+
+
+def transformer(fc: FileChange) -> str | None:
+    """`_transformer` of the path, sharpened by what the diff shows. detect-secrets reads
+    an "other" file (`.pypirc`, `.env`) as INI on the first pass when it starts with a
+    [section], and with its eager transformer (only if the first pass found nothing)
+    otherwise. When the diff shows the top of the file we know which; when it does not,
+    the first pass is assumed, which can only add findings."""
+    kind = _transformer(fc.path)
+    if kind != "eager-ini":
+        return kind
+    for hunk in fc.hunks:
+        if hunk.new_start != 1:
+            continue
+        for line in hunk.lines:
+            stripped = line.text.strip()
+            if line.kind == "-" or not stripped or stripped[0] in "#;":
+                continue
+            return "ini" if _SECTION.match(line.text) else "eager-ini"
+    return "ini"
+
+
+def candidates(fc: FileChange) -> Iterator[Candidate]:
+    kind = transformer(fc)
+    for hunk in fc.hunks:
+        # With the hunk's context lines the line above is known; a hunk that starts at
+        # line 1 has none, as for detect-secrets at the top of a file.
+        previous = ""
+        for line in hunk.lines:
+            if line.kind == "-":
+                continue
+            if line.kind == "+" and line.new is not None:
+                yield Candidate(fc.path, line.new, line.text, previous, kind)
+            previous = line.text
+
+
+# --- the engine ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SecretHit:
+    """One detect-secrets finding. `value` and `token` are raw secrets: the caller
+    redacts them and must not keep them.
+
+    `value` is what detect-secrets reports (and hashes into `secret_hash`, as a baseline
+    does); `token` is the whole text its pattern matched. They differ where a plugin's
+    pattern has a group: the GitHub and GitLab plugins report only the prefix ("ghp"),
+    the basic-auth plugin only the password of `://user:password@`."""
+
+    path: str
+    line: int
+    secret_type: str
+    plugin: str
+    value: str
+    secret_hash: str  # SHA-1, as in a baseline
+    token: str = ""
+
+    @property
+    def secret(self) -> str:
+        """The credential itself: the token when the value is just its prefix."""
+        token = self.token or self.value
+        if token != self.value and token.startswith(self.value) and \
+                token[len(self.value):len(self.value) + 1] in ("_", "-"):
+            return token
+        return self.value
+
+
+_VERIFY_FILTER = "detect_secrets.filters.common.is_ignored_due_to_verification_policies"
+# It asks the file system whether the file exists; authgate reads git, not files.
+_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
+
+
+def scan(lines: Iterable[Candidate], baseline: Baseline | None = None,
+         skip_paths: Sequence[str] = ()) -> list[SecretHit]:
+    """detect-secrets findings on these added lines, minus the baseline's."""
+    plugins_used = baseline.plugins_used if baseline else None
+    filters_used = baseline.filters_used if baseline else None
+    gate = prefilter(plugins_used, filters_used)
+    first: dict[str, list[tuple[Candidate, View]]] = {}
+    eager: dict[str, list[tuple[Candidate, View]]] = {}
+    for cand in lines:
+        if cand.path in skip_paths:
+            continue
+        for view in views(cand.path, cand.text, cand.previous, cand.transformer):
+            if gate is None or gate.search(view.line):
+                (eager if view.eager else first).setdefault(cand.path, []).append((cand, view))
+    if not first and not eager:
+        return []
+    hits = _engine(first, eager, plugins_used, filters_used)
+    if baseline is not None:
+        hits = [h for h in hits if not baseline.accepts(h.path, h.secret_type, h.secret_hash)]
+    return hits
+
+
+def _engine(first: Mapping[str, list[tuple[Candidate, View]]],
+            eager: Mapping[str, list[tuple[Candidate, View]]],
+            plugins_used: Sequence[Mapping[str, Any]] | None,
+            filters_used: Sequence[Mapping[str, Any]] | None) -> list[SecretHit]:
+    # detect-secrets costs about 0.1 s to import: only here, once a line needs it.
+    from detect_secrets.core.scan import _is_filtered_out, _scan_line
+    from detect_secrets.plugins.base import RegexBasedDetector
+    from detect_secrets.settings import default_settings, get_plugins, transient_settings
+    from detect_secrets.util.code_snippet import CodeSnippet
+
+    def whole(plugin: Any, line: str, value: str) -> str:
+        if isinstance(plugin, RegexBasedDetector):
+            for regex in plugin.denylist:
+                for m in regex.finditer(line):
+                    if value in m.group(0):
+                        return str(m.group(0))
+        return value
+
+    if plugins_used is None:
+        settings_cm = default_settings()
+    else:
+        config: dict[str, Any] = {"plugins_used": [dict(p) for p in plugins_used]}
+        if filters_used is not None:
+            config["filters_used"] = [dict(f) for f in filters_used]
+        settings_cm = transient_settings(config)
+    hits: dict[tuple[str, int, str, str], SecretHit] = {}
+
+    def walk(path: str, items: Sequence[tuple[Candidate, View]]) -> bool:
+        """detect-secrets' _process_line_based_plugins over these lines, with the line
+        above given by the diff rather than by reading the file. True on a finding."""
+        found = False
+        for cand, view in items:
+            line = view.line
+            snippet = CodeSnippet([view.above, line], max(cand.number - 2, 0), 1)
+            if _is_filtered_out(required_filter_parameters=["line"], filename=path,
+                                line=line, context=snippet):
+                continue
+            for plugin in plugins:
+                for secret in _scan_line(plugin=plugin, filename=path, line=line,
+                                         line_number=cand.number, context=snippet):
+                    if _is_filtered_out(required_filter_parameters=["context"],
+                                        filename=path, secret=secret.secret_value,
+                                        plugin=plugin, line=line, context=snippet):
+                        continue
+                    found = True
+                    key = (path, cand.number, secret.type, secret.secret_hash)
+                    value = str(secret.secret_value)
+                    hits.setdefault(key, SecretHit(
+                        path=path, line=cand.number, secret_type=secret.type,
+                        plugin=type(plugin).__name__, value=value,
+                        secret_hash=secret.secret_hash, token=whole(plugin, line, value)))
+        return found
+
+    # Settings are process-global in detect-secrets: set for this scan, restored after.
+    with settings_cm as settings:
+        settings.disable_filters(_VERIFY_FILTER, _FILE_FILTER)
+        plugins = get_plugins()
+        for path in sorted({*first, *eager}):
+            if _is_filtered_out(required_filter_parameters=["filename"], filename=path):
+                continue
+            # Like scan_file: the eager transformer only when the first pass found
+            # nothing (here: on the added lines, so never less than detect-secrets).
+            if not walk(path, first.get(path, ())) and path in eager:
+                walk(path, eager[path])
+    return list(hits.values())
