@@ -18,18 +18,18 @@ committed transcripts are defects whose rules block by default.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from authgate.changes import ChangeSet, FileChange, Status
 from authgate.checks.context import file_context, is_comment
 from authgate.config import Config, ConfigError
 from authgate.findings import Finding, scrub, value_hash
-from authgate.pathmatch import any_match
+from authgate.pathmatch import matches
 from authgate.rules import Rule, RuleSet
 
 FAMILY = "provenance"
@@ -74,28 +74,33 @@ def slug(name: str, aliases: Mapping[str, str] | None = None) -> str | None:
 
 
 # --- the compiled catalog ------------------------------------------------------------
+# Compile-once, and only what a commit needs: a hook is a fresh process, so every
+# pattern compiled and never used is paid on every commit. Patterns from `params` are
+# kept as strings and compiled by `re` on first use (its cache keeps them); globs are
+# gated by their literal text, so a path rule costs a substring test for paths that
+# cannot match it; the keywords of every line rule are one pattern, searched once per
+# added line before any rule looks at it.
+# The holders below are NamedTuples, not dataclasses: a hook imports this module on
+# every commit, and a frozen dataclass costs several times more to define.
 
-@dataclass(frozen=True)
-class _Scoped:
+class _Scoped(NamedTuple):
     """A `line` or `window` rule with what it needs per file and per line."""
 
     rule: Rule
     contexts: frozenset[str] | None
     comment_only: bool
     outside_strings: bool
-    closing: re.Pattern[str] | None
+    closing: str | None  # window rules: the pattern that closes the block
     within: int
 
 
-@dataclass(frozen=True)
-class _Env:
+class _Env(NamedTuple):
     rule: Rule
-    vars: tuple[tuple[str, re.Pattern[str] | None], ...]
+    vars: tuple[tuple[str, str], ...]  # (variable, value pattern or "")
     fallback: bool
 
 
-@dataclass(frozen=True)
-class _Plan:
+class _Plan(NamedTuple):
     identities: tuple[Rule, ...]
     trailers: Mapping[str, tuple[Rule, ...]]
     messages: tuple[Rule, ...]
@@ -105,10 +110,12 @@ class _Plan:
     bidi: tuple[tuple[Rule, frozenset[str]], ...]
     meta: Mapping[str, Rule]
     aliases: Mapping[str, str]
-    alias_pattern: re.Pattern[str] | None
-    models: Mapping[str, re.Pattern[str]]  # rule id -> model-name pattern
+    alias_source: str  # one pattern for every alias, compiled when a disclosure needs it
+    models: Mapping[str, str]  # rule id -> model-name pattern
     # Trailer rules whose key is also a configured trailer name: (TrailerNames field, rule).
     configured: tuple[tuple[str, Rule], ...]
+    # The union of the line rules' keywords: a line without any skips those rules.
+    gate: re.Pattern[str] | None
 
 
 _PLANS: dict[int, tuple[RuleSet, _Plan]] = {}
@@ -144,14 +151,16 @@ def _strings(rule: Rule, key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _regex(rule: Rule, key: str, value: str) -> re.Pattern[str] | None:
-    if not value:
-        return None
-    try:
-        return re.compile(value)
-    except re.error as exc:
-        raise ConfigError(f"rule '{rule.id}' ({rule.origin}): key 'params.{key}' does not "
-                          f"compile: {exc}") from exc
+def _regex(rule: Rule, key: str, value: str) -> str:
+    """A pattern from `params`, as a string; a user's rule is checked now, so a typo is a
+    config error and never a crash on some later commit (shipped ones are tested)."""
+    if value and rule.origin != "builtin":
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ConfigError(f"rule '{rule.id}' ({rule.origin}): key 'params.{key}' does "
+                              f"not compile: {exc}") from exc
+    return value
 
 
 def _compile(family: Iterable[Rule]) -> _Plan:
@@ -164,7 +173,7 @@ def _compile(family: Iterable[Rule]) -> _Plan:
     bidi: list[tuple[Rule, frozenset[str]]] = []
     meta: dict[str, Rule] = {}
     aliases: dict[str, str] = {}
-    models: dict[str, re.Pattern[str]] = {}
+    models: dict[str, str] = {}
     configured: list[tuple[str, Rule]] = []
     for rule in family:
         strength = _param(rule, "strength", str, None)
@@ -182,7 +191,7 @@ def _compile(family: Iterable[Rule]) -> _Plan:
             if attr:
                 configured.append((attr, rule))
             pattern = _regex(rule, "models", _param(rule, "models", str, ""))
-            if pattern is not None:
+            if pattern:
                 models[rule.id] = pattern
         elif rule.kind == "message":
             messages.append(rule)
@@ -204,7 +213,7 @@ def _compile(family: Iterable[Rule]) -> _Plan:
                 contexts=frozenset(contexts) if contexts else None,
                 comment_only=bool(_param(rule, "comment_only", bool, False)),
                 outside_strings=bool(_param(rule, "outside_strings", bool, False)),
-                closing=_regex(rule, "closing", _param(rule, "closing", str, "")),
+                closing=_regex(rule, "closing", _param(rule, "closing", str, "")) or None,
                 within=int(_param(rule, "within", int, 200)),
             ))
         elif rule.kind == "meta":
@@ -213,11 +222,13 @@ def _compile(family: Iterable[Rule]) -> _Plan:
     messages.sort(key=lambda r: bool(r.params.get("fallback")))
     envs.sort(key=lambda e: e.fallback)
     names = sorted(aliases, key=len, reverse=True)
-    alias_pattern = (re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names)
-                                + r")(?![\w-])", re.IGNORECASE) if names else None)
+    alias_source = (r"(?i)(?<![\w-])(?:" + "|".join(re.escape(n) for n in names)
+                    + r")(?![\w-])") if names else ""
+    keywords = {k for s in scoped for k in s.rule.keywords}
+    gate = re.compile("|".join(re.escape(k) for k in sorted(keywords))) if keywords else None
     return _Plan(tuple(identities), {k: tuple(v) for k, v in trailers.items()},
                  tuple(messages), tuple(envs), tuple(paths), tuple(scoped), tuple(bidi),
-                 meta, aliases, alias_pattern, models, tuple(configured))
+                 meta, aliases, alias_source, models, tuple(configured), gate)
 
 
 def _finding(rule: Rule, *, path: str | None = None, line: int | None = None,
@@ -250,8 +261,7 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
 
 # --- message, author, committer --------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Who:
+class _Who(NamedTuple):
     source: str  # "author", "committer" or a lower-case trailer key
     name: str
     email: str
@@ -381,12 +391,12 @@ def _disclosed_tools(rule: Rule, value: str, plan: _Plan) -> list[str | None]:
 
 
 def _named_tool(value: str, plan: _Plan, rule: Rule) -> str | None:
-    if plan.alias_pattern is not None:
-        m = plan.alias_pattern.search(value)
+    if plan.alias_source:
+        m = re.search(plan.alias_source, value)
         if m:
             return plan.aliases[" ".join(m[0].lower().split())]
     for pattern in ([plan.models[rule.id]] if rule.id in plan.models else plan.models.values()):
-        m = pattern.search(value)
+        m = re.search(pattern, value)
         if m:
             return re.match(r"[a-z]+", m[0].lower()).group(0)  # type: ignore[union-attr]
     return None
@@ -406,7 +416,7 @@ def _from_environment(env: Mapping[str, str], plan: _Plan) -> list[Finding]:
             if value is None or (entry.fallback and name in claimed):
                 continue
             value = normalize(value).strip()
-            if value.lower() in OFF_VALUES or (pattern is not None and not pattern.search(value)):
+            if value.lower() in OFF_VALUES or (pattern and not re.search(pattern, value)):
                 continue
             seen.append((name, value))
         if not seen:
@@ -421,35 +431,68 @@ def _from_environment(env: Mapping[str, str], plan: _Plan) -> list[Finding]:
 
 # --- files -------------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=1024)
+def _needle(glob: str) -> str:
+    """The longest run of literal text in a glob: a path without it cannot match, so
+    most paths are turned away by a substring test before the glob is ever compiled."""
+    runs, run, i = [], "", 0
+    while i < len(glob):
+        c = glob[i]
+        if c == "[":
+            # A class; `]` right after `[` (or `[!`) belongs to it.
+            end = glob.find("]", i + (3 if glob[i + 1:i + 2] in ("!", "^") else 2))
+            if end < 0:
+                break
+            runs.append(run)
+            run, i = "", end + 1
+        elif c in "*?\\":
+            runs.append(run)
+            run, i = "", i + 2 if c == "\\" else i + 1
+        else:
+            run, i = run + c, i + 1
+    runs.append(run)
+    return max((r.strip("/") for r in runs), key=len)
+
+
+def _globs(patterns: tuple[str, ...], path: str) -> bool:
+    return any(_needle(p) in path and matches(p, path) for p in patterns)
+
+
 def _applies(rule: Rule, path: str) -> bool:
-    if rule.paths and not any_match(rule.paths, path):
+    if rule.paths and not _globs(rule.paths, path):
         return False
-    return not (rule.exclude_paths and any_match(rule.exclude_paths, path))
+    return not (rule.exclude_paths and _globs(rule.exclude_paths, path))
 
 
 def _from_file(fc: FileChange, plan: _Plan) -> list[Finding]:
     out: list[Finding] = []
-    context = file_context(fc.path)
+    context: str | None = None
     for rule in plan.paths:
         statuses = rule.params.get("statuses")
         if statuses and fc.status.value not in statuses:
             continue
         hit = _applies(rule, fc.path) or (fc.old_path is not None and _applies(rule, fc.old_path))
         if hit:
+            context = context or file_context(fc.path)
             evidence = f"{fc.status.value}: {fc.path}" + (
                 f" (from {fc.old_path})" if fc.old_path else "")
             out.append(_finding(rule, path=fc.path, evidence=scrub(evidence), context=context))
     if fc.status is Status.DELETED or not fc.hunks:
         return out
+    context = context or file_context(fc.path)
     scoped = [s for s in plan.scoped if (s.contexts is None or context in s.contexts)
               and _applies(s.rule, fc.path)]
     bidi = [(r, cps) for r, cps in plan.bidi if _applies(r, fc.path)]
     if not scoped and not bidi:
         return out
-    lines = [s for s in scoped if s.closing is None]
-    windows = [s for s in scoped if s.closing is not None]
-    needs_strings = any(s.outside_strings for s in lines)
+    gate = plan.gate
+    # Rules without keywords (path-scoped ones) look at every line; the others only at
+    # lines the keyword gate lets through.
+    always = [s for s in scoped if not s.rule.keywords]
+    gated = [s for s in scoped if s.rule.keywords]
+    needs_strings = any(s.outside_strings for s in scoped)
     added: list[tuple[int, str]] = []
+    openings: list[tuple[_Scoped, int]] = []  # window rule, index into `added`
     for hunk in fc.hunks:
         strings = _Strings(fc.path) if needs_strings else None
         for ln in hunk.lines:
@@ -466,7 +509,10 @@ def _from_file(fc: FileChange, plan: _Plan) -> list[Finding]:
             if bidi and not raw.isascii():
                 out += _bidi(fc.path, ln.new, raw, bidi, context)
             lowered = text.lower()
-            for s in lines:
+            candidates = always
+            if gated and (gate is None or gate.search(lowered) is not None):
+                candidates = always + gated
+            for s in candidates:
                 rule = s.rule
                 if rule.pattern is None or not rule.prefilter(lowered):
                     continue
@@ -476,13 +522,14 @@ def _from_file(fc: FileChange, plan: _Plan) -> list[Finding]:
                 m = rule.pattern.search(text)
                 if m is None:
                     continue
+                if s.closing is not None:
+                    openings.append((s, len(added) - 1))
+                    continue
                 tool = (slug(m["tool"], plan.aliases)
                         if "tool" in rule.pattern.groupindex and m["tool"] else None)
                 out.append(_finding(rule, path=fc.path, line=ln.new, evidence=scrub(text),
                                     context=context, tool=tool, matched=m[0]))
-    for s in windows:
-        out += _window(s, fc.path, added, context)
-    return out
+    return out + _windows(openings, fc.path, added, context)
 
 
 def _bidi(path: str, line: int, raw: str, rules: list[tuple[Rule, frozenset[str]]],
@@ -502,28 +549,26 @@ def _bidi(path: str, line: int, raw: str, rules: list[tuple[Rule, frozenset[str]
     return out
 
 
-def _window(s: _Scoped, path: str, added: list[tuple[int, str]],
-            context: str) -> list[Finding]:
+def _windows(openings: list[tuple[_Scoped, int]], path: str, added: list[tuple[int, str]],
+             context: str) -> list[Finding]:
+    """A block opened on an added line and closed within `within` lines after it."""
     out: list[Finding] = []
-    rule = s.rule
-    if s.closing is None or rule.pattern is None:
-        return out
-    i = 0
-    while i < len(added):
-        number, text = added[i]
-        if rule.prefilter(text.lower()) and rule.pattern.search(text):
-            for j in range(i + 1, len(added)):
-                end, closing = added[j]
-                if end - number > s.within:
-                    break
-                if s.closing.search(closing):
-                    out.append(_finding(rule, path=path, line=number, context=context,
-                                        evidence=scrub(f"{text} ... {closing} "
-                                                       f"(lines {number}-{end})"),
-                                        matched=text))
-                    i = j
-                    break
-        i += 1
+    closed_at: dict[str, int] = {}
+    for s, i in openings:
+        rule, (number, text) = s.rule, added[i]
+        if s.closing is None or i <= closed_at.get(rule.id, -1):
+            continue  # inside a block already reported
+        for j in range(i + 1, len(added)):
+            end, closing = added[j]
+            if end - number > s.within:
+                break
+            if re.search(s.closing, closing):
+                out.append(_finding(rule, path=path, line=number, context=context,
+                                    evidence=scrub(f"{text} ... {closing} "
+                                                   f"(lines {number}-{end})"),
+                                    matched=text))
+                closed_at[rule.id] = j
+                break
     return out
 
 
