@@ -1,7 +1,56 @@
 """Findings and verdicts rendered for people and machines. Nothing here decides.
 
-Formats: text (terminal), json (versioned schema, see README), sarif (2.1.0, GitHub
-code scanning), github (workflow annotations), markdown (job summary).
+Formats: text (terminal), json (versioned schema, below), sarif (2.1.0, GitHub code
+scanning), github (workflow annotations), markdown (job summary).
+
+JSON report, schema "authgate-report/1"
+---------------------------------------
+One object. Within version 1 fields are only ever added; a removal or change of
+meaning becomes "authgate-report/2". Evidence is always redacted.
+
+    schema    "authgate-report/1"
+    tool      {"name": "authgate", "version": str}
+    blocked   bool: true when any subject is blocked (the exit code is then 1)
+    subjects  [subject]: what was judged, in order (the staged change, each commit
+              of a range oldest first, or one tree)
+
+subject:
+    label             str: "staged", a short commit id and subject, or "tree REV"
+    revision          str | null: the commit id (HEAD for the staged change)
+    tier              "none" | "low" | "medium" | "high" | "critical": identity impact
+    ai_assisted       bool: strong provenance evidence was found
+    ai_tools          [str]: the assistants named by that evidence
+    ai_evidence       [str]: one line per piece of provenance evidence, strong first
+    required_reviews  [str]: the reviews the tier requires (config `reviews`)
+    blocked           bool
+    reasons           [str]: why the tier and why blocked, one line each
+    suppressed        int: findings waved through by an allow comment or config
+    skipped           [str]: "path: reason" for files not read (too large,
+                      submodule, unmerged); binary files are not listed
+    notes             [str]: extra facts for people
+    findings          [finding]: every finding, suppressed ones included, worst first
+
+finding:
+    rule        str: stable rule id, "family.group.name"
+    family      "provenance" | "leak" | "identity"
+    severity    "info" | "low" | "medium" | "high" | "critical"
+    action      "block" | "annotate" | "warn" | "off": what policy decided
+    path        str | null: repository-relative path; null for the commit itself
+                (message, environment)
+    line        int | null: 1-based line in the new content (old content for a
+                finding on a removed line)
+    context     str: "code", "comment", "test", "fixture", "docs", "config",
+                "message" or "environment"
+    message     str
+    evidence    str: the matched text, redacted ("" when none)
+    title       str: the rule's title ("" when none)
+    fix         str: how to fix it ("" when none)
+    refs        [str]: references such as ASVS or OWASP ids
+    tier        identity tier this finding lifts the change to
+    strength    "strong" | "weak" | null: provenance evidence only
+    tool        str | null: the assistant a provenance finding names
+    value_hash  str | null: sha256 hex of the matched value, for allowlists
+    suppressed  str | null: why it was waved through, when it was
 """
 
 from __future__ import annotations
@@ -33,8 +82,26 @@ class Subject:
 
 def render(fmt: str, subjects: Sequence[Subject], *, color: bool = False,
            title: str = "authgate") -> str:
-    return {"text": _text, "json": _json, "sarif": _sarif, "github": _github,
-            "markdown": _markdown}[fmt](subjects, color=color, title=title)
+    out = {"text": _text, "json": _json, "sarif": _sarif, "github": _github,
+           "markdown": _markdown}[fmt](subjects, color=color, title=title)
+    # A path that is not UTF-8 reaches here with surrogate escapes, which no stream
+    # can write: show its bad bytes as U+FFFD instead of crashing the report.
+    return out.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _no_escape_codes(text: str) -> str:
+    """Like _visible, but CR and LF stay for formats that escape them their own way."""
+    return "\n".join("\r".join(_visible(p) for p in line.split("\r"))
+                     for line in text.split("\n"))
+
+
+def _visible(text: str) -> str:
+    """Control and other invisible characters written as escapes, so one finding stays
+    one line and a file name can send no terminal escape or bidi override."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " or 0xDC80 <= ord(c) <= 0xDCFF
+                   else repr(c)[1:-1] for c in text)
 
 
 # --- text ----------------------------------------------------------------------------
@@ -46,7 +113,7 @@ _RESET = "\033[0m"
 def finding_line(f: Finding) -> str:
     evidence = f" [{f.evidence}]" if f.evidence else ""
     sup = f" (suppressed: {f.suppressed})" if f.suppressed else ""
-    return f"{f.location}: {f.rule_id}: {f.message}{evidence}{sup}"
+    return _visible(f"{f.location}: {f.rule_id}: {f.message}{evidence}{sup}")
 
 
 def summary_line(v: Verdict) -> str:
@@ -56,8 +123,10 @@ def summary_line(v: Verdict) -> str:
     if v.ai_assisted:
         parts.append(f"AI-assisted: {', '.join(v.ai_tools) or 'yes'}")
     counted = [f for f in v.findings if f.suppressed is None and f.action is not Action.OFF]
+    # A suppressed finding keeps its rule's action but blocks nothing.
+    blocking = sum(1 for f in counted if f.action is Action.BLOCK)
     parts.append(f"{len(counted)} finding{'s' if len(counted) != 1 else ''}, "
-                 f"{len(v.blocking)} blocking, {v.suppressed} suppressed")
+                 f"{blocking} blocking, {v.suppressed} suppressed")
     return "; ".join(parts)
 
 
@@ -65,22 +134,26 @@ def _text(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
     out: list[str] = []
     for s in subjects:
         v = s.verdict
-        for f in v.findings:
+        # What counts first; what was waved through after it, still visible.
+        shown = [f for f in v.findings if f.suppressed is None] + [
+            f for f in v.findings if f.suppressed is not None]
+        for f in shown:
             if f.action is Action.OFF:
                 continue
             line = finding_line(f)
             if color and f.suppressed is None and f.action in _COLORS:
                 line = f"{_COLORS[f.action]}{line}{_RESET}"
             out.append(line)
-        for skipped in s.skipped:
-            out.append(f"{skipped}: skipped")
+        out.extend(_visible(f"{skipped_}: skipped") for skipped_ in s.skipped)
         head = f"{title}: {s.label}: " if len(subjects) > 1 or s.label != "staged" else f"{title}: "
         status = "BLOCKED" if v.blocked else "ok"
-        out.append(f"{head}{status}: {summary_line(v)}")
+        if color:
+            status = f"{_COLORS[Action.BLOCK]}{status}{_RESET}" if v.blocked else status
+        out.append(f"{_visible(head)}{status}: {_visible(summary_line(v))}")
         if v.ai_assisted:
-            out.append(f"  AI evidence: {'; '.join(v.ai_evidence[:3])}")
-        out.extend(f"  {r}" for r in v.reasons)
-        out.extend(f"  {n}" for n in s.notes)
+            out.append(_visible(f"  AI evidence: {'; '.join(v.ai_evidence[:3])}"))
+        out.extend(_visible(f"  {r}") for r in v.reasons)
+        out.extend(_visible(f"  {n}") for n in s.notes)
     return "\n".join(out) + ("\n" if out else "")
 
 
@@ -118,62 +191,99 @@ def _json(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
 
 
 # --- sarif ---------------------------------------------------------------------------
+#
+# What GitHub code scanning needs (docs: "SARIF support for code scanning"): rules with
+# help text and a security-severity, at least one location per result (an empty list
+# is rejected: "locationFromSarifResult: expected at least one location"), URIs
+# relative to the repository root, 1-based regions, and partialFingerprints so an
+# alert follows its code across commits.
 
 _SARIF_LEVEL = {Action.BLOCK: "error", Action.ANNOTATE: "warning", Action.WARN: "note",
                 Action.OFF: "none"}
 _SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5",
                       Severity.LOW: "3.0", Severity.INFO: "1.0"}
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+# GitHub reads at most 20 tags per rule.
+_MAX_TAGS = 20
+
+
+def _sarif_rule(f: Finding) -> dict[str, Any]:
+    help_text = "\n".join(x for x in (f.fix, "References: " + ", ".join(f.refs)
+                                      if f.refs else "") if x)
+    tags = list(dict.fromkeys(["security", f.family, *f.refs]))[:_MAX_TAGS]
+    return {
+        "id": f.rule_id,
+        "name": "".join(p.capitalize() for p in f.rule_id.replace("-", ".").split(".")),
+        "shortDescription": {"text": f.title or f.rule_id},
+        "fullDescription": {"text": f.title or f.message},
+        "help": {"text": help_text or f.message},
+        "defaultConfiguration": {"level": _SARIF_LEVEL[f.action]},
+        "properties": {"tags": tags, "security-severity": _SECURITY_SEVERITY[f.severity],
+                       "precision": "high" if f.strength != "weak" else "medium"},
+    }
 
 
 def _sarif(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
     rules: dict[str, dict[str, Any]] = {}
+    index: dict[str, int] = {}
     results: list[dict[str, Any]] = []
+    notifications: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
     for s in subjects:
         for f in s.verdict.findings:
             if f.suppressed or f.action is Action.OFF:
                 continue
             if f.rule_id not in rules:
-                help_text = "\n".join(x for x in (f.fix, "References: " + ", ".join(f.refs)
-                                                  if f.refs else "") if x)
-                rules[f.rule_id] = {
-                    "id": f.rule_id,
-                    "name": "".join(p.capitalize() for p in f.rule_id.replace("-", ".").split(".")),
-                    "shortDescription": {"text": f.title or f.rule_id},
-                    "fullDescription": {"text": f.title or f.message},
-                    "help": {"text": help_text or f.message},
-                    "properties": {"tags": ["security", f.family, *f.refs],
-                                   "security-severity": _SECURITY_SEVERITY[f.severity]},
-                }
-            result: dict[str, Any] = {
+                index[f.rule_id] = len(rules)
+                rules[f.rule_id] = _sarif_rule(f)
+            text = f.message + (f" [{f.evidence}]" if f.evidence else "")
+            if not f.path:
+                # About the commit (its message or environment), not a file: code
+                # scanning has no place for it, so it is a run notification.
+                notifications.append({
+                    "level": _SARIF_LEVEL[f.action],
+                    "message": {"text": f"{s.label}: {text}"},
+                    "associatedRule": {"id": f.rule_id, "index": index[f.rule_id]},
+                })
+                continue
+            # Two findings of one rule on the same value in one file differ by their
+            # order of appearance, never by line (lines move between commits).
+            base = _fingerprint(f)
+            seen[base] = seen.get(base, 0) + 1
+            results.append({
                 "ruleId": f.rule_id,
+                "ruleIndex": index[f.rule_id],
                 "level": _SARIF_LEVEL[f.action],
-                "message": {"text": f"{f.message}" + (f" [{f.evidence}]" if f.evidence else "")},
-                "partialFingerprints": {"authgate/v1": _fingerprint(f)},
-            }
-            if f.path:
-                region = {"startLine": f.line or 1}
-                result["locations"] = [{"physicalLocation": {
+                "message": {"text": text},
+                "locations": [{"physicalLocation": {
                     "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"},
-                    "region": region}}]
-            else:
-                result["locations"] = []
-            results.append(result)
-    doc = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "authgate", "version": __version__,
-                                "informationUri": "https://pypi.org/project/authgate/",
-                                "rules": list(rules.values())}},
-            "results": results,
-        }],
+                    "region": {"startLine": max(f.line or 1, 1)}}}],
+                "partialFingerprints": {"authgate/v1": f"{base}:{seen[base]}"},
+                "properties": {"subject": s.label, "action": str(f.action),
+                               "context": f.context},
+            })
+    run: dict[str, Any] = {
+        "tool": {"driver": {"name": "authgate", "version": __version__,
+                            "semanticVersion": __version__,
+                            "informationUri": "https://pypi.org/project/authgate/",
+                            "rules": list(rules.values())}},
+        "originalUriBaseIds": {"%SRCROOT%": {"description": {
+            "text": "The root of the repository"}}},
+        "results": results,
     }
+    if notifications:
+        run["invocations"] = [{"executionSuccessful": True,
+                               "toolExecutionNotifications": notifications}]
+    doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 def _uri(path: str) -> str:
     from urllib.parse import quote
-    return quote(path, safe="/")
+
+    # A relative reference: percent-encoded UTF-8 (the raw bytes of a non-UTF-8 name),
+    # '/' kept; ':' is encoded too, so no first segment can read as a URI scheme.
+    return quote(path, safe="/", errors="surrogateescape")
 
 
 def _fingerprint(f: Finding) -> str:
@@ -182,8 +292,12 @@ def _fingerprint(f: Finding) -> str:
 
 
 # --- github annotations --------------------------------------------------------------
+#
+# `::error file=F,line=L,title=T::message`. Data escapes %, CR and LF; property values
+# also ':' and ','. GitHub shows only 10 annotations of each kind per step.
 
 _GH_KIND = {Action.BLOCK: "error", Action.ANNOTATE: "warning", Action.WARN: "notice"}
+_GH_RANK = {"error": 0, "warning": 1, "notice": 2}
 
 
 def _gh_data(text: str) -> str:
@@ -197,48 +311,66 @@ def _gh_prop(text: str) -> str:
 def _github(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
     found = [(s, f) for s in subjects for f in s.verdict.findings
              if not f.suppressed and f.action in _GH_KIND]
-    # GitHub shows only 10 annotations of each kind per step: the worst go first.
-    found.sort(key=lambda sf: (-int(sf[1].action is Action.BLOCK), -int(sf[1].severity)))
+    # The worst first, so the ones GitHub shows are the ones that matter.
+    found.sort(key=lambda sf: (_GH_RANK[_GH_KIND[sf[1].action]], -int(sf[1].severity)))
     out = []
     for s, f in found:
         props = []
         if f.path:
-            props.append(f"file={_gh_prop(f.path)}")
+            # Escaped, not rewritten: a name with a newline still names its file.
+            props.append(f"file={_gh_prop(_no_escape_codes(f.path))}")
             if f.line:
                 props.append(f"line={f.line}")
-        props.append(f"title={_gh_prop(f'{f.rule_id} ({s.label})')}")
+        props.append(f"title={_gh_prop(_visible(f'{f.rule_id} ({s.label})'))}")
         msg = f.message + (f" [{f.evidence}]" if f.evidence else "")
-        out.append(f"::{_GH_KIND[f.action]} {','.join(props)}::{_gh_data(msg)}")
+        out.append(f"::{_GH_KIND[f.action]} {','.join(props)}::"
+                   f"{_gh_data(_no_escape_codes(msg))}")
     for s in subjects:
         kind = "error" if s.verdict.blocked else "notice"
-        out.append(f"::{kind} title={_gh_prop('authgate ' + s.label)}::"
-                   f"{_gh_data(summary_line(s.verdict))}")
-    return "\n".join(out) + "\n"
+        out.append(f"::{kind} title={_gh_prop(_visible(title + ' ' + s.label))}::"
+                   f"{_gh_data(_no_escape_codes(summary_line(s.verdict)))}")
+    return "".join(line + "\n" for line in out)
 
 
 # --- markdown ------------------------------------------------------------------------
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ").replace("`", "'")
+    """A table cell: pipes escaped, one line, and no raw HTML from a path or message."""
+    text = text.replace("\r", " ").replace("\n", " ")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+    return " ".join(_visible(text).split()) if text.strip() else "-"
+
+
+def _code(text: str) -> str:
+    # Inside a code span only the pipe needs escaping (GFM splits cells first).
+    return "`" + text.replace("|", "\\|").replace("`", "'") + "`"
+
+
+def _counted(v: Verdict) -> int:
+    return sum(1 for f in v.findings if f.suppressed is None and f.action is not Action.OFF)
 
 
 def _markdown(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
     blocked = sum(1 for s in subjects if s.verdict.blocked)
-    out = [f"## {title}", ""]
+    out = [f"## {_md(title)}", ""]
     out.append(f"{len(subjects)} checked, {blocked} blocked.")
     out += ["", "| subject | status | identity impact | requires review | AI-assisted | findings |",
             "|---|---|---|---|---|---|"]
     for s in subjects:
         v = s.verdict
-        out.append(f"| {_md(s.label)} | {'blocked' if v.blocked else 'ok'} | {v.tier} | "
-                   f"{', '.join(v.required_reviews) or '-'} | "
-                   f"{', '.join(v.ai_tools) or ('yes' if v.ai_assisted else 'no')} | "
-                   f"{sum(1 for f in v.findings if not f.suppressed)} |")
+        ai = ", ".join(v.ai_tools) or ("yes" if v.ai_assisted else "no")
+        out.append(f"| {_md(s.label)} | {'**blocked**' if v.blocked else 'ok'} | {v.tier} | "
+                   f"{_md(', '.join(v.required_reviews))} | {_md(ai)} | {_counted(v)} |")
     rows = [(s, f) for s in subjects for f in s.verdict.findings
             if not f.suppressed and f.action is not Action.OFF]
     if rows:
         out += ["", "| action | rule | where | message |", "|---|---|---|---|"]
         for s, f in rows:
-            out.append(f"| {f.action} | `{f.rule_id}` | {_md(s.label + ' ' + f.location)} | "
-                       f"{_md(f.message)} |")
+            where = f.location if len(subjects) == 1 else f"{s.label} {f.location}"
+            msg = f.message + (f" [{f.evidence}]" if f.evidence else "")
+            out.append(f"| {f.action} | {_code(f.rule_id)} | {_md(where)} | {_md(msg)} |")
+    skipped = [(s, x) for s in subjects for x in s.skipped]
+    if skipped:
+        out += ["", "Not read: " + "; ".join(_md(x) for _, x in skipped)]
     return "\n".join(out) + "\n"
