@@ -535,6 +535,15 @@ def test_odd_paths_are_exact(repo: Repo, name: str) -> None:
     assert added(one(cs, "after.py")) == [(1, "after = 1")]
 
 
+def test_a_path_that_is_not_utf8(repo: Repo) -> None:
+    name = b"caf\xe9.py".decode("utf-8", "surrogateescape")
+    (repo.path / b"caf\xe9.py".decode("utf-8", "surrogateescape")).write_bytes(b"k = 1\n")
+    repo.add()
+    fc = one(staged(repo), name)
+    assert added(fc) == [(1, "k = 1")]
+    assert fc.path.encode("utf-8", "surrogateescape") == b"caf\xe9.py"
+
+
 def test_odd_paths_in_a_rename(repo: Repo) -> None:
     repo.write('old "dir"/a\nb.py', numbered(10))
     repo.add()
