@@ -115,6 +115,23 @@ def test_an_amend_without_hooks_fails_on_authgate_tree(governed: tuple[Repo, str
     assert "the content changed after the hooks ran" in proc.stdout
 
 
+def test_a_commit_rebased_with_the_hooks_installed_still_verifies(
+        governed: tuple[Repo, str, str]) -> None:
+    # A rebase changes every tree; git runs prepare-commit-msg (not commit-msg) for each
+    # pick, which is where the trailers hook must bind the trailers to the new tree.
+    repo, base, _ = governed
+    branch = repo.out("rev-parse", "--abbrev-ref", "HEAD")
+    repo.git("checkout", "-q", "-b", "upstream", base)
+    repo.write("docs/notes.md", "notes\n")
+    repo.add()
+    upstream = repo.commit("notes")
+    repo.git("checkout", "-q", branch)
+    proc = repo.git("rebase", "-q", "upstream", check=False)
+    assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
+    verified = repo.authgate("verify", "--range", f"{upstream}..HEAD")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
 # --- the pre-push hook ---------------------------------------------------------------
 
 @pytest.fixture
