@@ -1,11 +1,168 @@
-"""Placeholder until `authgate msg` lands."""
+"""`authgate msg FILE [SOURCE [COMMIT]]`: the commit gate (hook id authgate-trailers).
+
+Runs at prepare-commit-msg and commit-msg. It judges the staged index together with
+the message being written (AI evidence such as a Co-Authored-By trailer exists only
+there), then either blocks the commit, leaving the message file exactly as it was and
+saying how to get it back, or writes the trailers the verdict calls for.
+
+pre-commit passes only the file name; the prepare-commit-msg source and commit come
+from PRE_COMMIT_COMMIT_MSG_SOURCE / PRE_COMMIT_COMMIT_OBJECT_NAME. Installed as a
+plain git hook, git passes them as arguments. cherry-pick and rebase run only
+prepare-commit-msg, so both stages do the full job; commit-msg sees the final text.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import sys
+from dataclasses import dataclass
+
+from authgate import changes, config, gitio, trailers
+from authgate.commands.check import ENV_PREFIXES
+from authgate.config import ConfigError, TrailerNames
+from authgate.gitio import GitError
+from authgate.pipeline import evaluate
+
+# `trailer.<name>.<variable>` settings that make <name> a trailer git recognises.
+_TRAILER_VARIABLES = ("key", "command", "where", "ifexists", "ifmissing")
+
+
+@dataclass(frozen=True)
+class GitSettings:
+    comment: str | None  # core.commentChar as configured ("auto" unresolved)
+    template: str | None  # commit.template
+    separators: str
+    configured: tuple[str, ...]
 
 
 def run(args: argparse.Namespace) -> int:
-    sys.stderr.write("authgate: 'msg' is not implemented yet\n")
-    return 2
+    path: str = args.message_file
+    recover = f"git commit -e -F {shlex.quote(path)}"
+    try:
+        return _gate(args, path, recover)
+    except (ConfigError, GitError) as exc:
+        _say(f"{exc} (commit message untouched; to reuse it: {recover})")
+        return 2
+    except Exception as exc:  # never a traceback in the middle of a commit
+        if os.environ.get("AUTHGATE_DEBUG"):
+            raise
+        _say(f"internal error: {type(exc).__name__}: {exc} "
+             f"(commit message untouched; to reuse it: {recover})")
+        return 3
+
+
+def _say(line: str) -> None:
+    sys.stderr.write(f"authgate: {line}\n")
+    sys.stderr.flush()
+
+
+def _gate(args: argparse.Namespace, path: str, recover: str) -> int:
+    source = args.source or os.environ.get("PRE_COMMIT_COMMIT_MSG_SOURCE") or None
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        _say(f"{path}: cannot read the commit message file ({exc.strerror or exc})")
+        return 2
+    root = gitio.toplevel()
+    cfg = config.load(root, args.config)
+    names = cfg.trailers
+    text = trailers.decode(data)
+    settings = git_settings(root)
+    # git tells a hook that no editor will open by setting GIT_EDITOR=":".
+    editor = os.environ.get("GIT_EDITOR") != ":"
+    syntax = trailers.Syntax(comment=comment_char(settings.comment, text, editor),
+                             separators=settings.separators,
+                             configured=settings.configured)
+
+    if source == "template":
+        # The template is not a message yet. Trailers written now would make git's
+        # "you did not edit the template" check miss; commit-msg sees the real text.
+        return 0
+    if trailers.is_empty(text, names, syntax, _read_template(settings.template, root)):
+        # git aborts an empty message; trailers alone must not turn it into a commit.
+        bare = trailers.remove(text, names, syntax)
+        if bare != text:
+            trailers.write_message(path, trailers.encode(bare))
+        return 0
+
+    staged = changes.staged(cwd=root, max_file_size=cfg.max_file_size,
+                            env_prefixes=ENV_PREFIXES)
+    verdict = evaluate(staged.with_message(trailers.visible(text, syntax.comment)), cfg)
+    if verdict.blocked:
+        for reason in verdict.reasons or ("blocked by policy",):
+            _say(reason)
+        _say(f"commit blocked; your message is kept, to reuse it: {recover}")
+        return 1
+
+    want = trailers.wanted(verdict, names, staged.tree)
+    inherited = _head_trailers(staged, names, syntax, root)
+    out = trailers.apply(text, want, names, syntax=syntax, tree=staged.tree,
+                         inherited=inherited)
+    if out != text:
+        trailers.write_message(path, trailers.encode(out))
+    return 0
+
+
+def _head_trailers(staged: changes.ChangeSet, names: TrailerNames,
+                   syntax: trailers.Syntax, root: str) -> list[tuple[str, str]]:
+    """HEAD's authgate trailers, when the index equals HEAD's tree.
+
+    An amend diffs the index against HEAD, so what HEAD itself changed is invisible:
+    an amend that changes nothing (typically `--amend -m` to reword) would otherwise
+    lose HEAD's Requires-Review. A merge with nothing to bring in is no amend."""
+    if staged.files or not staged.revision:
+        return []
+    if gitio.resolve("MERGE_HEAD", cwd=root):
+        return []
+    body = gitio.run(["show", "-s", "--no-show-signature", "--format=%B", staged.revision],
+                     cwd=root)
+    return trailers.ours(trailers.decode(body), names, syntax)
+
+
+def comment_char(setting: str | None, message: str, editor: bool) -> str:
+    if not setting:
+        return "#"
+    if setting.lower() == "auto":
+        return trailers.auto_comment_char(message, editor)
+    return setting
+
+
+def git_settings(root: str) -> GitSettings:
+    """The git config that changes how a message is read, in one git call."""
+    out = gitio.run(["config", "-z", "--get-regexp",
+                     r"^(core\.commentchar|commit\.template|trailer\..+)$"],
+                    cwd=root, check=False)
+    comment = template = None
+    separators = ":"
+    configured: list[str] = []
+    for record in out.split(b"\x00"):
+        if not record:
+            continue
+        key, _, value = record.decode("utf-8", "surrogateescape").partition("\n")
+        if key == "core.commentchar":
+            comment = value
+        elif key == "commit.template":
+            template = value
+        elif key == "trailer.separators":
+            separators = value or ":"
+        elif key.startswith("trailer.") and key.count(".") >= 2:
+            name, _, variable = key[len("trailer."):].rpartition(".")
+            if variable in _TRAILER_VARIABLES:
+                configured.append(name)
+                if variable == "key" and value:
+                    configured.append(value)
+    return GitSettings(comment, template, separators, tuple(configured))
+
+
+def _read_template(path: str | None, root: str) -> str | None:
+    if not path:
+        return None
+    full = os.path.join(root, os.path.expanduser(path))
+    try:
+        with open(full, "rb") as fh:
+            return trailers.decode(fh.read())
+    except OSError:
+        return None
