@@ -127,7 +127,6 @@ _TOP = {
     "approvers": _str_list,
     "require_approval": _bool,
     "baseline": _str,
-    "missing_tests_ai_action": _one_of(ACTIONS),
 }
 _SECTIONS = ("reviews", "policy", "trailers", "rules", "paths", "allowlist")
 
@@ -310,8 +309,7 @@ def as_toml(cfg: Config) -> str:
     q = _toml_value
     lines = [f"# effective authgate config, from {_one_line(cfg.source)}", "[tool.authgate]"]
     for name in _TOP:
-        if name != "missing_tests_ai_action":  # printed as policy.missing_tests_ai
-            lines.append(f"{name} = {q(getattr(cfg, name))}")
+        lines.append(f"{name} = {q(getattr(cfg, name))}")
     lines += ["", "[tool.authgate.reviews]"]
     lines += [f"{_toml_key(t)} = {q(v)}" for t, v in cfg.reviews.items()]
     lines += ["", "[tool.authgate.policy]", f"missing_tests_ai = {q(cfg.missing_tests_ai_action)}"]

@@ -37,7 +37,7 @@ class Verdict:
 
     @property
     def blocking(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.action is Action.BLOCK)
+        return tuple(f for f in self.findings if f.action is Action.BLOCK and f.suppressed is None)
 
     @property
     def annotate(self) -> bool:
