@@ -347,12 +347,17 @@ def test_malformed_trace_records_are_reported_once_and_skipped() -> None:
         f'{{"vcs": {{"revision": "{HEAD}"}}, "files": [{{"path": "src/auth/login.py", '
         '"conversations": [{"contributor": {"type": "ai"}, "ranges": [{"start_line": "x"}]}]}]}',
         "{truncated record without the revision",
+        # A record counts whole or not at all: its good first file is not evidence.
+        f'{{"vcs": {{"revision": "{HEAD}"}}, "tool": {{"name": "aider"}}, "files": ['
+        '{"path": "src/auth/login.py", "conversations": [{"contributor": {"type": "ai"}}]},'
+        '{"path": "src/other.py", "conversations": 7}]}',
     ]
     findings = check(change_set(files=(fc,), revision=HEAD, agent_trace="\n".join(lines)))
     assert sorted((f.rule_id, f.line) for f in findings) == [
         ("provenance.trace.agent-trace", 3), ("provenance.trace.malformed", 2)]
     bad = next(f for f in findings if f.rule_id == "provenance.trace.malformed")
-    assert bad.message == "4 unreadable Agent Trace record(s) skipped (line 2 and 3 more)"
+    assert bad.message == "5 unreadable Agent Trace record(s) skipped (line 2 and 4 more)"
+    assert {f.tool for f in findings} == {"claude-code", None}
     assert bad.path == ".agent-trace/traces.jsonl" and bad.strength is None
 
 

@@ -287,20 +287,26 @@ def _split_identity(value: str) -> tuple[str, str]:
     return value[:m.start()].strip(), email.lower()
 
 
-def _collect(rule_hits: dict[tuple[str, str | None], list[Any]], rule: Rule,
-             tool: str | None, evidence: str) -> None:
-    hit = rule_hits.setdefault((rule.id, tool), [rule, tool, evidence, 0])
-    hit[3] += 1
+class _Hits:
+    """Message evidence, one finding per rule and tool: a squash merge repeats the same
+    co-author in every squashed commit, and the report should say it once, counted."""
 
+    def __init__(self) -> None:
+        self.seen: dict[tuple[str, str | None], tuple[Rule, str]] = {}
+        self.count: dict[tuple[str, str | None], int] = {}
 
-def _hits_to_findings(hits: dict[tuple[str, str | None], list[Any]],
-                      context: str) -> list[Finding]:
-    out: list[Finding] = []
-    for rule, tool, evidence, count in hits.values():
-        more = f" (+{count - 1} more)" if count > 1 else ""
-        out.append(_finding(rule, evidence=scrub(evidence) + more, context=context,
-                            tool=tool, matched=evidence))
-    return out
+    def add(self, rule: Rule, tool: str | None, evidence: str) -> None:
+        key = (rule.id, tool)
+        self.seen.setdefault(key, (rule, evidence))
+        self.count[key] = self.count.get(key, 0) + 1
+
+    def findings(self, context: str) -> list[Finding]:
+        out: list[Finding] = []
+        for key, (rule, evidence) in self.seen.items():
+            more = f" (+{self.count[key] - 1} more)" if self.count[key] > 1 else ""
+            out.append(_finding(rule, evidence=scrub(evidence) + more, context=context,
+                                tool=key[1], matched=evidence))
+        return out
 
 
 def _from_message(changes: ChangeSet, plan: _Plan, config: Config) -> list[Finding]:
@@ -322,7 +328,7 @@ def _from_message(changes: ChangeSet, plan: _Plan, config: Config) -> list[Findi
     if not people and not lines:
         return []
 
-    hits: dict[tuple[str, str | None], list[Any]] = {}
+    hits = _Hits()
     identified: set[str] = set()  # trailer lines an identity rule already explained
     for rule in plan.identities:
         field_name = rule.params.get("field", "email")
@@ -331,7 +337,7 @@ def _from_message(changes: ChangeSet, plan: _Plan, config: Config) -> list[Findi
             if who.source not in sources or rule.pattern is None:
                 continue
             if rule.pattern.search(who.name if field_name == "name" else who.email):
-                _collect(hits, rule, None, who.evidence)
+                hits.add(rule, None, who.evidence)
                 identified.add(who.evidence)
 
     by_key = dict(plan.trailers)
@@ -345,9 +351,9 @@ def _from_message(changes: ChangeSet, plan: _Plan, config: Config) -> list[Findi
                 if text in identified:
                     continue
                 for tool in _disclosed_tools(rule, value, plan):
-                    _collect(hits, rule, tool, text)
+                    hits.add(rule, tool, text)
             elif rule.pattern is None or rule.pattern.search(value):
-                _collect(hits, rule, None, text)
+                hits.add(rule, None, text)
 
     matched_lines: set[int] = set()
     first = next((i for i, t in enumerate(lines) if t.strip()), -1)
@@ -363,8 +369,8 @@ def _from_message(changes: ChangeSet, plan: _Plan, config: Config) -> list[Findi
                 continue
             matched_lines.add(i)
             tool = slug(m["tool"], plan.aliases) if "tool" in m.re.groupindex else None
-            _collect(hits, rule, tool, text.strip())
-    return _hits_to_findings(hits, "message")
+            hits.add(rule, tool, text.strip())
+    return hits.findings("message")
 
 
 def _disclosed_tools(rule: Rule, value: str, plan: _Plan) -> list[str | None]:
@@ -398,7 +404,9 @@ def _named_tool(value: str, plan: _Plan, rule: Rule) -> str | None:
     for pattern in ([plan.models[rule.id]] if rule.id in plan.models else plan.models.values()):
         m = re.search(pattern, value)
         if m:
-            return re.match(r"[a-z]+", m[0].lower()).group(0)  # type: ignore[union-attr]
+            # The model's family names the tool: "claude-3-opus" -> "claude".
+            family = re.match(r"[a-z]+", m[0].lower())
+            return family[0] if family else slug(m[0])
     return None
 
 
@@ -663,25 +671,28 @@ def _from_agent_trace(changes: ChangeSet, plan: _Plan) -> list[Finding]:
     staged = {f.path: f for f in changes.files if f.status is not Status.DELETED}
     rule = plan.meta["agent-trace"]
     bad: list[int] = []
-    found: dict[tuple[str, str | None], list[Any]] = {}
+    models: dict[tuple[str, str | None], str | None] = {}
+    spans: dict[tuple[str, str | None], set[tuple[int, int]]] = {}
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip() or (head and head not in line):
             continue
         try:
-            record = json.loads(line)
-            for path, tool, model, ranges in _trace_files(record, head):
-                if path in staged:
-                    entry = found.setdefault((path, tool), [model, []])
-                    entry[1].extend(ranges)
+            # A record counts whole or not at all.
+            files = list(_trace_files(json.loads(line), head))
         except (ValueError, TypeError, AttributeError, KeyError):
             bad.append(number)
+            continue
+        for path, tool, model, ranges in files:
+            if path in staged:
+                models.setdefault((path, tool), model)
+                spans.setdefault((path, tool), set()).update(ranges)
     out: list[Finding] = []
-    for (path, tool), (model, ranges) in found.items():
-        ranges = sorted(set(ranges))
+    for (path, tool), model in models.items():
+        ranges = sorted(spans[(path, tool)])
         shown = ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in ranges[:6]) or "file"
         by = f" by {tool or 'an AI tool'}" + (f" ({model})" if model else "")
         out.append(_finding(rule, path=path, line=ranges[0][0] if ranges else None,
-                            context="config", tool=tool,
+                            context=file_context(path), tool=tool,
                             evidence=scrub(f"lines {shown}{by}")))
     return out + _malformed(plan, "Agent Trace record(s)", TRACE_PATH, bad)
 
@@ -731,7 +742,8 @@ def _from_git_ai(note: str, plan: _Plan) -> list[Finding]:
                 "authorship/"):
             raise ValueError("not an authorship log")
         agents = {**_agents(meta.get("prompts")), **_agents(meta.get("sessions"))}
-        found: dict[tuple[str, str | None], list[Any]] = {}
+        models: dict[tuple[str, str | None], str | None] = {}
+        spans: dict[tuple[str, str | None], list[str]] = {}
         path = None
         for ln in lines[:split]:
             if not ln.strip():
@@ -744,17 +756,18 @@ def _from_git_ai(note: str, plan: _Plan) -> list[Finding]:
             if key not in agents or path is None:
                 continue  # a human (h_...) or unknown key
             tool, model = agents[key]
-            entry = found.setdefault((path, tool), [model, []])
-            entry[1].extend(parts[1:2])
+            models.setdefault((path, tool), model)
+            spans.setdefault((path, tool), []).extend(parts[1:2])
     except (ValueError, TypeError, AttributeError, KeyError, IndexError):
         return _malformed(plan, "git-ai note", None, [1])
     rule = plan.meta["git-ai"]
     out: list[Finding] = []
-    for (path, tool), (model, ranges) in found.items():
+    for (path, tool), model in models.items():
+        ranges = spans[(path, tool)]
         first = re.match(r"\d+", ranges[0]) if ranges else None
         by = f" by {tool or 'an AI agent'}" + (f" ({model})" if model else "")
         out.append(_finding(rule, path=path, line=int(first[0]) if first else None,
-                            context="config", tool=tool,
+                            context=file_context(path), tool=tool,
                             evidence=scrub(f"lines {','.join(ranges) or '?'}{by}")))
     return out
 
