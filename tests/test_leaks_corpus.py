@@ -50,7 +50,8 @@ PLANTED = {
                   + "/IncomingWebhook/9c4e7a2b5d8f41e6a3b0c7d2e9f18a64/"
                   + "b71e3c9a-2f5d-4a8e-9c61-4d7e2a9f3b58",
     "JWT": "eyJhbGciOiAiSFMyNTYiLCAidHlwIjogIkpXVCJ9."
-           + "eyJzdWIiOiAic3ZjLWJpbGxpbmciLCAiaWF0IjogMTc2NzIyNTYwMCwgInNjb3BlIjogInBheW1lbnRzOndyaXRlIn0."
+           + "eyJzdWIiOiAic3ZjLWJpbGxpbmciLCAiaWF0IjogMTc2NzIyNTYwMCwg"
+           + "InNjb3BlIjogInBheW1lbnRzOndyaXRlIn0."
            + "RY_jJyfYqIhv78ZXBaBubGoYWCgzuQ84dkeo-GrfUkb",
     "PRESIGNED": "https://acme-exports.s3.amazonaws.com/2026/orders.csv?X-Amz-Algorithm="
                  + "AWS4-HMAC-SHA256&X-Amz-Credential=ASIA" + "Q7NR2KX5TLWM8ZPC"

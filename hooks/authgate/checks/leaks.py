@@ -14,9 +14,12 @@ hosts from the prompt — into comments, fixtures and examples. Three kinds of r
 
 Where the line sits grades the finding (`context`): any secret blocks; an endpoint in a
 comment, test, fixture or documentation blocks; one in code or configuration is
-annotated. Placeholder credentials (`password = "changeme"`) in tests, fixtures and
-documentation are not leaks and are not reported. Evidence is always redacted: the
-secret found, credential parts of URLs, and anything else `findings.scrub` recognises.
+annotated. Two things detect-secrets reports are not leaks and are not reported:
+placeholder credentials (`password = "changeme"`) in tests, fixtures and documentation,
+and git revisions or checksums under a key that names them (`rev: <sha>`). Evidence is
+always redacted: the secret found, credential parts of URLs, and anything else
+`findings.scrub` recognises; a line of a credentials file (.netrc, .env ...) is not
+shown at all.
 """
 
 from __future__ import annotations
@@ -113,6 +116,7 @@ PLACEHOLDER_WORDS = frozenset((
     "postgres", "postgresql", "mysql", "mariadb", "mongo", "mongodb", "redis", "rabbit",
     "rabbitmq", "sa", "oracle", "tiger", "scott", "minio", "minioadmin", "elastic", "kafka",
 ))
+_LEET = str.maketrans("013457@$", "oieastas")
 _PLACEHOLDER_PARTS = ("example", "changeme", "change_me", "change-me", "dummy", "fake",
                       "placeholder", "xxxx", "your_", "your-", "yourpass", "notreal",
                       "not-a-real", "not_a_real", "replace", "redacted", "insecure", "mock")
@@ -138,15 +142,31 @@ def is_placeholder(value: str) -> bool:
     if (v[0], v[-1]) in (("<", ">"), ("{", "}"), ("[", "]"), ("%", "%")) or v.startswith(
             ("$", "%(", "{{")):
         return True
-    letters = re.sub(r"[^a-z]", "", low.replace("0", "o").replace("1", "i").replace(
-        "3", "e").replace("4", "a").replace("5", "s").replace("@", "a").replace("$", "s"))
-    if not letters or letters in PLACEHOLDER_WORDS:
+    # "password123" and "P@ssw0rd" are still the word: digits and symbols dropped, or
+    # read as the letters they stand for.
+    plain = re.sub(r"[^a-z]", "", low)
+    leet = re.sub(r"[^a-z]", "", low.translate(_LEET))
+    if not plain or plain in PLACEHOLDER_WORDS or leet in PLACEHOLDER_WORDS:
         return True
     if any(part in low for part in _PLACEHOLDER_PARTS):
         return True
     if low.startswith(("test", "fake", "dummy", "mock", "sample", "example")):
         return True
     return entropy(v) < 2.5
+
+
+# A git object id or checksum under a key that says so (`rev:` in .pre-commit-config.yaml,
+# `commit =`, `sha256:`). detect-secrets reports these as hex strings; a pinned hook
+# revision would otherwise block the very commit that installs the hooks.
+_PIN_KEY = re.compile(r"(?i)\b(?:rev|revision|commit|sha(?:1|256|512)?|checksum|digest|"
+                      r"hash|ref)[\"']?\s*[:=]\s*[\"']?$")
+
+
+def is_revision_pin(secret_type: str, value: str, line: str) -> bool:
+    if secret_type != "Hex High Entropy String" or len(value) not in (40, 64):
+        return False
+    pos = line.find(value)
+    return pos > 0 and _PIN_KEY.search(line[:pos]) is not None
 
 
 _PLACEHOLDER_ACCOUNTS = frozenset(("123456789012", "210987654321", "000000000000"))
@@ -298,14 +318,16 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
     for path, lines in added.items():
         file_ctx = file_context(path)
         syntax = _syntax(path)
+        # A line of a credentials file is shown by its place only, never its text.
+        quiet = any(_applies(rule, path) for rule in plan.files)
         info = {a.number: a for a in lines}
         for (hpath, number), line_hits in by_line.items():
             if hpath == path:
                 findings += _secret_findings(line_hits, info[number], path, file_ctx, plan,
-                                             config)
+                                             config, quiet)
         for a in lines:
             findings += _endpoint_findings(a, path, file_ctx, syntax, plan,
-                                           by_line.get((path, a.number), ()))
+                                           by_line.get((path, a.number), ()), quiet)
     return findings
 
 
@@ -317,6 +339,13 @@ def _line_ctx(a: _Added, path: str, file_ctx: str, pos: int) -> str:
     return line_context(path, comment, file_ctx)
 
 
+# `password hunter2` (.netrc, CLI flags): a credential after a space, which scrub's
+# key=value form does not see.
+_SPACED_SECRET = re.compile(
+    r"(?i)(?P<key>\b(?:password|passwd|pwd|secret|token|api[_-]?key|passphrase)\b[\"']?\s+)"
+    r"(?P<val>[^\s\"'`,;]{4,})")
+
+
 def _evidence(text: str, spans: Sequence[tuple[int, int]], values: Iterable[str]) -> str:
     """The line with every secret value and credential span redacted, then scrubbed."""
     for start, end in sorted(spans, reverse=True):
@@ -324,6 +353,7 @@ def _evidence(text: str, spans: Sequence[tuple[int, int]], values: Iterable[str]
     values = [v for v in values if v]
     for v in sorted(values, key=len, reverse=True):
         text = text.replace(v, redact(v))
+    text = _SPACED_SECRET.sub(lambda m: m["key"] + redact(m["val"]), text)
     out = scrub(text)
     if any(v in out for v in values if len(v) > 3):
         return "[redacted]"
@@ -358,7 +388,7 @@ def _secret_rule(hit: secrets.SecretHit, plan: _Plan, config: Config) -> Rule | 
 
 
 def _secret_findings(hits: Sequence[secrets.SecretHit], a: _Added, path: str, file_ctx: str,
-                     plan: _Plan, config: Config) -> list[Finding]:
+                     plan: _Plan, config: Config, quiet: bool = False) -> list[Finding]:
     out = []
     values = _raw_values(hits)
     for hit in hits:
@@ -369,9 +399,12 @@ def _secret_findings(hits: Sequence[secrets.SecretHit], a: _Added, path: str, fi
         ctx = _line_ctx(a, path, file_ctx, max(pos, 0))
         if ctx in PLACEHOLDER_CONTEXTS and is_placeholder(hit.secret):
             continue
+        if is_revision_pin(hit.secret_type, hit.value, a.text):
+            continue
         message = f"{rule.message}{_CONTEXT_WORDS.get(ctx, '')} (detect-secrets: {hit.secret_type})"
-        out.append(_finding(rule, path, a.number, ctx, rule.action, message,
-                            _evidence(a.text, (), values), hit.secret,
+        evidence = "" if quiet else _evidence(a.text, (), values)
+        out.append(_finding(rule, path, a.number, ctx, rule.action, message, evidence,
+                            hit.secret,
                             extra=(("detect-secrets", hit.secret_type),)))
     return out
 
@@ -393,7 +426,8 @@ class _Hit:
 
 
 def _endpoint_findings(a: _Added, path: str, file_ctx: str, syntax: str, plan: _Plan,
-                       line_hits: Sequence[secrets.SecretHit]) -> list[Finding]:
+                       line_hits: Sequence[secrets.SecretHit], quiet: bool = False
+                       ) -> list[Finding]:
     text = a.text
     lowered = text.lower()
     claimed: list[tuple[int, int]] = []
@@ -421,8 +455,9 @@ def _endpoint_findings(a: _Added, path: str, file_ctx: str, syntax: str, plan: _
             spans = [hit.secret_span] if hit.secret_span else []
             shown = f" {hit.shown}" if hit.shown else ""
             message = f"{rule.message}{shown}{_CONTEXT_WORDS.get(ctx, '')}"
-            out.append(_finding(rule, path, a.number, ctx, action, message,
-                                _evidence(text, spans, secret_values), hit.value))
+            evidence = "" if quiet else _evidence(text, spans, secret_values)
+            out.append(_finding(rule, path, a.number, ctx, action, message, evidence,
+                                hit.value))
     return out
 
 

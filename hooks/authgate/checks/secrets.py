@@ -255,15 +255,16 @@ _HEX = r"0-9a-f"
 DEFAULT_LIMITS = {"Base64HighEntropyString": 4.5, "HexHighEntropyString": 3.0}
 
 # Per built-in plugin: patterns every line it reports must contain. Literal prefixes
-# and keywords where the plugin has them, its own shape where it has none.
+# and keywords where the plugin has them, its own shape where it has none. Where a
+# plugin writes \d, so does this (\d also matches non-ASCII digits).
 _NEEDS: dict[str, tuple[str, ...]] = {
     "AWSKeyDetector": ("A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA", r"""['"][0-9a-z/+]{40}['"]"""),
-    "ArtifactoryDetector": ("AKC[a-z0-9]{10}", "AP[0-9a-f][a-z0-9]{8}"),
+    "ArtifactoryDetector": ("AKC[a-z0-9]{10}", r"AP[\da-f][a-z0-9]{8}"),
     "AzureStorageKeyDetector": ("AccountKey=",),
     "BasicAuthDetector": (r"://[^{}\s]*@",),
     "CloudantDetector": (r"cl(?:oudant|ou)?[_-]?(?:api)?(?:key|pwd|pw|pass|token)",
                          r"cloudant\.com"),
-    "DiscordBotTokenDetector": (r"[MNO][a-z0-9_-]{23,25}\.[a-z0-9_-]{6}\.[a-z0-9_-]{27}",),
+    "DiscordBotTokenDetector": (r"[MNO][a-z\d_-]{23,25}\.[a-z\d_-]{6}\.[a-z\d_-]{27}",),
     "GitHubTokenDetector": ("gh[pousr]_",),
     "GitLabTokenDetector": ("gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-", "GR1348941"),
     "IbmCloudIamDetector": ("[a-z0-9_-]{44}",),
@@ -281,7 +282,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
                           "api.softlayer.com"),
     "SquareOAuthDetector": ("sq0csp-",),
     "StripeDetector": ("[rs]k_live_",),
-    "TelegramBotTokenDetector": (r"[0-9]{8}:[0-9a-z_-]{35}",),
+    "TelegramBotTokenDetector": (r"\d{8}:[0-9a-z_-]{35}",),
     "TwilioKeyDetector": ("(?:AC|SK)[a-z0-9]{32}",),
 }
 BUILTIN_PLUGINS = (*sorted(_NEEDS), "Base64HighEntropyString", "HexHighEntropyString",
@@ -420,11 +421,14 @@ _FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
 
 
 def scan(lines: Iterable[Candidate], baseline: Baseline | None = None,
-         skip_paths: Sequence[str] = ()) -> list[SecretHit]:
-    """detect-secrets findings on these added lines, minus the baseline's."""
+         skip_paths: Sequence[str] = (), use_prefilter: bool = True) -> list[SecretHit]:
+    """detect-secrets findings on these added lines, minus the baseline's.
+
+    `use_prefilter=False` hands every line to detect-secrets: the reference the
+    prefilter is tested against."""
     plugins_used = baseline.plugins_used if baseline else None
     filters_used = baseline.filters_used if baseline else None
-    gate = prefilter(plugins_used, filters_used)
+    gate = prefilter(plugins_used, filters_used) if use_prefilter else None
     first: dict[str, list[tuple[Candidate, View]]] = {}
     eager: dict[str, list[tuple[Candidate, View]]] = {}
     for cand in lines:

@@ -1,0 +1,177 @@
+"""The prefilter in front of detect-secrets is lossless, and keeps it unimported.
+
+Lossless means: scanning with the prefilter gives exactly what scanning every line
+gives. Shown on the labelled corpus against `detect-secrets scan` itself, and on lines
+generated to sit at the edges of every plugin's pattern.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from authgate.checks import secrets
+from test_leaks_corpus import corpus_changes, materialize
+
+DETECT_SECRETS = str(Path(sys.executable).with_name("detect-secrets"))
+
+
+def _keys(hits: list[secrets.SecretHit]) -> set[tuple[str, int, str, str]]:
+    return {(h.path, h.line, h.secret_type, h.secret_hash) for h in hits}
+
+
+def test_every_line_detect_secrets_reports_in_the_corpus_passes_the_prefilter(
+        tmp_path: Path) -> None:
+    files = materialize(tmp_path)
+    proc = subprocess.run([DETECT_SECRETS, "scan", "-n", "--all-files", "."], cwd=tmp_path,
+                          capture_output=True, text=True, check=True)
+    reported = {(f, r["line_number"]) for f, rs in json.loads(proc.stdout)["results"].items()
+                for r in rs}
+    gate = secrets.prefilter()
+    assert gate is not None
+    cands = {(c.path, c.number): c for fc in corpus_changes().files
+             for c in secrets.candidates(fc)}
+    for path, number in reported:
+        cand = cands[(path, number)]
+        views = secrets.views(path, cand.text, cand.previous, cand.transformer)
+        assert any(gate.search(v.line) for v in views), (path, number)
+    assert len(reported) >= 25 and len(files) >= 20
+    # And with and without the prefilter the scan is the same.
+    every = list(cands.values())
+    assert _keys(secrets.scan(every)) == _keys(secrets.scan(every, use_prefilter=False))
+
+
+def test_the_prefilter_drops_most_ordinary_lines() -> None:
+    gate = secrets.prefilter()
+    assert gate is not None
+    ordinary = ["def login(user: User) -> Session:", "    return redirect(url_for('home'))",
+                "import os", "for i in range(10):", "}", '"""Docstring."""',
+                "if not user.is_active:", "    raise PermissionDenied()"]
+    assert not any(gate.search(line) for line in ordinary)
+    # A quoted base64 run must be longer than 2**4.5 characters to pass 4.5 bits.
+    assert gate.search('x = "' + "g" * 23 + '"') and not gate.search('x = "' + "g" * 22 + '"')
+    # A quoted hex run needs more than 2**3 characters to pass 3.0 bits.
+    assert gate.search('x = "' + "a" * 9 + '"') and not gate.search('x = "' + "a" * 8 + '"')
+
+
+def test_prefilter_follows_the_configured_plugins() -> None:
+    only_aws = [{"name": "AWSKeyDetector"}]
+    gate = secrets.prefilter(only_aws)
+    assert gate is not None
+    assert gate.search('password = "hunter2"') is None
+    assert gate.search("AKIA" + "Q7NR2KX5TLWM8ZPC") is not None
+    # Entropy limits set the quoted-run length: 5.0 bits needs 33 characters.
+    gate = secrets.prefilter([{"name": "Base64HighEntropyString", "limit": 5.0}])
+    assert gate is not None
+    assert gate.search('"' + "g" * 33 + '"') and not gate.search('"' + "g" * 32 + '"')
+    # A plugin the prefilter does not know: every line goes to detect-secrets.
+    assert secrets.prefilter([{"name": "MyPlugin", "path": "file:///x.py"}]) is None
+    # IPv4 addresses only matter when the filter that drops them is off.
+    ip = [{"name": "IPPublicDetector"}]
+    assert secrets.prefilter(ip, None).search("8.8.8.8") is None  # type: ignore[union-attr]
+    other_filter = [{"path": "detect_secrets.filters.heuristic.is_sequential_string"}]
+    gate = secrets.prefilter(ip, other_filter)
+    assert gate is not None and gate.search("8.8.8.8") is not None
+
+
+# --- generated lines -----------------------------------------------------------------
+
+_B64 = string.ascii_letters + string.digits + "+/=-_\\"
+_HEX = string.hexdigits
+_KEYS = ["password", "passwd", "pwd", "secret", "api_key", "apikey", "private_key", "db_pass",
+         "token", "auth", "aws_secret_access_key", "cloudant_password", "cl_token",
+         "sl_api_key", "softlayer_token", "ibm_cloud_iam_token", "cos_secret_access_key",
+         "contraseña", "PASSWORD", "Secret_Key", "user", "id", "user_id", "PaſSWORD"]
+_OPS = [" = ", "=", ": ", ":", " := ", " => ", " == ", " != ", "(", " ", ".assign(", ""]
+_QUOTES = ['"', "'", "`", ""]
+_PREFIXES = ["ghp_", "gho_", "glpat-", "glimt-", "GR1348941", "AKIA", "ASIA", "A3TX", "xoxb-",
+             "xoxp-1-", "sk_live_", "rk_live_", "eyJ", "SG.", "AC", "SK", "AKC", "AP1",
+             "sq0csp-", "pypi-AgEIcHlwaS5vcmc", "npm_", "M", "N",
+             "https://hooks.slack.com/services/T", "https://u:", "AccountKey=",
+             "-----BEGIN RSA PRIVATE KEY-----", "PuTTY-User-Key-File-2", "T3BlbkFJ",
+             "//registry.npmjs.org/:_authToken=", "https://cloudant.com/", "12345678:"]
+_PATHS = ["a.py", "b.go", "c.yaml", ".env", "d.js", "E.java", "f.tf", "g.cs", "h.txt",
+          "settings.ini", "i.toml", "j.md", "k.cfg", "l.m", "m.cpp", ".npmrc"]
+
+
+def _run(alphabet: str, lo: int, hi: int) -> st.SearchStrategy[str]:
+    return st.text(alphabet=alphabet, min_size=lo, max_size=hi)
+
+
+def _plugin_patterns() -> list[st.SearchStrategy[str]]:
+    """Strings drawn from every regex-based plugin's own patterns."""
+    from detect_secrets.plugins.base import RegexBasedDetector
+    from detect_secrets.settings import default_settings, get_plugins
+
+    with default_settings():
+        return [st.from_regex(regex, fullmatch=True) for plugin in get_plugins()
+                if isinstance(plugin, RegexBasedDetector) for regex in plugin.denylist]
+
+
+_token = st.one_of(
+    *_plugin_patterns(),
+    _run(_B64, 1, 90), _run(_HEX, 1, 70), _run(string.ascii_lowercase + string.digits, 20, 70),
+    st.builds(lambda p, t, e: p + t + e, st.sampled_from(_PREFIXES),
+              st.one_of(_run(_B64, 0, 80), _run(_B64[:62] + "_-", 0, 80),
+                        _run(string.ascii_uppercase + string.digits, 0, 40)),
+              st.sampled_from(["", "@db.acme.net/x", ".", ";", '"', "-us1"])),
+    st.builds(lambda a, b, c: f"M{a}.{b}.{c}", _run(_B64[:64], 23, 25), _run(_B64[:64], 6, 6),
+              _run(_B64[:64], 27, 27)),
+    st.builds(lambda a, b: f"{a}:{b}", _run(string.digits, 8, 10), _run(_B64[:64], 35, 35)),
+    st.builds(lambda a: f"{a}-us7", _run(string.ascii_lowercase + string.digits, 32, 32)),
+)
+_segment = st.one_of(
+    st.builds(lambda k, o, q, t: f"{k}{o}{q}{t}{q}", st.sampled_from(_KEYS),
+              st.sampled_from(_OPS), st.sampled_from(_QUOTES), _token),
+    st.builds(lambda q, t: f"{q}{t}{q}", st.sampled_from(_QUOTES), _token),
+    st.text(alphabet=string.printable.strip() + " ", max_size=30),
+)
+_line = st.builds(lambda parts, sep: sep.join(parts), st.lists(_segment, min_size=1,
+                                                               max_size=4),
+                  st.sampled_from([" ", "; ", ", ", "  # "]))
+_above = st.sampled_from(["", "x = 1", "# pragma: allowlist nextline secret",
+                          "; pragma: allowlist nextline secret", "[section]"])
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(st.tuples(st.sampled_from(_PATHS), _line, _above), min_size=10, max_size=30))
+def test_prefilter_never_changes_what_detect_secrets_finds(
+        rows: list[tuple[str, str, str]]) -> None:
+    cands = [secrets.Candidate(path, i + 1, text, above)
+             for i, (path, text, above) in enumerate(rows)]
+    assert _keys(secrets.scan(cands)) == _keys(secrets.scan(cands, use_prefilter=False))
+
+
+# --- import discipline ---------------------------------------------------------------
+
+_PROBE = """
+import sys
+from authgate.changes import ChangeSet, FileChange, Hunk, Line, Status
+from authgate import config, rules
+from authgate.checks import leaks
+text = sys.argv[1]
+lines = tuple(Line("+", t, None, i) for i, t in enumerate(text.split("\\n"), 1))
+fc = FileChange(path="app/views.py", status=Status.ADDED, hunks=(Hunk(1, 1, lines),))
+cfg = config.Config()
+found = leaks.run(ChangeSet(files=(fc,), source="index"), rules.load(cfg, ["leak"]), cfg)
+print(len(found), "detect_secrets" in sys.modules, "requests" in sys.modules)
+"""
+
+
+def _probe(text: str) -> list[str]:
+    proc = subprocess.run([sys.executable, "-c", _PROBE, text], capture_output=True,
+                          text=True, check=True)
+    return proc.stdout.split()
+
+
+def test_detect_secrets_is_imported_only_when_a_line_could_hold_a_secret() -> None:
+    plain = "def index(request):\n    return render(request, 'index.html')\n"
+    assert _probe(plain) == ["0", "False", "False"]
+    assert _probe(plain + 'DB_PASSWORD = "Vb6Nm3Qw9Er2Ty5U"\n')[:2] == ["1", "True"]
