@@ -18,6 +18,7 @@ a lowered setting) are read; every regex compiles once per catalog.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections import Counter
@@ -65,7 +66,7 @@ class _Variant:
 
     lang: str
     pattern: re.Pattern[str]
-    paths: tuple[str, ...]
+    paths: re.Pattern[str] | None
     near: tuple[re.Pattern[str], ...]
     window: int
     near_before: bool
@@ -154,7 +155,7 @@ def _variant(table: Mapping[str, Any], base: Mapping[str, Any], where: str,
     return _Variant(
         lang=str(table.get("lang", "")),
         pattern=pattern,
-        paths=tuple(table.get("paths", ())),
+        paths=globs_regex(tuple(table.get("paths", ()))),
         near=_res(get("near"), where),
         window=int(get("window", 3)),
         near_before=bool(get("near_before", False)),
@@ -192,11 +193,24 @@ def keyword_regex(words: Iterable[str]) -> re.Pattern[str]:
     return re.compile(build(trie) or "(?!)")
 
 
-def globs_regex(globs: Sequence[str]) -> re.Pattern[str] | None:
-    """`pathmatch` globs as one regex: a path matches it when it matches any glob."""
+@functools.lru_cache(maxsize=1024)
+def globs_regex(globs: tuple[str, ...]) -> re.Pattern[str] | None:
+    """`pathmatch` globs as one regex: a path matches it when it matches any glob.
+
+    Without case: identity code is named LoginController.java, JwtFilter.kt and
+    auth_backend.py alike, and a name is what these rules look at."""
     if not globs:
         return None
-    return re.compile("|".join(f"(?:{compile_glob(g).pattern})" for g in globs), re.DOTALL)
+    return re.compile("|".join(f"(?:{compile_glob(g).pattern})" for g in globs),
+                      re.DOTALL | re.IGNORECASE)
+
+
+def _first_glob(globs: Sequence[str], path: str) -> str | None:
+    for g in globs:
+        rx = globs_regex((g,))
+        if rx is not None and rx.match(path):
+            return g
+    return None
 
 
 def _compile(rule: Rule) -> _Spec:
@@ -205,7 +219,8 @@ def _compile(rule: Rule) -> _Spec:
     spec: dict[str, Any] = {
         "rule": rule, "topic": p.get("topic"), "role": p.get("role"),
         "kw": keyword_regex(rule.keywords) if rule.keywords else None,
-        "path_re": globs_regex(rule.paths), "exclude_re": globs_regex(rule.exclude_paths),
+        "path_re": globs_regex(tuple(rule.paths)),
+        "exclude_re": globs_regex(tuple(rule.exclude_paths)),
         "secret": p.get("secret"), "balance": bool(p.get("balance", False)),
         "unit": _re(p.get("unit"), where),
         "section": _re(p.get("section"), where),
@@ -284,7 +299,8 @@ def catalog(rules: RuleSet) -> _Catalog:
     paths = tuple(s for s in specs if s.rule.kind == "path" and s.id != CONFIG_PATH_RULE)
     scanned = [s for s in specs if s.rule.kind in ("identity", "line", "window")]
     keyword = keyword_regex(k for s in scanned for k in s.rule.keywords)
-    any_path = globs_regex([g for s in paths if s.rule.tier > Tier.NONE for g in s.rule.paths])
+    any_path = globs_regex(tuple(g for s in paths if s.rule.tier > Tier.NONE
+                                 for g in s.rule.paths))
     cat = _Catalog(
         paths=paths,
         content=tuple(s for s in specs if s.rule.kind == "identity"),
@@ -372,10 +388,10 @@ def _classify(path: str, cat: _Catalog, config: Config) -> PathClass:
             continue
         if spec.exclude_re is not None and spec.exclude_re.match(path):
             continue
-        glob = any_match(spec.rule.paths, path) or ""
+        glob = _first_glob(spec.rule.paths, path) or ""
         if spec.role:
             roles.add(spec.role)
-        if spec.context and context == "code":
+        if spec.context:
             context = spec.context
         if spec.ceiling:
             ceiling = ceiling or (spec, glob)
@@ -630,7 +646,7 @@ def _scan_file(fc: FileChange, cat: _Catalog, config: Config,
         if fc.status is Status.DELETED:
             # Deleted code protects nothing: a safeguard cannot be removed from it.
             lines = [s for s in lines if s.rule.lines == "added"]
-        variants = {s.id: [v for v in s.variants if not v.paths or any_match(v.paths, fc.path)]
+        variants = {s.id: [v for v in s.variants if v.paths is None or v.paths.match(fc.path)]
                     for s in lines}
         lines = [s for s in lines if variants[s.id]]
         if content or lines:
