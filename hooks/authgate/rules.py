@@ -8,6 +8,7 @@ lower-case substring prefilter that gates the regex, as in gitleaks.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -48,8 +49,14 @@ class Rule:
     fix: str = ""
     refs: tuple[str, ...] = ()
     params: Mapping[str, Any] = field(default_factory=dict)
-    pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    ignore_case: bool = False
     origin: str = "builtin"
+
+    @property
+    def pattern(self) -> re.Pattern[str] | None:
+        """The compiled regex. Shipped patterns compile on first use: a commit touches
+        a few dozen of them, and compiling all up front cost more than the checks."""
+        return None if self.regex is None else _compiled(self.regex, self.ignore_case)
 
     @property
     def family(self) -> str:
@@ -128,6 +135,11 @@ def _is_shipped_family(rid: str, loaded: tuple[str, ...]) -> bool:
 _CACHE: dict[str, tuple[Rule, ...]] = {}
 
 
+@functools.cache
+def _compiled(regex: str, ignore_case: bool) -> re.Pattern[str]:
+    return re.compile(regex, re.IGNORECASE if ignore_case else 0)
+
+
 def _catalog(family: str) -> tuple[Rule, ...]:
     if family not in _CACHE:
         name = _CATALOG[family]
@@ -171,15 +183,17 @@ def parse_rule(table: Mapping[str, Any], source: str, origin: str = "builtin") -
         return str(value)
 
     regex = table.get("regex")
-    pattern = None
+    ignore_case = bool(get("ignore_case", bool, False))
     if regex is not None:
         if not isinstance(regex, str):
             raise ConfigError(f"{where}: key 'regex' must be a string")
-        flags = re.IGNORECASE if get("ignore_case", bool, False) else 0
-        try:
-            pattern = re.compile(regex, flags)
-        except re.error as exc:
-            raise ConfigError(f"{where}: key 'regex' does not compile: {exc}") from exc
+        if origin != "builtin":
+            # A user's pattern is checked now, so its error names the config key;
+            # shipped ones are proven by the test suite and compile lazily.
+            try:
+                _compiled(regex, ignore_case)
+            except re.error as exc:
+                raise ConfigError(f"{where}: key 'regex' does not compile: {exc}") from exc
     title = get("title", str, "")
     return Rule(
         id=rid,
@@ -197,6 +211,6 @@ def parse_rule(table: Mapping[str, Any], source: str, origin: str = "builtin") -
         fix=get("fix", str, ""),
         refs=get("refs", tuple, ()),
         params=get("params", dict, {}),
-        pattern=pattern,
+        ignore_case=ignore_case,
         origin=origin,
     )
