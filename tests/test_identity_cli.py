@@ -1,0 +1,107 @@
+"""The identity family end to end: real git, the real `authgate` command."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import Repo
+
+LOGIN = "app/auth/login.py"
+BAD_LINE = 'claims = jwt.decode(token, options={"verify_signature": False})'
+
+
+def _base(repo: Repo) -> None:
+    repo.write("README.md", "# app\n")
+    repo.write(LOGIN, "import jwt\n\n\ndef login(token):\n    return None\n")
+    repo.add()
+    repo.commit("base")
+
+
+def test_disabling_jwt_verification_blocks_with_the_rule_and_a_critical_reason(
+        repo: Repo) -> None:
+    _base(repo)
+    repo.write(LOGIN, "import jwt\n\n\ndef login(token):\n"
+                      f"    {BAD_LINE}\n    return claims\n")
+    repo.add(LOGIN)
+    proc = repo.authgate("check")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    out = proc.stdout.splitlines()
+    assert (f"{LOGIN}:5: identity.jwt.verification-disabled: JWT signature verification "
+            "disabled at line 5: any forged token is accepted "
+            f"[{BAD_LINE}]") in out
+    assert (f"  critical: {LOGIN}:5: JWT signature verification disabled at line 5: "
+            "any forged token is accepted") in out
+    summary = next(line for line in out if line.startswith("authgate: BLOCKED: "))
+    assert "identity impact critical; requires review: code-owner, iam, security" in summary
+    assert "Traceback" not in proc.stderr
+
+
+def test_ui_only_change_passes_low(repo: Repo) -> None:
+    _base(repo)
+    repo.write("templates/registration/login.html", "<form>{% csrf_token %}</form>\n")
+    repo.write("static/css/login.css", ".login { margin: 0 }\n")
+    repo.add()
+    proc = repo.authgate("check", "--only", "identity")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "authgate: ok: identity impact low; requires review: code-owner;" in proc.stdout
+    assert ("  low: static/css/login.css: path static/css/login.css matches **/*login* "
+            "(**/*.css: capped at low)") in proc.stdout.splitlines()
+
+
+def test_unrelated_change_has_no_identity_impact(repo: Repo) -> None:
+    _base(repo)
+    repo.write("README.md", "# app\n\nMore words.\n")
+    repo.add()
+    proc = repo.authgate("check", "--only", "identity")
+    assert proc.returncode == 0
+    assert "identity impact none" in proc.stdout
+
+
+def test_json_report_carries_tier_refs_and_never_the_planted_key(repo: Repo) -> None:
+    _base(repo)
+    key = "Planted-Signing-Key-8c1f"
+    repo.write("app/issue.py", f'token = jwt.encode(claims, "{key}", algorithm="HS256")\n')
+    repo.add()
+    proc = repo.authgate("check", "--only", "identity", "--format", "json")
+    assert proc.returncode == 1
+    assert key not in proc.stdout + proc.stderr
+    (subject,) = json.loads(proc.stdout)["subjects"]
+    (f,) = [f for f in subject["findings"] if f["rule"] == "identity.jwt.hardcoded-key"]
+    assert (f["path"], f["line"], f["tier"], f["action"]) == \
+        ("app/issue.py", 1, "critical", "block")
+    assert "CWE-321" in f["refs"] and "ASVS-5.0-13.3.1" in f["refs"]
+    for fmt in ("text", "sarif", "github", "markdown"):
+        other = repo.authgate("check", "--only", "identity", "--format", fmt)
+        assert key not in other.stdout + other.stderr, fmt
+
+
+def test_scan_reports_identity_patterns_in_the_whole_tree(repo: Repo) -> None:
+    repo.write("client.go", "package c\nvar cfg = &tls.Config{InsecureSkipVerify: true}\n")
+    repo.add()
+    repo.commit("c")
+    proc = repo.authgate("scan", "--only", "identity")
+    assert proc.returncode == 1
+    assert ("client.go:2: identity.tls.verification-disabled: TLS verification disabled at "
+            "line 2: InsecureSkipVerify: true [var cfg = &tls.Config{InsecureSkipVerify: true}]"
+            in proc.stdout.splitlines())
+
+
+def test_explain_prints_an_identity_rule_with_its_references(repo: Repo) -> None:
+    proc = repo.authgate("explain", "identity.jwt.none-algorithm")
+    assert proc.returncode == 0
+    lines = proc.stdout.splitlines()
+    assert "identity tier:  critical" in lines
+    assert "references:     ASVS-5.0-9.1.2, CWE-347, OWASP-NHI4, OWASP-LLM09" in lines
+
+
+def test_a_config_path_makes_a_neutral_file_high(repo: Repo) -> None:
+    _base(repo)
+    repo.write(".authgate.toml", '[paths]\nhigh = ["billing/**"]\n')
+    repo.add()
+    repo.commit("config")
+    repo.write("billing/invoice.py", "total = 1\n")
+    repo.add()
+    proc = repo.authgate("check", "--only", "identity")
+    assert proc.returncode == 0
+    assert ("  high: billing/invoice.py: path billing/invoice.py matches billing/** "
+            "(config paths.high)") in proc.stdout.splitlines()
