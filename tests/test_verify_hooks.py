@@ -44,6 +44,14 @@ def _require_message_hook(repo: Repo) -> None:
         pytest.skip("`authgate msg` (the trailers hook) has not landed yet")
 
 
+def _without_hooks(repo: Repo, *args: str) -> str:
+    """`git commit` with no hook at all, as in a clone where the hooks were never
+    installed, or under `core.hooksPath` pointing elsewhere. (`--no-verify` alone is not
+    that: git still runs prepare-commit-msg, where authgate-trailers writes trailers.)"""
+    repo.git("-c", "core.hooksPath=/dev/null", "commit", "-q", *args)
+    return repo.out("rev-parse", "HEAD")
+
+
 def _hooked_commit(repo: Repo, message: str) -> str:
     proc = repo.git("commit", "-q", "-m", message, check=False)
     assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
@@ -81,7 +89,12 @@ def test_the_same_content_committed_with_no_verify_is_hooks_bypassed(
     repo.git("checkout", "-q", "-b", "bypass", base)
     repo.write("src/auth/login.py", LOGIN)
     repo.add()
-    bypassed = repo.commit("add login")  # --no-verify
+    # Both local stages skipped: --no-verify (pre-commit, commit-msg) and SKIP for the
+    # trailers hook's prepare-commit-msg stage, which --no-verify does not skip.
+    repo.git("commit", "-q", "--no-verify", "-m", "add login",
+             env={"SKIP": "authgate-trailers"})
+    bypassed = repo.out("rev-parse", "HEAD")
+    assert trailers.parse(repo.out("log", "-1", "--format=%B")) == []
     proc = repo.authgate("verify", "--range", f"{base}..{bypassed}")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     first = proc.stdout.splitlines()[0]
@@ -97,7 +110,7 @@ def test_a_trailer_weakened_by_hand_fails(governed: tuple[Repo, str, str]) -> No
     tier = dict(trailers.parse(message))["Identity-Impact"]
     weaker = str(Tier(Tier.parse(tier) - 1))
     edited = message.replace(f"Identity-Impact: {tier}", f"Identity-Impact: {weaker}")
-    repo.git("commit", "-q", "--amend", "--no-verify", "-m", edited)
+    _without_hooks(repo, "--amend", "-m", edited)
     proc = repo.authgate("verify", "--range", f"{base}..HEAD")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert (f"verify.trailers.weaker: Identity-Impact: {weaker} is weaker than the {tier} "
@@ -108,7 +121,7 @@ def test_an_amend_without_hooks_fails_on_authgate_tree(governed: tuple[Repo, str
     repo, base, _ = governed
     repo.write("src/auth/login.py", LOGIN + "\ndef logout(user):\n    user.session = None\n")
     repo.add()
-    repo.git("commit", "-q", "--amend", "--no-verify", "--no-edit")
+    _without_hooks(repo, "--amend", "--no-edit")
     proc = repo.authgate("verify", "--range", f"{base}..HEAD", "--format", "markdown")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "| block | `verify.tree.mismatch` |" in proc.stdout
