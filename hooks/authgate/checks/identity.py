@@ -102,12 +102,11 @@ class _Case:
 @dataclass(frozen=True)
 class _Spec:
     rule: Rule
-    # The rule's keywords as one regex over the lower-cased line (None: no keywords).
-    kw: re.Pattern[str] | None = None
-    # Its `paths` and `exclude_paths` globs as one regex each (None: none given).
-    path_re: re.Pattern[str] | None = None
-    exclude_re: re.Pattern[str] | None = None
-    variants: tuple[_Variant, ...] = ()
+    # Whether the rule has keywords (a cheap substring prefilter, as in gitleaks).
+    kw: bool = False
+    # The `paths` of each variant of a line rule; the variants themselves compile the
+    # first time a line passes the rule's keywords (`_variants`).
+    variant_paths: tuple[tuple[str, ...], ...] = ()
     topic: str | None = None
     role: str | None = None
     secret: str | None = None
@@ -134,12 +133,12 @@ class _Spec:
         return self.rule.id
 
     def wants(self, lowered: str) -> bool:
-        return self.kw is None or self.kw.search(lowered) is not None
+        return not self.kw or any(k in lowered for k in self.rule.keywords)
 
     def in_scope(self, path: str, roles: frozenset[str]) -> bool:
-        if self.path_re is not None and not self.path_re.match(path):
+        if self.rule.paths and not paths_match(self.rule.paths, path):
             return False
-        if self.exclude_re is not None and self.exclude_re.match(path):
+        if self.rule.exclude_paths and paths_match(self.rule.exclude_paths, path):
             return False
         return self.role is None or self.role in roles
 
@@ -155,7 +154,7 @@ def _variant(table: Mapping[str, Any], base: Mapping[str, Any], where: str,
     return _Variant(
         lang=str(table.get("lang", "")),
         pattern=pattern,
-        paths=globs_regex(tuple(table.get("paths", ()))),
+        paths=globs_regex(tuple(table.get("paths", ()))) if table.get("paths") else None,
         near=_res(get("near"), where),
         window=int(get("window", 3)),
         near_before=bool(get("near_before", False)),
@@ -205,6 +204,41 @@ def globs_regex(globs: tuple[str, ...]) -> re.Pattern[str] | None:
                       re.DOTALL | re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=1024)
+def _cores(globs: tuple[str, ...]) -> tuple[str, ...]:
+    """The longest literal run of each glob, lower-cased: a path that contains none of
+    them cannot match, and the glob's regex is never compiled for it."""
+    out = []
+    for g in globs:
+        if "\\" in g:
+            return ("",)  # escapes: no safe literal, always ask the regex
+        runs = re.split(r"\[[^\]]*\]|[*?]+", g.lower())
+        out.append(max((r.strip("/") for r in runs), key=len))
+    return tuple(out)
+
+
+def paths_match(globs: tuple[str, ...], path: str) -> bool:
+    lowered = path.lower()
+    if not any(core in lowered for core in _cores(globs)):
+        return False
+    rx = globs_regex(globs)
+    return rx is not None and rx.match(path) is not None
+
+
+_VARIANTS: dict[int, tuple[_Spec, tuple[_Variant, ...]]] = {}
+
+
+def _variants(spec: _Spec) -> tuple[_Variant, ...]:
+    hit = _VARIANTS.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    p = spec.rule.params
+    where = f"rules/identity.toml ({spec.id})"
+    compiled = tuple(_variant(t, p, where, spec.rule.pattern) for t in p.get("variant") or [{}])
+    _VARIANTS[id(spec)] = (spec, compiled)
+    return compiled
+
+
 def _first_glob(globs: Sequence[str], path: str) -> str | None:
     for g in globs:
         rx = globs_regex((g,))
@@ -218,9 +252,7 @@ def _compile(rule: Rule) -> _Spec:
     where = f"rules/identity.toml ({rule.id})"
     spec: dict[str, Any] = {
         "rule": rule, "topic": p.get("topic"), "role": p.get("role"),
-        "kw": keyword_regex(rule.keywords) if rule.keywords else None,
-        "path_re": globs_regex(tuple(rule.paths)),
-        "exclude_re": globs_regex(tuple(rule.exclude_paths)),
+        "kw": bool(rule.keywords),
         "secret": p.get("secret"), "balance": bool(p.get("balance", False)),
         "unit": _re(p.get("unit"), where),
         "section": _re(p.get("section"), where),
@@ -232,7 +264,7 @@ def _compile(rule: Rule) -> _Spec:
     }
     if rule.kind == "line":
         tables = p.get("variant") or [{}]
-        spec["variants"] = tuple(_variant(t, p, where, rule.pattern) for t in tables)
+        spec["variant_paths"] = tuple(tuple(t.get("paths", ())) for t in tables)
     elif rule.kind == "window":
         spec["check"] = str(p.get("check", ""))
         spec["direction"] = str(p.get("direction", "lower"))
@@ -264,9 +296,9 @@ class _Catalog:
     # One regex over the lower-cased line that any keyword of any rule would match:
     # most changed lines mention none, and skip every rule at once.
     keyword: re.Pattern[str]
-    # Every glob of every tier-giving path rule, as one regex: a cheap first pass
-    # when a whole tree's file list is classified (`authgate codeowners`).
-    any_path: re.Pattern[str] | None
+    # Every glob of every tier-giving path rule: compiled into one regex for a cheap
+    # first pass when a whole tree's file list is classified (`authgate codeowners`).
+    tier_globs: tuple[str, ...]
 
 
 _CATALOGS: dict[int, tuple[RuleSet, _Catalog]] = {}
@@ -299,8 +331,6 @@ def catalog(rules: RuleSet) -> _Catalog:
     paths = tuple(s for s in specs if s.rule.kind == "path" and s.id != CONFIG_PATH_RULE)
     scanned = [s for s in specs if s.rule.kind in ("identity", "line", "window")]
     keyword = keyword_regex(k for s in scanned for k in s.rule.keywords)
-    any_path = globs_regex(tuple(g for s in paths if s.rule.tier > Tier.NONE
-                                 for g in s.rule.paths))
     cat = _Catalog(
         paths=paths,
         content=tuple(s for s in specs if s.rule.kind == "identity"),
@@ -309,7 +339,8 @@ def catalog(rules: RuleSet) -> _Catalog:
         tests=next((s for s in specs if s.id == MISSING_TESTS_RULE), None),
         config_rule=rules.get(CONFIG_PATH_RULE),
         by_id={s.id: s for s in specs},
-        keyword=keyword, any_path=any_path,
+        keyword=keyword,
+        tier_globs=tuple(g for s in paths if s.rule.tier > Tier.NONE for g in s.rule.paths),
     )
     if len(_CATALOGS) > 64:  # a long-lived process loading many configs
         _CATALOGS.clear()
@@ -384,9 +415,9 @@ def _classify(path: str, cat: _Catalog, config: Config) -> PathClass:
     best: tuple[_Spec, str] | None = None
     ceiling: tuple[_Spec, str] | None = None
     for spec in cat.paths:
-        if spec.path_re is None or not spec.path_re.match(path):
+        if not spec.rule.paths or not paths_match(spec.rule.paths, path):
             continue
-        if spec.exclude_re is not None and spec.exclude_re.match(path):
+        if spec.rule.exclude_paths and paths_match(spec.rule.exclude_paths, path):
             continue
         glob = _first_glob(spec.rule.paths, path) or ""
         if spec.role:
@@ -421,9 +452,10 @@ def sensitive_paths(paths: Iterable[str], rules: RuleSet, config: Config,
                     min_tier: Tier = Tier.HIGH) -> list[tuple[str, PathClass]]:
     """Paths whose name alone puts them at `min_tier` or above, with the reason."""
     cat = catalog(rules)
+    any_path = globs_regex(cat.tier_globs)
     out = []
     for path in paths:
-        if cat.any_path is not None and not cat.any_path.match(path) \
+        if any_path is not None and not any_path.match(path) \
                 and not (cat.config_rule and config.paths):
             continue
         pc = _classify(path, cat, config)
@@ -646,8 +678,8 @@ def _scan_file(fc: FileChange, cat: _Catalog, config: Config,
         if fc.status is Status.DELETED:
             # Deleted code protects nothing: a safeguard cannot be removed from it.
             lines = [s for s in lines if s.rule.lines == "added"]
-        variants = {s.id: [v for v in s.variants if v.paths is None or v.paths.match(fc.path)]
-                    for s in lines}
+        variants = {s.id: [i for i, vp in enumerate(s.variant_paths)
+                           if not vp or paths_match(vp, fc.path)] for s in lines}
         lines = [s for s in lines if variants[s.id]]
         if content or lines:
             found_tiers, found_patterns = _scan_lines(scan, content, lines, variants, cat,
@@ -672,7 +704,7 @@ def _lines_wanted(rule: Rule, kind: str) -> bool:
 
 
 def _scan_lines(scan: _FileScan, content: Sequence[_Spec], lines: Sequence[_Spec],
-                variants: Mapping[str, list[_Variant]], cat: _Catalog,
+                variants: Mapping[str, list[int]], cat: _Catalog,
                 balance: _Balance) -> tuple[list[Finding], list[Finding]]:
     """Content findings (one per rule, at its first line) and pattern findings."""
     fc = scan.fc
@@ -682,7 +714,7 @@ def _scan_lines(scan: _FileScan, content: Sequence[_Spec], lines: Sequence[_Spec
     patterns: list[Finding] = []
     markers = _comment_markers(path)
     stateful = [s for s in (*content, *lines) if s.section or s.down]
-    unkeyed = any(s.kw is None for s in (*content, *lines))
+    unkeyed = any(not s.kw for s in (*content, *lines))
     file_keyword = _keywords_of((*content, *lines))
     for hunk in fc.hunks:
         pos = _positions(hunk)
@@ -706,7 +738,7 @@ def _scan_lines(scan: _FileScan, content: Sequence[_Spec], lines: Sequence[_Spec
             if not ln.text.strip() or is_comment(path, ln.text):
                 continue
             for s in content:
-                if (s.kw is not None and not keyed) or not _lines_wanted(s.rule, ln.kind) \
+                if (s.kw and not keyed) or not _lines_wanted(s.rule, ln.kind) \
                         or not s.wants(lowered):
                     continue
                 if not _state_ok(s, header, down):
@@ -718,7 +750,7 @@ def _scan_lines(scan: _FileScan, content: Sequence[_Spec], lines: Sequence[_Spec
                 if s.id not in first:
                     first[s.id] = (ln, pos[i], m[0])
             for s in lines:
-                if (s.kw is not None and not keyed) or not _lines_wanted(s.rule, ln.kind) \
+                if (s.kw and not keyed) or not _lines_wanted(s.rule, ln.kind) \
                         or not s.wants(lowered):
                     continue
                 if not _state_ok(s, header, down):
@@ -746,11 +778,12 @@ def _state_ok(s: _Spec, header: Mapping[str, str | None], down: Mapping[str, boo
     return not (s.down is not None and down.get(s.id))
 
 
-def _match_line(s: _Spec, variants: Sequence[_Variant], scan: _FileScan, hunk: Hunk,
+def _match_line(s: _Spec, which: Sequence[int], scan: _FileScan, hunk: Hunk,
                 index: int, at: int, markers: tuple[str, ...],
                 balance: _Balance) -> Finding | None:
     ln = hunk.lines[index]
-    for v in variants:
+    compiled = _variants(s)
+    for v in (compiled[i] for i in which):
         m = v.pattern.search(ln.text)
         if m is None:
             continue
@@ -853,7 +886,7 @@ def _balance_counts(changes: ChangeSet, cat: _Catalog) -> dict[str, Counter[str]
             for s in specs:
                 if not s.wants(lowered):
                     continue
-                for v in s.variants:
+                for v in _variants(s):
                     for m in v.pattern.finditer(ln.text):
                         out[s.id][_norm(m[0])] += 1
     return out
@@ -862,7 +895,7 @@ def _balance_counts(changes: ChangeSet, cat: _Catalog) -> dict[str, Counter[str]
 # --- window checks -------------------------------------------------------------------
 
 def _scan_window(scan: _FileScan, spec: _Spec) -> list[Finding]:
-    if spec.kw is not None and not spec.kw.search(scan.changed()):
+    if spec.kw and not spec.wants(scan.changed()):
         return []
     if spec.check == "compare":
         return _compare(scan, spec)
