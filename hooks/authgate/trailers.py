@@ -178,9 +178,9 @@ def _recognised(line: str, sep: int, configured: Iterable[str]) -> bool:
     return any(len(name) >= sep and name[:sep].lower() == token for name in configured)
 
 
-def _trailer_start(text: str, end: int, syntax: Syntax) -> int:
-    comment = syntax.comment
-    pos = 0  # the title paragraph cannot hold trailers
+def _end_of_title(text: str, end: int, comment: str) -> int:
+    """The first blank line, comments skipped: the title paragraph holds no trailers."""
+    pos = 0
     while pos < end:
         if text.startswith(comment, pos):
             pos = _next_line(text, pos)
@@ -188,7 +188,12 @@ def _trailer_start(text: str, end: int, syntax: Syntax) -> int:
         if _is_blank_at(text, pos):
             break
         pos = _next_line(text, pos)
-    end_of_title = pos
+    return pos
+
+
+def _trailer_start(text: str, end: int, syntax: Syntax) -> int:
+    comment = syntax.comment
+    end_of_title = _end_of_title(text, end, comment)
 
     only_spaces = True
     recognised = False
@@ -248,6 +253,12 @@ def block(message: str, syntax: Syntax = Syntax()) -> Block:
     """The trailer block of `message` as git finds it."""
     end = _trailer_end(message, _patch_start(message), syntax.comment)
     start = _trailer_start(message, end, syntax)
+    return Block(start, end, _items(message, start, end, syntax))
+
+
+def _items(message: str, start: int, end: int, syntax: Syntax) -> tuple[Item, ...]:
+    """The lines of message[start:end] as trailer_info_get() splits them: a line that
+    starts with whitespace continues the trailer above it."""
     items: list[list[int]] = []  # [start, end, separator]
     pos = start
     while pos < end:
@@ -265,7 +276,7 @@ def block(message: str, syntax: Syntax = Syntax()) -> Block:
             out.append(Item(s, e, raw, _strip(raw[:sep]), _unfold(_strip(raw[sep + 1:]))))
         else:
             out.append(Item(s, e, raw, None, ""))
-    return Block(start, end, tuple(out))
+    return tuple(out)
 
 
 def parse(message: str, comment_char: str = "#", *,
@@ -338,7 +349,7 @@ def is_empty(message: str, names: TrailerNames, syntax: Syntax = Syntax(),
     trailers are left out: nothing but comments, whitespace, `Signed-off-by` lines and
     an untouched template (commit.c message_is_empty / template_untouched)."""
     cut = message[:_scissors(message, syntax.comment, len(message))]
-    text = _without(cut, _ours(block(cut, syntax), names))
+    text = remove(cut, names, syntax)
     cleaned = stripspace(text, syntax.comment)
     if template:
         skeleton = stripspace(template, syntax.comment)
@@ -368,8 +379,10 @@ def wanted(verdict: Verdict, names: TrailerNames, tree: str | None) -> list[tupl
 
 def ours(message: str, names: TrailerNames, syntax: Syntax = Syntax()) -> list[tuple[str, str]]:
     """authgate's own trailers in `message` (e.g. HEAD's, for an amend)."""
-    return [(it.key, it.value) for it in _ours(block(message, syntax), names)
-            if it.key is not None]
+    blk = block(message, syntax)
+    items = [*_ours(blk, names), *(it for st in _strays(message, blk, names, syntax)
+                                   for it in st.items)]
+    return [(it.key, it.value) for it in items if it.key is not None]
 
 
 # --- merging: never weaker than what is there ------------------------------------------
@@ -453,9 +466,56 @@ def _ours(blk: Block, names: TrailerNames) -> list[Item]:
     return [it for it in blk.items if it.key is not None and it.key.lower() in known]
 
 
-def _without(text: str, items: Sequence[Item]) -> str:
-    for it in sorted(items, key=lambda i: i.start, reverse=True):
-        text = text[:it.start] + text[_content_end(text, it):]
+@dataclass(frozen=True)
+class Stray:
+    """A paragraph above the trailer block made only of authgate trailers.
+
+    Squashing commits (`squash!`, `rebase -i` squash) stacks their messages, so the
+    first commit's trailers end up in the body: stale claims (an old Authgate-Tree)
+    that git no longer reads. Their values are merged into the block, and they go."""
+
+    spans: tuple[tuple[int, int], ...]  # what to delete (comment lines stay)
+    items: tuple[Item, ...]
+
+
+def _strays(text: str, blk: Block, names: TrailerNames, syntax: Syntax) -> list[Stray]:
+    known = _field_of(names)
+    limit = blk.start if blk.items else blk.end
+    out: list[Stray] = []
+    title = True  # the first paragraph left after cleanup is the subject: never stray
+    pos, run = 0, -1
+    while True:
+        at_end = pos >= limit
+        blank = at_end or _is_blank_at(text, pos)
+        if blank and run >= 0:
+            every = _items(text, run, pos, syntax)
+            items = tuple(it for it in every if not it.raw.startswith(syntax.comment))
+            if items and title:
+                title = False
+            elif items and all(it.key is not None and it.key.lower() in known
+                               for it in items):
+                if len(items) == len(every):
+                    # The whole paragraph goes, with one of the blank lines around it.
+                    end = pos
+                    if not at_end and (run == 0 or _is_blank_at(text, _last_line(text, run))):
+                        end = _next_line(text, pos)
+                    spans: tuple[tuple[int, int], ...] = ((run, end),)
+                else:
+                    spans = tuple((it.start, it.end) for it in items)
+                out.append(Stray(spans, items))
+            run = -1
+        elif not blank and run < 0:
+            run = pos
+        if at_end:
+            return out
+        pos = _next_line(text, pos)
+
+
+def _without(text: str, items: Sequence[Item], strays: Sequence[Stray] = ()) -> str:
+    spans = [(it.start, _content_end(text, it)) for it in items]
+    spans += [span for st in strays for span in st.spans]
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + text[end:]
     return text
 
 
@@ -490,6 +550,11 @@ def apply(message: str, want: Sequence[tuple[str, str]], names: TrailerNames, *,
     found: dict[str, list[Item]] = {}
     for it in _ours(blk, names):
         found.setdefault(field_of[(it.key or "").lower()], []).append(it)
+    strays = _strays(message, blk, names, syntax)
+    old: dict[str, list[str]] = {f: [it.value for it in items] for f, items in found.items()}
+    for st in strays:
+        for it in st.items:
+            old.setdefault(field_of[(it.key or "").lower()], []).append(it.value)
     new_values: dict[str, list[str]] = {}
     for key, val in [*want, *inherited]:
         if key.lower() in field_of:
@@ -497,13 +562,11 @@ def apply(message: str, want: Sequence[tuple[str, str]], names: TrailerNames, *,
 
     final: dict[str, str] = {}
     for field in _ORDER[:-1]:
-        merged = merge_value(field, new_values.get(field, []),
-                             [it.value for it in found.get(field, [])])
+        merged = merge_value(field, new_values.get(field, []), old.get(field, []))
         if merged is not None:
             final[field] = merged
-    if final or "tree" in found:
-        bound = tree or merge_value("tree", new_values.get("tree", []),
-                                    [it.value for it in found.get("tree", [])])
+    if final or "tree" in old:
+        bound = tree or merge_value("tree", new_values.get("tree", []), old.get("tree", []))
         if bound:
             final["tree"] = bound
     if not final:
@@ -515,7 +578,7 @@ def apply(message: str, want: Sequence[tuple[str, str]], names: TrailerNames, *,
     # Collapsing duplicates removes trailer lines, which can tip a mixed paragraph
     # under git's 25% rule; then the duplicates are rewritten instead.
     for collapse in (True, False):
-        out = _edit(message, blk, found, final, names, syntax, collapse)
+        out = _edit(message, blk, found, strays, final, names, syntax, collapse)
         if out == message:
             return message
         if _reads_as(out, expected, names, syntax):
@@ -543,9 +606,9 @@ def _line_end(segment: str) -> str:
 
 
 def _edit(message: str, blk: Block, found: Mapping[str, Sequence[Item]],
-          final: Mapping[str, str], names: TrailerNames, syntax: Syntax,
-          collapse: bool) -> str:
-    edits: list[tuple[int, int, str]] = []  # (start, end, replacement)
+          strays: Sequence[Stray], final: Mapping[str, str], names: TrailerNames,
+          syntax: Syntax, collapse: bool) -> str:
+    edits = [(a, b, "") for st in strays for a, b in st.spans]
     kept: list[Item] = []
     for field, items in found.items():
         value = final[field]
@@ -560,22 +623,30 @@ def _edit(message: str, blk: Block, found: Mapping[str, Sequence[Item]],
                 edits.append((it.start, end, f"{getattr(names, field)}: {value}{eol}"))
 
     missing = [f for f in _ORDER if f in final and f not in found]
-    if missing:
-        at, where = _insertion_point(message, blk, kept, syntax)
+    groups: dict[int, list[str]] = {}
+    where = "block"
+    for f in missing:
+        # Beside the ones already there, in the order `wanted` writes them.
+        later = [found[g][0].start for g in _ORDER[_ORDER.index(f) + 1:] if g in found]
+        if later:
+            at = min(later)
+        else:
+            at, where = _insertion_point(message, blk, kept, syntax)
+        groups.setdefault(at, []).append(f)
+    for at, group in groups.items():
         eol = _eol_at(message, at)
         before = message[:at]
         if where == "paragraph":
             if not stripspace(before, syntax.comment):
-                missing = []  # no title to stand under: git would read ours as the title
-            elif not before.endswith("\n"):
+                continue  # no title to stand under: git would read ours as the title
+            if not before.endswith("\n"):
                 sep = eol + eol
             else:
                 sep = "" if _is_blank_at(before, _last_line(before, len(before))) else eol
         else:
             sep = "" if at == 0 or message[at - 1] == "\n" else eol
-        if missing:
-            lines = "".join(f"{getattr(names, f)}: {final[f]}{eol}" for f in missing)
-            edits.append((at, at, sep + lines))
+        lines = "".join(f"{getattr(names, f)}: {final[f]}{eol}" for f in group)
+        edits.append((at, at, sep + lines))
 
     out = message
     for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
@@ -604,7 +675,8 @@ def _insertion_point(message: str, blk: Block, kept: Sequence[Item],
 
 def remove(message: str, names: TrailerNames, syntax: Syntax = Syntax()) -> str:
     """`message` without authgate's trailers (for a message that is otherwise empty)."""
-    return _without(message, _ours(block(message, syntax), names))
+    blk = block(message, syntax)
+    return _without(message, _ours(blk, names), _strays(message, blk, names, syntax))
 
 
 # --- the message file --------------------------------------------------------------------
