@@ -267,3 +267,23 @@ def test_classify_is_exposed_for_other_commands() -> None:
 
 def test_empty_change_has_no_findings() -> None:
     assert identity.run(changeset(), rules(), Config()) == []
+
+
+MIGRATIONS = ["accounts/migrations/0042_user_mfa.py", "alembic/versions/3f2a_tokens.py",
+              "db/migrate/20240101000000_add_lockable.rb", "db/migration/V3__users.sql",
+              "db/changelog/db.changelog-master.xml", "prisma/schema.prisma",
+              "prisma/migrations/20240101_init/migration.sql", "migrations/000003_users.up.sql",
+              "database/migrations/2024_01_01_000000_create_users.php",
+              "priv/repo/migrations/20240101000000_users.exs",
+              "src/Data/Migrations/20240101_Users.cs"]
+
+
+@pytest.mark.parametrize("path", MIGRATIONS)
+def test_migrations_of_ten_frameworks_are_recognised(path: str) -> None:
+    assert "migration" in identity.classify(path, rules(), Config()).roles
+    found = impact(added(path, "    password_hash = column(text)"))
+    assert "identity.migration.identity-column" in ids(found)
+
+
+def test_a_model_file_is_not_a_migration() -> None:
+    assert "migration" not in identity.classify("accounts/models.py", rules(), Config()).roles
