@@ -287,3 +287,43 @@ def test_migrations_of_ten_frameworks_are_recognised(path: str) -> None:
 
 def test_a_model_file_is_not_a_migration() -> None:
     assert "migration" not in identity.classify("accounts/models.py", rules(), Config()).roles
+
+
+# --- user rules, helpers -------------------------------------------------------------
+
+def test_a_user_rule_in_the_identity_family_runs_like_a_shipped_one() -> None:
+    cfg = parse({"rules": {"custom": [{
+        "id": "identity.acme.legacy-sso", "kind": "line", "tier": "critical",
+        "action": "block", "severity": "high", "keywords": ["legacysso"],
+        "regex": r"LegacySSO\.bypass\(", "message": "legacy SSO bypass at line {line}",
+        "refs": ["CWE-287"]}]}}, "pyproject.toml [tool.authgate]")
+    (f,) = [f for f in check(added("web/hooks.py", "LegacySSO.bypass(user)"), config=cfg)
+            if f.rule_id == "identity.acme.legacy-sso"]
+    assert (f.line, f.tier, f.message) == (1, Tier.CRITICAL, "legacy SSO bypass at line 1")
+
+
+def test_a_user_rule_with_broken_params_is_a_config_error_naming_it() -> None:
+    from authgate.config import ConfigError
+
+    cfg = parse({"rules": {"custom": [{
+        "id": "identity.acme.broken", "kind": "line", "keywords": ["x"],
+        "params": {"variant": [{"regex": "("}]}}]}}, "t")
+    with pytest.raises(ConfigError, match=r"^rules\.custom \(identity\.acme\.broken\): bad "):
+        check(added("a.py", "x = 1"), config=cfg)
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("60 * 60 * 24 * 14", 1209600), ("timedelta(days=7)", 604800),
+    ("timedelta(hours=1, minutes=30),", 5400), ("'15m' })", 900), ("2.weeks", 1209600),
+    ("3600  # one hour", 3600), ("1_000", 1000), ("settings.TTL", None)])
+def test_amount_reads_numbers_products_timedeltas_and_durations(text: str,
+                                                                seconds: float | None) -> None:
+    assert identity.amount(text) == seconds
+
+
+def test_code_only_blanks_strings_and_keeps_interpolations() -> None:
+    assert identity.code_only('("reset for %s", user.id)  # token', ("#",)) == "( , user.id)  "
+    assert "password" in identity.code_only('(f"pw {password}")', ("#",))
+    assert "token" in identity.code_only("(`t ${token}`)", ("//",))
+    assert "secret" in identity.code_only('("s #{secret}")', ("#",))
+    assert "password" not in identity.code_only("('password reset')", ("#",))

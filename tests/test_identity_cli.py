@@ -105,3 +105,15 @@ def test_a_config_path_makes_a_neutral_file_high(repo: Repo) -> None:
     assert proc.returncode == 0
     assert ("  high: billing/invoice.py: path billing/invoice.py matches billing/** "
             "(config paths.high)") in proc.stdout.splitlines()
+
+
+def test_a_broken_user_rule_is_one_line_and_exit_2(repo: Repo) -> None:
+    _base(repo)
+    repo.write(".authgate.toml", '[[rules.custom]]\nid = "identity.acme.x"\nkind = "line"\n'
+                                 'regex = "x"\n[rules.custom.params]\nunit = "("\n')
+    repo.write("a.py", "x = 1\n")
+    repo.add()
+    proc = repo.authgate("check", "--only", "identity")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("authgate: rules.custom (identity.acme.x): bad params: ")
+    assert len(proc.stderr.strip().splitlines()) == 1

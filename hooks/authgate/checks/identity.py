@@ -13,7 +13,7 @@ rule kinds and their params). Per file it emits:
   stages no test that proves the failure modes of what it touched.
 
 Only added lines (and removed lines, for rules that look for a removed safeguard or
-a lowered setting) are read; every regex compiles once per catalog.
+a lowered setting) are read; a regex compiles once, the first time a change needs it.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 
 from authgate.changes import ChangeSet, FileChange, Hunk, Line, Status
 from authgate.checks.context import file_context, is_comment
-from authgate.config import TIERS, Config
+from authgate.config import TIERS, Config, ConfigError
 from authgate.findings import Finding, Tier, redact_span, scrub, value_hash
 from authgate.pathmatch import any_match, compile_glob
 from authgate.policy import MISSING_TESTS_RULE
@@ -187,8 +187,8 @@ def keyword_regex(words: Iterable[str]) -> re.Pattern[str]:
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
         return f"(?:{body})?" if ends else body
 
-    # Any keyword that is a prefix of another makes the longer one redundant for a
-    # search: the shorter already matches wherever the longer would.
+    # A keyword that is a prefix of another ends a branch early: "log" and "logger"
+    # become log(?:ger)?, and a search for either finds "log".
     return re.compile(build(trie) or "(?!)")
 
 
@@ -233,8 +233,12 @@ def _variants(spec: _Spec) -> tuple[_Variant, ...]:
     if hit is not None and hit[0] is spec:
         return hit[1]
     p = spec.rule.params
-    where = f"rules/identity.toml ({spec.id})"
-    compiled = tuple(_variant(t, p, where, spec.rule.pattern) for t in p.get("variant") or [{}])
+    where = _where(spec.rule)
+    try:
+        compiled = tuple(_variant(t, p, where, spec.rule.pattern)
+                         for t in p.get("variant") or [{}])
+    except (re.error, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ConfigError(f"{where}: bad params.variant: {exc}") from exc
     _VARIANTS[id(spec)] = (spec, compiled)
     return compiled
 
@@ -247,9 +251,22 @@ def _first_glob(globs: Sequence[str], path: str) -> str | None:
     return None
 
 
+def _where(rule: Rule) -> str:
+    return f"rules/identity.toml ({rule.id})" if rule.origin == "builtin" \
+        else f"rules.custom ({rule.id})"
+
+
 def _compile(rule: Rule) -> _Spec:
+    """The rule's params, checked and compiled; a user's bad rule is a ConfigError."""
+    try:
+        return _compile_params(rule)
+    except (re.error, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ConfigError(f"{_where(rule)}: bad params: {exc}") from exc
+
+
+def _compile_params(rule: Rule) -> _Spec:
     p = rule.params
-    where = f"rules/identity.toml ({rule.id})"
+    where = _where(rule)
     spec: dict[str, Any] = {
         "rule": rule, "topic": p.get("topic"), "role": p.get("role"),
         "kw": bool(rule.keywords),
@@ -1061,14 +1078,5 @@ def _missing_tests(spec: _Spec, findings: Sequence[Finding], topics: Mapping[str
     return _finding(spec, msg, None, None, "code", tier=Tier.NONE)
 
 
-def negative_cases(rules: RuleSet) -> Mapping[str, tuple[str, ...]]:
-    """topic -> names of the negative cases a change of that topic must test."""
-    cat = catalog(rules)
-    out: dict[str, list[str]] = {}
-    for c in cat.tests.cases if cat.tests else ():
-        out.setdefault(c.topic, []).append(c.name)
-    return {k: tuple(v) for k, v in out.items()}
-
-
-__all__ = ["PathClass", "amount", "catalog", "classify", "code_only", "negative_cases",
-           "render", "run", "sensitive_paths"]
+__all__ = ["PathClass", "amount", "catalog", "classify", "code_only", "render", "run",
+           "sensitive_paths"]
