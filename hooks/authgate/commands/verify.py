@@ -90,7 +90,7 @@ class Checked:
 
     revision: str
     subject: str  # first message line, scrubbed
-    verdict: Verdict  # the recomputed verdict, plus the verify findings
+    verdict: Verdict  # the recomputed verdict (`finish` puts the verify findings first)
     problems: tuple[Finding, ...]
     claims: tuple[tuple[str, str], ...]  # the authgate trailers it carries
     ai_claim: str | None  # the AI trailer's value, when it claims AI assistance
@@ -317,7 +317,7 @@ def finish(c: Checked) -> Checked:
     if not c.problems:
         return c
     v = replace(c.verdict, findings=(*c.problems, *c.verdict.findings), blocked=True)
-    notes = ("trailers: " + ("; ".join(f"{k}: {v}" for k, v in c.claims) or "none"),)
+    notes = ("trailers: " + ("; ".join(f"{k}: {val}" for k, val in c.claims) or "none"),)
     return replace(c, verdict=v, notes=notes)
 
 
