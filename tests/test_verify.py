@@ -538,3 +538,31 @@ def test_progress_is_drawn_on_a_terminal_only_and_never_under_ci(
     under_ci = _Terminal()
     verify.Progress(100, under_ci).advance(100)
     assert under_ci.getvalue() == ""
+
+
+GIT_AI_NOTE = ('src/app.py\n  s_1 1-2\n---\n{"schema_version": "authorship/3.0.0", '
+               '"sessions": {"s_1": {"agent_id": {"tool": "claude-code", "model": "m1"}}}}\n')
+
+
+def test_git_ai_notes_are_provenance_evidence_for_the_commits_they_cover(repo: Repo) -> None:
+    repo.write("README.md", "base\n")
+    repo.add()
+    base = repo.commit("base")
+    repo.write("src/app.py", "print('one')\nprint('two')\n")
+    repo.add()
+    noted = repo.commit("app")
+    repo.git("notes", "--ref=refs/notes/ai", "add", "-m", GIT_AI_NOTE, noted)
+    # git-ai writes its note after the commit, where no hook can see it: no trailer is
+    # owed for it, but the range summary shows the evidence.
+    proc = repo.authgate("verify", "--range", f"{base}..HEAD", "--format", "json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    ai = json.loads(proc.stdout)["verify"]["ai_assisted"]
+    assert [(a["commit"], a["tools"], a["trailer"]) for a in ai] == [
+        (noted, ["claude-code"], None)]
+    assert ai[0]["evidence"][0].startswith("provenance.trace.git-ai: ")
+    # And it counts where policy cares: a repository that forbids AI changes fails it.
+    repo.write(".authgate.toml", 'ai = "forbid"\n')
+    proc = repo.authgate("verify", "--range", f"{base}..{noted}")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"verify.blocking.landed: 1 blocking finding landed: provenance.trace.git-ai " \
+           f"[commit {noted[:12]}]" in proc.stdout
