@@ -313,9 +313,6 @@ class _Catalog:
     # One regex over the lower-cased line that any keyword of any rule would match:
     # most changed lines mention none, and skip every rule at once.
     keyword: re.Pattern[str]
-    # Every glob of every tier-giving path rule: compiled into one regex for a cheap
-    # first pass when a whole tree's file list is classified (`authgate codeowners`).
-    tier_globs: tuple[str, ...]
 
 
 _CATALOGS: dict[int, tuple[RuleSet, _Catalog]] = {}
@@ -357,7 +354,6 @@ def catalog(rules: RuleSet) -> _Catalog:
         config_rule=rules.get(CONFIG_PATH_RULE),
         by_id={s.id: s for s in specs},
         keyword=keyword,
-        tier_globs=tuple(g for s in paths if s.rule.tier > Tier.NONE for g in s.rule.paths),
     )
     if len(_CATALOGS) > 64:  # a long-lived process loading many configs
         _CATALOGS.clear()
@@ -469,11 +465,16 @@ def sensitive_paths(paths: Iterable[str], rules: RuleSet, config: Config,
                     min_tier: Tier = Tier.HIGH) -> list[tuple[str, PathClass]]:
     """Paths whose name alone puts them at `min_tier` or above, with the reason."""
     cat = catalog(rules)
-    any_path = globs_regex(cat.tier_globs)
+    # A first pass over a whole tree's file list: a path can only reach `min_tier` by
+    # name if it contains the literal core of a glob of a rule at that tier or above.
+    cores = {c for s in cat.paths if s.rule.tier >= min_tier and not s.ceiling
+             for c in _cores(s.rule.paths)}
+    candidate = keyword_regex(cores) if "" not in cores else None
+    everything = candidate is None or bool(cat.config_rule and config.paths)
     out = []
     for path in paths:
-        if any_path is not None and not any_path.match(path) \
-                and not (cat.config_rule and config.paths):
+        if not everything and candidate is not None \
+                and candidate.search(path.lower()) is None:
             continue
         pc = _classify(path, cat, config)
         if pc.tier >= min_tier:
