@@ -128,6 +128,22 @@ def test_an_amend_without_hooks_fails_on_authgate_tree(governed: tuple[Repo, str
     assert "the content changed after the hooks ran" in proc.stdout
 
 
+def test_approval_is_a_reviewed_by_trailer_from_a_listed_approver(
+        governed: tuple[Repo, str, str]) -> None:
+    repo, base, hooked = governed
+    repo.write(".authgate.toml", 'require_approval = true\napprovers = ["sec@example.com"]\n'
+               + CONFIG)
+    proc = repo.authgate("verify", "--range", f"{base}..HEAD")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert ("verify.approval.missing: the content requires a security review and no "
+            f"Security-Reviewed-by trailer names an approver [commit {hooked[:12]}]"
+            ) in proc.stdout
+    message = repo.out("log", "-1", "--format=%B")
+    _without_hooks(repo, "--amend", "-m", f"{message}\nSecurity-Reviewed-by: S <sec@example.com>")
+    proc = repo.authgate("verify", "--range", f"{base}..HEAD")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def test_a_commit_rebased_with_the_hooks_installed_still_verifies(
         governed: tuple[Repo, str, str]) -> None:
     # A rebase changes every tree; git runs prepare-commit-msg (not commit-msg) for each
