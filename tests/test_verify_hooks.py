@@ -73,7 +73,11 @@ def governed(repo: Repo, request: pytest.FixtureRequest) -> tuple[Repo, str, str
     return hooked_repo, base, _hooked_commit(hooked_repo, "add login")
 
 
-def test_a_commit_made_through_the_hooks_verifies(governed: tuple[Repo, str, str]) -> None:
+# One hooked repository per scenario costs seconds (pre-commit runs three stages per
+# commit), so each test below takes several branches off the same hooked commit.
+
+def test_a_commit_made_through_the_hooks_verifies_also_after_a_rebase(
+        governed: tuple[Repo, str, str]) -> None:
     repo, base, hooked = governed
     claimed = dict(trailers.parse(repo.out("log", "-1", "--format=%B", hooked)))
     assert Tier.parse(claimed["Identity-Impact"]) >= Tier.HIGH
@@ -81,16 +85,31 @@ def test_a_commit_made_through_the_hooks_verifies(governed: tuple[Repo, str, str
     proc = repo.authgate("verify", "--range", f"{base}..{hooked}")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.splitlines()[-1] == "authgate verify: ok"
+    # A rebase changes every tree; git runs prepare-commit-msg (not commit-msg) for each
+    # pick, which is where the trailers hook binds the trailers to the new tree.
+    branch = repo.out("rev-parse", "--abbrev-ref", "HEAD")
+    repo.git("checkout", "-q", "-b", "upstream", base)
+    repo.write("docs/notes.md", "notes\n")
+    repo.add()
+    upstream = repo.commit("notes")
+    repo.git("checkout", "-q", branch)
+    rebase = repo.git("rebase", "-q", "upstream", check=False)
+    assert rebase.returncode == 0, rebase.stdout.decode() + rebase.stderr.decode()
+    assert repo.out("rev-parse", "HEAD") != hooked
+    proc = repo.authgate("verify", "--range", f"{upstream}..HEAD")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_the_same_content_committed_with_no_verify_is_hooks_bypassed(
+def test_commits_that_bypassed_the_hooks_fail_each_for_its_reason(
         governed: tuple[Repo, str, str]) -> None:
-    repo, base, _ = governed
+    repo, base, hooked = governed
+
+    # The same content committed with the hooks skipped: --no-verify skips pre-commit and
+    # commit-msg, SKIP the trailers hook's prepare-commit-msg stage (which --no-verify
+    # does not skip).
     repo.git("checkout", "-q", "-b", "bypass", base)
     repo.write("src/auth/login.py", LOGIN)
     repo.add()
-    # Both local stages skipped: --no-verify (pre-commit, commit-msg) and SKIP for the
-    # trailers hook's prepare-commit-msg stage, which --no-verify does not skip.
     repo.git("commit", "-q", "--no-verify", "-m", "add login",
              env={"SKIP": "authgate-trailers"})
     bypassed = repo.out("rev-parse", "HEAD")
@@ -103,22 +122,20 @@ def test_the_same_content_committed_with_no_verify_is_hooks_bypassed(
            in first
     assert first.endswith(f"[commit {bypassed[:12]}]")
 
-
-def test_a_trailer_weakened_by_hand_fails(governed: tuple[Repo, str, str]) -> None:
-    repo, base, hooked = governed
+    # A trailer edited by hand to a weaker value.
+    repo.git("checkout", "-q", "-b", "weakened", hooked)
     message = repo.out("log", "-1", "--format=%B", hooked)
     tier = dict(trailers.parse(message))["Identity-Impact"]
     weaker = str(Tier(Tier.parse(tier) - 1))
-    edited = message.replace(f"Identity-Impact: {tier}", f"Identity-Impact: {weaker}")
-    _without_hooks(repo, "--amend", "-m", edited)
+    _without_hooks(repo, "--amend", "-m",
+                   message.replace(f"Identity-Impact: {tier}", f"Identity-Impact: {weaker}"))
     proc = repo.authgate("verify", "--range", f"{base}..HEAD")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert (f"verify.trailers.weaker: Identity-Impact: {weaker} is weaker than the {tier} "
             "the content demands") in proc.stdout
 
-
-def test_an_amend_without_hooks_fails_on_authgate_tree(governed: tuple[Repo, str, str]) -> None:
-    repo, base, _ = governed
+    # An amend without hooks: the trailers describe content the commit no longer has.
+    repo.git("checkout", "-q", "-b", "amended", hooked)
     repo.write("src/auth/login.py", LOGIN + "\ndef logout(user):\n    user.session = None\n")
     repo.add()
     _without_hooks(repo, "--amend", "--no-edit")
@@ -142,23 +159,6 @@ def test_approval_is_a_reviewed_by_trailer_from_a_listed_approver(
     _without_hooks(repo, "--amend", "-m", f"{message}\nSecurity-Reviewed-by: S <sec@example.com>")
     proc = repo.authgate("verify", "--range", f"{base}..HEAD")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-
-
-def test_a_commit_rebased_with_the_hooks_installed_still_verifies(
-        governed: tuple[Repo, str, str]) -> None:
-    # A rebase changes every tree; git runs prepare-commit-msg (not commit-msg) for each
-    # pick, which is where the trailers hook must bind the trailers to the new tree.
-    repo, base, _ = governed
-    branch = repo.out("rev-parse", "--abbrev-ref", "HEAD")
-    repo.git("checkout", "-q", "-b", "upstream", base)
-    repo.write("docs/notes.md", "notes\n")
-    repo.add()
-    upstream = repo.commit("notes")
-    repo.git("checkout", "-q", branch)
-    proc = repo.git("rebase", "-q", "upstream", check=False)
-    assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
-    verified = repo.authgate("verify", "--range", f"{upstream}..HEAD")
-    assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 # --- the pre-push hook ---------------------------------------------------------------
