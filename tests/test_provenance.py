@@ -157,7 +157,7 @@ def test_squash_merge_body_with_several_co_authors() -> None:
     # The same co-author repeated in every squashed commit is one finding, counted.
     assert claude.evidence.startswith("Co-authored-by: Claude <noreply@anthropic.com>")
     assert claude.evidence.endswith("(+2 more)")
-    assert claude.location == "(commit)" and claude.context == "message"
+    assert claude.location == "(message)" and claude.context == "message"
 
 
 def test_claude_code_commit_footer() -> None:
@@ -226,7 +226,7 @@ def test_the_configured_ai_trailer_name_counts_as_disclosure() -> None:
 def test_pre_commit_stage_without_message_reads_no_trailers() -> None:
     findings = check(change_set(message=None, env={"CLAUDECODE": "1"}))
     assert [(f.rule_id, f.context, f.location) for f in findings] == [
-        ("provenance.env.claude-code", "environment", "(commit)")]
+        ("provenance.env.claude-code", "environment", "(environment)")]
 
 
 # --- evasion --------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def test_text_is_path_line_rule_message_then_a_summary() -> None:
         f'src/auth/login.py:12: leak.secret.stripe-key: Stripe live key [key = "{redact(SECRET)}"]',
         "src/a|b, c:d%e.py:3: identity.content.token-lifecycle: issue_token changed: 100% of"
         "\\r\\nexpiry | checks",
-        "(commit): provenance.trailer.claude: Co-Authored-By names Claude "
+        "(message): provenance.trailer.claude: Co-Authored-By names Claude "
         "[Co-Authored-By: Claude]",
         "deploy/a.yml:1: leak.endpoint.private-ip: private IP [10.0.0.1] "
         "(suppressed: the compose network is private)",

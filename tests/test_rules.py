@@ -95,3 +95,17 @@ refs = ["ASVS 10.4.11"]
     missing = repo.authgate("explain", "identity.custom.legacy")
     assert missing.returncode == 2
     assert "did you mean: identity.custom.legacy-sso" in missing.stderr
+
+
+def test_explain_shows_rule_params(repo: Repo) -> None:
+    repo.write(".authgate.toml", """
+[[rules.custom]]
+id = "provenance.env.my-agent"
+title = "In-house agent"
+kind = "env"
+message = "in-house agent environment"
+params = { variables = ["MYAGENT", "MYAGENT_SESSION"] }
+""")
+    shown = repo.authgate("explain", "provenance.env.my-agent")
+    assert shown.returncode == 0
+    assert "params.variables:MYAGENT, MYAGENT_SESSION" in shown.stdout

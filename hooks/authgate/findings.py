@@ -94,7 +94,9 @@ class Finding:
     @property
     def location(self) -> str:
         if self.path is None:
-            return "(commit)"
+            # Evidence from the message or the agent's environment has no file.
+            return f"({self.context})" if self.context in ("message", "environment") \
+                else "(commit)"
         return f"{self.path}:{self.line}" if self.line else self.path
 
     def with_action(self, action: Action) -> Finding:

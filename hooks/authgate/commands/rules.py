@@ -43,4 +43,8 @@ def explain(args: argparse.Namespace) -> int:
     for key, value in rows:
         if value:
             sys.stdout.write(f"{key + ':':16}{value}\n")
+    # Family data (variable names, aliases, thresholds) is part of what the rule does.
+    for key, value in sorted(rule.params.items()):
+        shown = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+        sys.stdout.write(f"{'params.' + key + ':':16}{shown}\n")
     return 0
