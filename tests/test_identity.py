@@ -327,3 +327,16 @@ def test_code_only_blanks_strings_and_keeps_interpolations() -> None:
     assert "token" in identity.code_only("(`t ${token}`)", ("//",))
     assert "secret" in identity.code_only('("s #{secret}")', ("#",))
     assert "password" not in identity.code_only("('password reset')", ("#",))
+
+
+def test_an_inline_allow_with_a_reason_suppresses_an_identity_pattern() -> None:
+    from authgate.checks import run_all
+
+    f = added("clients/lab.py",
+              "# authgate: allow identity.tls.verification-disabled -- lab CA, no prod data",
+              "r = requests.get(LAB_URL, verify=False)",
+              "r = requests.get(PROD_URL, verify=False)")
+    found = run_all(changeset(f), rules(), Config(), ["identity"])
+    tls = [(x.line, x.suppressed) for x in found
+           if x.rule_id == "identity.tls.verification-disabled"]
+    assert tls == [(2, "inline: lab CA, no prod data"), (3, None)]
