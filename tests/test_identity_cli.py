@@ -117,3 +117,23 @@ def test_a_broken_user_rule_is_one_line_and_exit_2(repo: Repo) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("authgate: rules.custom (identity.acme.x): bad params: ")
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_real_commit_through_pre_commit_blocks_and_annotates(hooked_repo: Repo) -> None:
+    hooked_repo.write(LOGIN, f"def login(token):\n    {BAD_LINE}\n    return claims\n")
+    hooked_repo.add(LOGIN)
+    head = hooked_repo.out("rev-parse", "HEAD")
+    proc = hooked_repo.git("commit", "-m", "Login", check=False)
+    output = proc.stdout.decode() + proc.stderr.decode()
+    assert proc.returncode != 0
+    assert f"{LOGIN}:2: identity.jwt.verification-disabled: " in output
+    assert hooked_repo.out("rev-parse", "HEAD") == head
+    # The safe version commits, and the message records the impact and the reviews.
+    hooked_repo.write(LOGIN, "def login(token):\n"
+                             "    return jwt.decode(token, KEY, algorithms=['RS256'])\n")
+    hooked_repo.add(LOGIN)
+    ok = hooked_repo.git("commit", "-m", "Login", check=False)
+    assert ok.returncode == 0, ok.stdout.decode() + ok.stderr.decode()
+    message = hooked_repo.out("log", "-1", "--format=%B")
+    assert "Identity-Impact: high" in message.splitlines()
+    assert "Requires-Review: code-owner, iam, security" in message.splitlines()
