@@ -296,8 +296,6 @@ def _compile_params(rule: Rule) -> _Spec:
         spec["cases"] = tuple(_Case(str(c["topic"]), str(c["name"]), re.compile(c["regex"]))
                               for c in p.get("case", ()))
         spec["min_tier"] = Tier.parse(str(p.get("min_tier", "high")))
-    elif rule.kind == "identity" and "role" in p:
-        spec["role"] = p["role"]
     return _Spec(**spec)
 
 
@@ -325,6 +323,8 @@ def _keywords_of(specs: Sequence[_Spec]) -> re.Pattern[str]:
     if key not in _FILE_KEYWORDS:
         _FILE_KEYWORDS[key] = keyword_regex(k for s in specs for k in s.rule.keywords)
     return _FILE_KEYWORDS[key]
+
+
 _SPECS: dict[int, tuple[Rule, _Spec]] = {}
 
 
