@@ -300,7 +300,19 @@ def _path(field_: bytes) -> str:
     return field_.decode("utf-8", "surrogateescape")
 
 
-def parse_diff(raw: bytes, *, cwd: str | None, max_file_size: int) -> tuple[FileChange, ...]:
+def blob_ids(raw: bytes) -> list[str]:
+    """The blob ids (old and new) named by the raw records of `git diff --raw -z` output,
+    so a caller parsing many diffs can ask git for all their sizes at once."""
+    records, _ = _parse_raw(raw.split(b"\x00")) if raw else ([], 0)
+    return [b for r in records for b in (r.old_blob, r.new_blob)]
+
+
+def blob_sizes(blobs: list[str], *, cwd: str | None) -> dict[str, int]:
+    return _blob_sizes(blobs, cwd=cwd)
+
+
+def parse_diff(raw: bytes, *, cwd: str | None, max_file_size: int,
+               sizes: Mapping[str, int] | None = None) -> tuple[FileChange, ...]:
     """Parse `git diff --raw -p -z` output: NUL-separated raw records, then the patch.
 
     The paths come from the raw records (never quoted, newlines and all); the patch
@@ -314,7 +326,8 @@ def parse_diff(raw: bytes, *, cwd: str | None, max_file_size: int) -> tuple[File
     # -p puts a separator (an empty field with -z) between the raw part and the patch.
     patch = b"\x00".join(fields[used:]).lstrip(b"\x00\n")
     sections = _split_sections(patch)
-    sizes = _blob_sizes([b for r in records for b in (r.old_blob, r.new_blob)], cwd=cwd)
+    if sizes is None:
+        sizes = _blob_sizes([b for r in records for b in (r.old_blob, r.new_blob)], cwd=cwd)
     files = []
     pos = 0
     for rec in records:

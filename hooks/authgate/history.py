@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from authgate import gitio
-from authgate.changes import ChangeSet, Identity, parse_diff
+from authgate.changes import ChangeSet, Identity, blob_ids, blob_sizes, parse_diff
 
 ZERO_ID = ("0" * 40, "0" * 64)
 
@@ -63,6 +63,7 @@ class RawCommit:
     message: str
     diff: bytes  # `--raw -p -z` output, the input of changes.parse_diff
     ai_note: str | None = None
+    sizes: Mapping[str, int] | None = None  # blob id -> bytes, for parse_diff
 
 
 # --- which commits ----------------------------------------------------------------
@@ -182,7 +183,9 @@ def _log(ids: Sequence[str], *, cwd: str, max_file_size: int) -> Iterator[RawCom
             f"--format={fmt}"]
     out = gitio.run(args, cwd=cwd, stdin=("\n".join(ids) + "\n").encode(),
                     big_file_threshold=max_file_size)
-    for part in out.split(b"\x00" + start)[1:]:
+    parts = out.split(b"\x00" + start)[1:]
+    commits = []
+    for part in parts:
         head, sep, diff = part.partition(end)
         if not sep:
             raise gitio.GitError("git log output was cut short (is the repository corrupt?)")
@@ -191,14 +194,21 @@ def _log(ids: Sequence[str], *, cwd: str, max_file_size: int) -> Iterator[RawCom
         # With -z, git ends the header with NUL and a newline before the raw records;
         # raw records start with ':', so nothing of the diff is lost.
         diff = diff.lstrip(b"\x00\n")
-        yield RawCommit(revision=sha, tree=tree, parents=tuple(parents.split()),
-                        author=Identity(an, ae), committer=Identity(cn, ce),
-                        message=body[:-1] if body.endswith("\x00") else body, diff=diff)
+        commits.append(RawCommit(revision=sha, tree=tree, parents=tuple(parents.split()),
+                                 author=Identity(an, ae), committer=Identity(cn, ce),
+                                 message=body[:-1] if body.endswith("\x00") else body,
+                                 diff=diff))
+    # One `cat-file --batch-check` for the blob sizes of the whole batch, instead of
+    # one per commit (a third of the serial time on a 1,000-commit range).
+    sizes = blob_sizes([b for c in commits for b in blob_ids(c.diff)], cwd=cwd)
+    for c in commits:
+        yield RawCommit(**{**c.__dict__,
+                           "sizes": {b: sizes[b] for b in blob_ids(c.diff) if b in sizes}})
 
 
 def changeset(raw: RawCommit, *, cwd: str, max_file_size: int) -> ChangeSet:
     """The ChangeSet `changes.commit` would build for this commit."""
-    files = parse_diff(raw.diff, cwd=cwd, max_file_size=max_file_size)
+    files = parse_diff(raw.diff, cwd=cwd, max_file_size=max_file_size, sizes=raw.sizes)
     return ChangeSet(files=files, source="commit", revision=raw.revision, tree=raw.tree,
                      parents=raw.parents, message=raw.message, author=raw.author,
                      committer=raw.committer, ai_note=raw.ai_note)
