@@ -81,11 +81,14 @@ def _ext(path: str) -> str:
 
 def is_comment(path: str, text: str) -> bool:
     """Whether a line is a comment (or a docstring/comment-block line), by its start."""
+    return _is_comment(text, _markers(path), _ext(path))
+
+
+def _is_comment(text: str, markers: tuple[str, ...], ext: str) -> bool:
     stripped = text.lstrip()
     if not stripped:
         return False
-    ext = _ext(path)
-    if stripped.startswith(_markers(path)):
+    if stripped.startswith(markers):
         return True
     if ext == ".py" and stripped.startswith(('"""', "'''")):
         return True
@@ -158,7 +161,7 @@ def comment_flags(path: str, texts: Sequence[str]) -> list[bool]:
             if close in stripped:
                 close = None
             continue
-        out.append(is_comment(path, text))
+        out.append(_is_comment(text, markers, ext))
         if ext == ".py":
             opener = _triple_opener(stripped)
             if opener is not None:

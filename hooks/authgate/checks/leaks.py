@@ -198,6 +198,9 @@ class _Plan:
     endpoints: tuple[_EndpointRule, ...]
     files: tuple[Rule, ...]
     scan_secrets: bool
+    # Every endpoint rule's keywords in one pattern (lower case): a line with none of
+    # them is skipped at once. None when some rule has no keywords.
+    any_keyword: re.Pattern[str] | None
 
 
 def _domains(values: Iterable[str]) -> tuple[str, ...]:
@@ -229,7 +232,12 @@ def _plan(rules: RuleSet, config: Config) -> _Plan:
     disabled = _disabled(SECRET.rstrip("."), config)
     # A host rule with nothing to look for (production_domains unset) is idle.
     active = tuple(e for e in endpoints if e.match != "host" or e.suffixes or e.domains)
-    return _Plan(secret_rules, active, tuple(files), scan_secrets=not disabled)
+    words = sorted({k for e in active for k in e.keywords}, key=lambda k: (-len(k), k))
+    any_keyword = None
+    if words and all(e.keywords for e in active):
+        any_keyword = re.compile("|".join(re.escape(k) for k in words))
+    return _Plan(secret_rules, active, tuple(files), scan_secrets=not disabled,
+                 any_keyword=any_keyword)
 
 
 def _disabled(rule_id: str, config: Config) -> bool:
@@ -320,14 +328,18 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
         syntax = _syntax(path)
         # A line of a credentials file is shown by its place only, never its text.
         quiet = any(_applies(rule, path) for rule in plan.files)
-        info = {a.number: a for a in lines}
-        for (hpath, number), line_hits in by_line.items():
-            if hpath == path:
-                findings += _secret_findings(line_hits, info[number], path, file_ctx, plan,
-                                             config, quiet)
+        endpoints = tuple(e for e in plan.endpoints if _applies(e.rule, path))
         for a in lines:
-            findings += _endpoint_findings(a, path, file_ctx, syntax, plan,
-                                           by_line.get((path, a.number), ()), quiet)
+            line_hits = by_line.get((path, a.number), ())
+            if line_hits:
+                findings += _secret_findings(line_hits, a, path, file_ctx, plan, config, quiet)
+            if not endpoints:
+                continue
+            lowered = a.text.lower()
+            if plan.any_keyword is not None and not plan.any_keyword.search(lowered):
+                continue
+            findings += _endpoint_findings(a, lowered, path, file_ctx, syntax, endpoints,
+                                           line_hits, quiet)
     return findings
 
 
@@ -425,19 +437,19 @@ class _Hit:
     secret_span: tuple[int, int] | None = None
 
 
-def _endpoint_findings(a: _Added, path: str, file_ctx: str, syntax: str, plan: _Plan,
+def _endpoint_findings(a: _Added, lowered: str, path: str, file_ctx: str, syntax: str,
+                       endpoints: Sequence[_EndpointRule],
                        line_hits: Sequence[secrets.SecretHit], quiet: bool = False
                        ) -> list[Finding]:
     text = a.text
-    lowered = text.lower()
     claimed: list[tuple[int, int]] = []
     out: list[Finding] = []
     secret_values = _raw_values(line_hits)
-    for er in plan.endpoints:
+    for er in endpoints:
         rule = er.rule
         if er.keywords and not any(k in lowered for k in er.keywords):
             continue
-        if not _applies(rule, path) or rule.pattern is None:
+        if rule.pattern is None:
             continue
         for m in rule.pattern.finditer(text):
             start, end = m.span()
