@@ -454,8 +454,8 @@ def _same(field: str, a: str, b: str) -> bool:
     """Equal in meaning: no rewrite (and no churn) when only spelling differs."""
     if field in ("reviews", "ai"):
         return {t.lower() for t in _tokens(a)} == {t.lower() for t in _tokens(b)}
-    if field == "impact":
-        return _tier(a) is not None and _tier(a) == _tier(b)
+    if field == "impact" and _tier(a) is not None:
+        return _tier(a) == _tier(b)
     return a.strip() == b.strip()
 
 
