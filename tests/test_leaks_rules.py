@@ -67,13 +67,13 @@ SECRET_SAMPLES = {
         "app.py", 'ibm_cloud_iam_key = "Aq7Lr2Nz8Kp4Tw6Yx3' + 'Mb9Vc5Zs1Qd0Fg2Hj4Kl6Pn8Rt"'),
     "leak.secret.ibm-cos-hmac": (
         "app.py", 'secret_access_key = "' + _HEX64[:48] + '"'),
-    "leak.secret.jwt": (
+    "leak.secret.jwt-token": (
         "app.py", 'T = "eyJhbGciOiJIUzI1NiJ9.' + 'eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl"'),
     "leak.secret.keyword": ("app.py", 'password = "Vb6Nm3' + 'Qw9Er2Ty5U"'),
     "leak.secret.mailchimp": ("app.py", 'MC = "' + _HEX64[:32] + '-us14"'),
-    "leak.secret.npm-token": (
+    "leak.secret.npm": (
         ".npmrc", "//registry.npmjs.org/:_authToken=npm_" + "73GYCNNCzjqXMxQviBfMjRZNls58xmKYwRN4"),
-    "leak.secret.openai-token": (
+    "leak.secret.openai": (
         "app.py", 'OAI = "sk-' + 'Aq7Lr2Nz8Kp4Tw6Yx3Mb' + "T3BlbkFJ" + 'Vc5Zs1Qd0Fg2Hj4Kl6Pn"'),
     "leak.secret.private-key": ("app.py", 'PEM = "-----BEGIN RSA PRIVATE' + ' KEY-----"'),
     "leak.secret.pypi-token": (

@@ -383,8 +383,11 @@ def _finding(rule: Rule, path: str, line: int | None, ctx: str, action: Action, 
 # --- secrets -------------------------------------------------------------------------
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unknown"
+def _slug(name: str) -> str:
+    """A plugin class name as a rule id part: MyTokenDetector -> my-token."""
+    name = name.removesuffix("Detector")
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", name)
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "unknown"
 
 
 def _secret_rule(hit: secrets.SecretHit, plan: _Plan, config: Config) -> Rule | None:
@@ -392,7 +395,7 @@ def _secret_rule(hit: secrets.SecretHit, plan: _Plan, config: Config) -> Rule | 
     if rule is not None:
         return rule
     # A plugin the catalog does not know (a custom plugin named by the baseline).
-    rid = SECRET + _slug(hit.plugin.removesuffix("Detector"))
+    rid = SECRET + _slug(hit.plugin)
     if _disabled(rid, config):
         return None
     return Rule(id=rid, title=hit.secret_type, severity=Severity.HIGH, action=Action.BLOCK,
