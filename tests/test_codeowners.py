@@ -225,3 +225,13 @@ def test_cli_without_codeowners_says_where_it_looked(repo: Repo) -> None:
     assert ("(commit): identity.codeowners.missing-file: no CODEOWNERS file (looked in "
             ".github/, the root and docs/)") in proc.stdout
     assert "no security_owners configured" in proc.stdout
+
+
+def test_cli_rev_reads_the_committed_codeowners_not_the_work_tree(repo: Repo) -> None:
+    _project(repo, "CODEOWNERS", "* @org/security\n")
+    repo.write("CODEOWNERS", "* @org/web\n")
+    proc = repo.authgate("codeowners", "--rev", "HEAD")
+    assert proc.returncode == 0, proc.stdout
+    assert "  checked 3 identity paths against CODEOWNERS at HEAD" in proc.stdout.splitlines()
+    bad = repo.authgate("codeowners", "--rev", "nope")
+    assert (bad.returncode, bad.stderr.strip()) == (2, "authgate: unknown revision 'nope'")

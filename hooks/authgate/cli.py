@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("codeowners", help="check that security owners own identity paths")
     common(p)
+    p.add_argument("--rev", help="read CODEOWNERS and the file list at this revision "
+                   "(default: the work tree and the index)")
 
     p = sub.add_parser("config", help="print the effective configuration")
     common(p, formats=False)
