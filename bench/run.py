@@ -330,13 +330,14 @@ class Bench:
                          + (" --baseline" if baseline else ""))
         probe = Probe(key, name, [argv + files], str(repo))
         if baseline and self.baseline is not None:
-            probe.setup = probe.teardown = self.restore_baseline
-            probe.ok = (0, 1, 3)  # 3: it rewrote the baseline's line numbers
+            # 3: it rewrote the baseline's line numbers; put it back for the next run.
+            probe.setup = probe.teardown = lambda: self.restore_baseline(repo)
+            probe.ok = (0, 1, 3)
         return probe
 
-    def restore_baseline(self) -> None:
+    def restore_baseline(self, repo: Path | None = None) -> None:
         if self.baseline is not None:
-            (self.main_repo / ".secrets.baseline").write_bytes(self.baseline)
+            ((repo or self.main_repo) / ".secrets.baseline").write_bytes(self.baseline)
 
     def write_message(self) -> None:
         self.msg_file.write_text(
@@ -541,24 +542,37 @@ class Bench:
                                      "top": profile_top(prof)}
 
     def section_scaling(self) -> None:
-        repo, r = self.main_repo, str(self.main_repo)
+        """Each change size in its own worktree of the main repository, so that every
+        row is measured in the same rounds and compares with the others fairly."""
+        base = self.main_repo
+        self.reset(base)
         scenarios: list[tuple[str, str, int]] = [
             (f"files-{n}", f"{n:,} changed file{'s' if n > 1 else ''}", n)
             for n in (1, 10, 100, 1000)]
         scenarios.append(("big-1line", f"1 line in a {corpus.BIG_FILE_LINES:,}-line file", 0))
-        for key, label, count in scenarios:
-            self.reset(repo)
-            files = self.stage(repo, corpus.touch_files(r, count, self.args.seed) if count
-                               else corpus.one_line_change(r, self.args.seed))
-            probes = [self.floor(f"scaling.{key}.floor", repo),
-                      self.ds_probe(f"scaling.{key}.ds", repo, files, baseline=True),
-                      self.check(f"scaling.{key}.check", repo)]
-            for p in probes:
-                p.label = f"{label}: {p.label}"
+        probes: list[Probe] = []
+        trees = []
+        try:
+            for key, label, count in scenarios:
+                tree = self.work / f"wt-{key}"
+                self.git(base, "worktree", "add", "-q", "--detach", str(tree), "HEAD")
+                trees.append(tree)
+                wt = str(tree)
+                files = self.stage(tree, corpus.touch_files(wt, count, self.args.seed) if count
+                                   else corpus.one_line_change(wt, self.args.seed))
+                group = [self.floor(f"scaling.{key}.floor", tree),
+                         self.ds_probe(f"scaling.{key}.ds", tree, files, baseline=True),
+                         self.check(f"scaling.{key}.check", tree)]
+                for p in group:
+                    p.label = f"{label}: {p.label}"
+                    self.refs[p.key] = (f"scaling.{key}.ds", f"scaling.{key}.floor")
+                probes += group
             measure(probes, self.env, self.runs, 1)
-            for p in probes:
-                self.refs[p.key] = (f"scaling.{key}.ds", f"scaling.{key}.floor")
-                self.res.add("scaling", p)
+        finally:
+            for tree in trees:
+                self.git(base, "worktree", "remove", "--force", str(tree))
+        for p in probes:
+            self.res.add("scaling", p)
 
     def section_scan(self) -> None:
         repo, r = self.main_repo, str(self.main_repo)
@@ -610,26 +624,34 @@ class Bench:
             row["extra_text"] = f"{row['commits_per_s']:.1f} commits/s"
 
     def section_sizes(self) -> None:
+        """The same change in repositories of 1,000, 5,000 and 50,000 files, all measured
+        in the same rounds."""
         sizes = [1_000, self.args.files] + ([] if self.quick else [50_000])
-        for n in sizes:
-            if n == self.args.files:
-                repo = self.main_repo
-            else:
-                repo, _ = self.build(f"repo-{n}", n)
-            self.reset(repo)
-            files = self.stage(repo, corpus.typical_change(str(repo), self.args.seed))
-            key = f"sizes.{n}"
-            probes = [self.floor(f"{key}.floor", repo),
-                      self.ds_probe(f"{key}.ds", repo, files, baseline=False),
-                      self.check(f"{key}.check", repo)]
-            for p in probes:
-                p.label = f"{n:,}-file repo: {p.label}"
+        probes: list[Probe] = []
+        repos = []
+        try:
+            for n in sizes:
+                if n == self.args.files:
+                    repo = self.main_repo
+                else:
+                    repo, _ = self.build(f"repo-{n}", n)
+                    repos.append(repo)
+                self.reset(repo)
+                files = self.stage(repo, corpus.typical_change(str(repo), self.args.seed))
+                key = f"sizes.{n}"
+                group = [self.floor(f"{key}.floor", repo),
+                         self.ds_probe(f"{key}.ds", repo, files, baseline=False),
+                         self.check(f"{key}.check", repo)]
+                for p in group:
+                    p.label = f"{n:,}-file repo: {p.label}"
+                    self.refs[p.key] = (f"{key}.ds", f"{key}.floor")
+                probes += group
             measure(probes, self.env, self.runs, 1)
-            for p in probes:
-                self.refs[p.key] = (f"{key}.ds", f"{key}.floor")
-                self.res.add("sizes", p)
-            if repo != self.main_repo:
+        finally:
+            for repo in repos:
                 shutil.rmtree(repo, ignore_errors=True)
+        for p in probes:
+            self.res.add("sizes", p)
         self.res.facts["size_list"] = sizes
 
 
