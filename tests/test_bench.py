@@ -74,7 +74,8 @@ def test_corpus_mixes_languages_and_plants_the_fixtures_the_benchmark_needs() ->
 def test_typical_change_stages_about_ten_files_and_five_hundred_lines(tmp_path: Path) -> None:
     env = clean_environ(tmp_path / "home")
     root = str(tmp_path / "repo")
-    corpus.build_repo(root, 1_000, env)
+    # The change touches the core and bulk files 0-59: 120 files hold them all.
+    corpus.build_repo(root, 120, env)
     changed = corpus.typical_change(root)
     corpus.git(root, env, "add", "--", *changed)
     numstat = corpus.git(root, env, "diff", "--cached", "--numstat").splitlines()
@@ -87,7 +88,7 @@ def test_typical_change_stages_about_ten_files_and_five_hundred_lines(tmp_path: 
 def test_commit_range_makes_that_many_commits(tmp_path: Path) -> None:
     env = clean_environ(tmp_path / "home")
     root = str(tmp_path / "repo")
-    corpus.build_repo(root, 1_000, env)
+    corpus.build_repo(root, 120, env)
     base, tip = corpus.commit_range(root, env, 12)
     count = corpus.git(root, env, "rev-list", "--count", f"{base}..{tip}")
     assert count == "12"
