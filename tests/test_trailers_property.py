@@ -58,12 +58,13 @@ def messages(draw: st.DrawFn) -> tuple[str, str]:
     cherry = st.just("(cherry picked from commit 0123abc)")
     lines = [draw(st.one_of(WORDS, comment))]
     for _ in range(draw(st.integers(0, 2))):
-        lines += [draw(blank)] + draw(st.lists(
-            st.one_of(WORDS, trailer, continuation, comment, cherry), min_size=1, max_size=4))
+        lines.append(draw(blank))
+        lines += draw(st.lists(st.one_of(WORDS, trailer, continuation, comment, cherry),
+                               min_size=1, max_size=4))
     if draw(st.booleans()):
-        lines += [""] + draw(st.lists(st.one_of(trailer, trailer, trailer, continuation,
-                                                comment, cherry, WORDS),
-                                      min_size=1, max_size=6))
+        lines.append("")
+        lines += draw(st.lists(st.one_of(trailer, trailer, trailer, continuation, comment,
+                                         cherry, WORDS), min_size=1, max_size=6))
     lines += draw(st.lists(st.one_of(comment, blank), max_size=3))
     tail = draw(st.sampled_from(["", "scissors", "divider"]))
     if tail == "scissors":
@@ -178,7 +179,7 @@ def check_ours(after: Sequence[tuple[str, str]], floors: Mapping[str, list[str]]
 
 def pairs(want: Mapping[str, str], tree: str) -> list[tuple[str, str]]:
     out = [(getattr(NAMES, f), v) for f, v in want.items()]
-    return out + [(NAMES.tree, tree)] if out else out
+    return [*out, (NAMES.tree, tree)] if out else out
 
 
 # A few seconds in CI; AUTHGATE_PROPERTY_EXAMPLES=5000 for a deep run.
