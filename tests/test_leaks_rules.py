@@ -266,6 +266,8 @@ def test_config_domains_accept_wildcards_and_case() -> None:
     ("app/client.js", "// primary is db-prod-3.corp", "comment", "block"),
     ("app/client.js", 'const h = "a//b"; // see db-prod-3.corp', "comment", "block"),
     ("tests/test_client.py", 'H = "db-prod-3.corp"', "test", "block"),
+    ("tests/test_client.py", "# copied from db-prod-3.corp", "test", "block"),
+    ("tests/test_client.py", "x = 1  # db-prod-3.corp", "test", "block"),
     ("spec/client_spec.rb", 'H = "db-prod-3.corp"', "test", "block"),
     ("tests/fixtures/hosts.json", '{"h": "db-prod-3.corp"}', "fixture", "block"),
     ("docs/deploy.md", "Deploy to db-prod-3.corp.", "docs", "block"),
@@ -303,6 +305,14 @@ def test_connection_string_with_a_password_blocks_even_in_code() -> None:
     # Without the password: a connection string in code is annotated.
     found = check({"src/Store.cs": line.replace("Password=Mz4Qx8Rt2Lw6Pn;", "")})
     assert active(found) == [("src/Store.cs", 1, "leak.endpoint.connection-string", "annotate")]
+
+
+def test_a_line_of_thousands_of_endpoints_reports_a_few_in_linear_time() -> None:
+    bundle = " ".join(f"10.0.{i // 250}.{i % 250}" for i in range(20000))
+    found = check({"static/app.js": bundle + "\n"})
+    assert len(found) == 20 and {f.rule_id for f in found} == {"leak.endpoint.private-ipv4"}
+    chain = "x=window.localStorage;" + "a.b(" * 20000
+    assert check({"static/app.js": chain + "\n"}) == []
 
 
 def test_overlapping_endpoints_report_once_the_most_specific() -> None:

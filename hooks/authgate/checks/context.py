@@ -127,20 +127,32 @@ def comment_start(path: str, text: str) -> int | None:
 
 def in_string(text: str, pos: int) -> bool:
     """Whether position `pos` of a line of code sits inside a quoted string literal."""
+    return any(start < pos < end for start, end in string_ranges(text))
+
+
+def string_ranges(text: str) -> list[tuple[int, int]]:
+    """(opening quote, closing quote) positions of the string literals on a line of
+    code, in order; an unclosed one ends at the end of the line."""
+    out = []
     quote = ""
+    start = 0
     i = 0
-    while i < pos:
+    n = len(text)
+    while i < n:
         c = text[i]
         if quote:
             if c == "\\":
                 i += 2
                 continue
             if c == quote:
+                out.append((start, i))
                 quote = ""
         elif c in "\"'`" and not (c == "'" and i and text[i - 1].isalnum()):
-            quote = c
+            quote, start = c, i
         i += 1
-    return bool(quote)
+    if quote:
+        out.append((start, n))
+    return out
 
 
 def comment_flags(path: str, texts: Sequence[str]) -> list[bool]:

@@ -24,6 +24,7 @@ shown at all.
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import math
 import posixpath
@@ -41,8 +42,8 @@ from authgate.checks.context import (
     comment_flags,
     comment_start,
     file_context,
-    in_string,
     line_context,
+    string_ranges,
 )
 from authgate.config import Config, ConfigError
 from authgate.findings import Action, Finding, Severity, redact, scrub, value_hash
@@ -343,12 +344,43 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
     return findings
 
 
-def _line_ctx(a: _Added, path: str, file_ctx: str, pos: int) -> str:
-    comment = a.comment
-    if not comment and file_ctx not in ("test", "fixture", "docs"):
-        start = comment_start(path, a.text)
-        comment = start is not None and pos >= start
-    return line_context(path, comment, file_ctx)
+class _Place:
+    """Where things on one added line sit, each fact computed once, when first asked:
+    a line of minified code can hold thousands of candidates."""
+
+    def __init__(self, a: _Added, path: str, file_ctx: str) -> None:
+        self.a, self.path, self.file_ctx = a, path, file_ctx
+        self._comment_at: int | None = -1
+        self._strings: list[tuple[int, int]] | None = None
+        self._evidence: str | None = None
+
+    def is_comment(self, pos: int) -> bool:
+        if self.a.comment:
+            return True
+        if self._comment_at == -1:
+            self._comment_at = comment_start(self.path, self.a.text)
+        return self._comment_at is not None and pos >= self._comment_at
+
+    def context(self, pos: int) -> str:
+        if self.file_ctx in ("test", "fixture", "docs"):
+            return self.file_ctx
+        return line_context(self.path, self.is_comment(pos), self.file_ctx)
+
+    def in_string(self, pos: int) -> bool:
+        if self._strings is None:
+            self._strings = string_ranges(self.a.text)
+        i = bisect.bisect_left(self._strings, (pos, pos))
+        return any(s < pos < e for s, e in self._strings[max(i - 1, 0):i + 1])
+
+    def evidence(self, values: Sequence[str]) -> str:
+        if self._evidence is None:
+            self._evidence = _evidence(self.a.text, (), values)
+        return self._evidence
+
+
+# A line with more endpoints than this (a minified bundle, a generated table) reports
+# this many; the rest would say nothing new and cost quadratic time.
+MAX_PER_LINE = 20
 
 
 # `password hunter2` (.netrc, CLI flags): a credential after a space, which scrub's
@@ -406,18 +438,19 @@ def _secret_findings(hits: Sequence[secrets.SecretHit], a: _Added, path: str, fi
                      plan: _Plan, config: Config, quiet: bool = False) -> list[Finding]:
     out = []
     values = _raw_values(hits)
+    place = _Place(a, path, file_ctx)
     for hit in hits:
         rule = _secret_rule(hit, plan, config)
         if rule is None:
             continue
         pos = a.text.find(hit.secret)
-        ctx = _line_ctx(a, path, file_ctx, max(pos, 0))
+        ctx = place.context(max(pos, 0))
         if ctx in PLACEHOLDER_CONTEXTS and is_placeholder(hit.secret):
             continue
         if is_revision_pin(hit.secret_type, hit.value, a.text):
             continue
         message = f"{rule.message}{_CONTEXT_WORDS.get(ctx, '')} (detect-secrets: {hit.secret_type})"
-        evidence = "" if quiet else _evidence(a.text, (), values)
+        evidence = "" if quiet else place.evidence(values)
         out.append(_finding(rule, path, a.number, ctx, rule.action, message, evidence,
                             hit.secret,
                             extra=(("detect-secrets", hit.secret_type),)))
@@ -448,6 +481,7 @@ def _endpoint_findings(a: _Added, lowered: str, path: str, file_ctx: str, syntax
     claimed: list[tuple[int, int]] = []
     out: list[Finding] = []
     secret_values = _raw_values(line_hits)
+    place = _Place(a, path, file_ctx)
     for er in endpoints:
         rule = er.rule
         if er.keywords and not any(k in lowered for k in er.keywords):
@@ -455,22 +489,28 @@ def _endpoint_findings(a: _Added, lowered: str, path: str, file_ctx: str, syntax
         if rule.pattern is None:
             continue
         for m in rule.pattern.finditer(text):
+            if len(out) >= MAX_PER_LINE:
+                return out
             start, end = m.span()
             if any(start < e and s < end for s, e in claimed):
                 continue
-            ctx = _line_ctx(a, path, file_ctx, start)
-            hit = _confirm(er, m, text, ctx, syntax)
+            hit = _confirm(er, m, text, place, syntax)
             if hit is None:
                 continue
+            ctx = place.context(start)
             claimed.append((start, end))
             if er.match == "credential-url" and hit.secret_span and any(
                     text[slice(*hit.secret_span)] in v for v in secret_values):
                 continue  # detect-secrets reported this very credential (Slack) already
             action = Action.BLOCK if hit.credential else _context_action(rule, ctx)
-            spans = [hit.secret_span] if hit.secret_span else []
             shown = f" {hit.shown}" if hit.shown else ""
             message = f"{rule.message}{shown}{_CONTEXT_WORDS.get(ctx, '')}"
-            evidence = "" if quiet else _evidence(text, spans, secret_values)
+            if quiet:
+                evidence = ""
+            elif hit.secret_span:
+                evidence = _evidence(text, [hit.secret_span], secret_values)
+            else:
+                evidence = place.evidence(secret_values)
             out.append(_finding(rule, path, a.number, ctx, action, message, evidence,
                                 hit.value))
     return out
@@ -483,14 +523,14 @@ def _context_action(rule: Rule, ctx: str) -> Action:
     return rule.action
 
 
-def _confirm(er: _EndpointRule, m: re.Match[str], text: str, ctx: str, syntax: str
+def _confirm(er: _EndpointRule, m: re.Match[str], text: str, place: _Place, syntax: str
              ) -> _Hit | None:
     if er.match == "plain":
         return _Hit(shown=m[0], value=m[0])
     if er.match == "ip":
         return _confirm_ip(er, m[0])
     if er.match == "host":
-        return _confirm_host(er, m, text, ctx, syntax)
+        return _confirm_host(er, m, text, place, syntax)
     if er.match == "connection-string":
         return _confirm_connection(m[0])
     groups = m.re.groupindex
@@ -525,7 +565,7 @@ def _confirm_ip(er: _EndpointRule, candidate: str) -> _Hit | None:
     return _Hit(shown=str(addr), value=str(addr))
 
 
-def _confirm_host(er: _EndpointRule, m: re.Match[str], text: str, ctx: str, syntax: str
+def _confirm_host(er: _EndpointRule, m: re.Match[str], text: str, place: _Place, syntax: str
                   ) -> _Hit | None:
     host = m[0].lower().rstrip(".")
     if safe_host(host):
@@ -540,7 +580,8 @@ def _confirm_host(er: _EndpointRule, m: re.Match[str], text: str, ctx: str, synt
         # The built-in suffixes are also words of code ("threading.local",
         # "pkg.internal"): in code a host is a string literal; in prose, not a known
         # code object.
-        if syntax == "code" and ctx != "comment" and not in_string(text, m.start()):
+        if syntax == "code" and not place.is_comment(m.start()) and \
+                not place.in_string(m.start()):
             return None
         if host.split(".", 1)[0] in _CODE_OBJECTS:
             return None
