@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 import string
 import tempfile
@@ -126,14 +127,13 @@ def _separator(line: str, separators: str) -> int:
     return -1
 
 
+_DIVIDER = re.compile(r"^---[ \t\n\r]", re.MULTILINE)
+
+
 def _patch_start(text: str) -> int:
     """The `---` divider (followed by whitespace) that ends a message, else len."""
-    pos = 0
-    while pos < len(text):
-        if text.startswith("---", pos) and pos + 3 < len(text) and text[pos + 3] in _SPACE:
-            return pos
-        pos = _next_line(text, pos)
-    return len(text)
+    found = _DIVIDER.search(text)
+    return found.start() if found else len(text)
 
 
 def _scissors(text: str, comment: str, length: int) -> int:
