@@ -249,6 +249,13 @@ def test_every_endpoint_rule_of_the_catalog_is_exercised() -> None:
     assert catalog == set(ENDPOINTS)
 
 
+def test_authgate_config_naming_the_domains_is_not_a_leak() -> None:
+    toml = ('[tool.authgate]\ninternal_domains = ["acmecorp.net", "corp"]\n'
+            'production_domains = ["acme.com"]\nnote = "db.acmecorp.net"\n')
+    found = check({"pyproject.toml": toml}, _DOMAINS)
+    assert active(found) == [("pyproject.toml", 4, "leak.endpoint.internal-host", "annotate")]
+
+
 def test_production_host_rule_is_idle_without_configured_domains() -> None:
     assert not ids(check({"app/client.py": 'U = "https://api.acme.com/v1"\n'}))
 

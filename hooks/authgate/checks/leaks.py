@@ -339,6 +339,8 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
             lowered = a.text.lower()
             if plan.any_keyword is not None and not plan.any_keyword.search(lowered):
                 continue
+            if path.endswith(".toml") and _DOMAIN_SETTING.match(a.text):
+                continue
             findings += _endpoint_findings(a, lowered, path, file_ctx, syntax, endpoints,
                                            line_hits, quiet)
     return findings
@@ -377,6 +379,9 @@ class _Place:
             self._evidence = _evidence(self.a.text, (), values)
         return self._evidence
 
+
+# authgate's own configuration names the internal and production domains on purpose.
+_DOMAIN_SETTING = re.compile(r"^\s*[\"']?(?:internal|production)_domains[\"']?\s*=")
 
 # A line with more endpoints than this (a minified bundle, a generated table) reports
 # this many; the rest would say nothing new and cost quadratic time.
