@@ -148,3 +148,14 @@ def test_home_template_is_expanded(repo: Repo, tmp_path: Path) -> None:
     proc = repo.authgate("msg", ".git/COMMIT_EDITMSG")
     assert (proc.returncode, proc.stderr) == (0, "")
     assert path.read_text(encoding="utf-8") == "[area] summary\n\n# Please enter\n"
+
+
+def test_says_so_when_git_would_not_read_the_trailers(repo: Repo) -> None:
+    staged_login(repo)
+    # Only a divider and a patch: whatever is written becomes the subject.
+    path = repo.write(".git/COMMIT_EDITMSG", "---\npatch notes\n")
+    proc = repo.authgate("msg", ".git/COMMIT_EDITMSG")
+    assert proc.returncode == 0
+    assert proc.stderr == ("authgate: could not add Identity-Impact, Requires-Review, "
+                           "Authgate-Tree: git would not read them as trailers in this message\n")
+    assert path.read_text(encoding="utf-8") == "---\npatch notes\n"

@@ -97,6 +97,17 @@ def test_custom_separators() -> None:
         message, "#", "trailer.separators=:#") == [("Bug", "42"), ("A", "1")]
 
 
+def test_writes_with_the_configured_separator() -> None:
+    syntax = Syntax(separators="=")
+    out = trailers.apply("s\n\nA= 1\n", HIGH, NAMES, syntax=syntax, tree="t1")
+    assert out == "s\n\nA= 1\nIdentity-Impact= high\n" \
+                  "Requires-Review= code-owner, iam, security\nAuthgate-Tree= t1\n"
+    raw = subprocess.run(["git", "-c", "trailer.separators==", "interpret-trailers", "--parse"],
+                         input=out.encode(), capture_output=True, check=True).stdout.decode()
+    assert raw.splitlines() == [f"{k}= {v}" for k, v in trailers.parse(out, syntax=syntax)]
+    assert len(raw.splitlines()) == 4
+
+
 # --- writing ---------------------------------------------------------------------------
 
 def apply(message: str, want: list[tuple[str, str]] = HIGH, **kw: object) -> str:

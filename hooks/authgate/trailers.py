@@ -609,6 +609,8 @@ def _edit(message: str, blk: Block, found: Mapping[str, Sequence[Item]],
           strays: Sequence[Stray], final: Mapping[str, str], names: TrailerNames,
           syntax: Syntax, collapse: bool) -> str:
     edits = [(a, b, "") for st in strays for a, b in st.spans]
+    # trailer.separators may leave ':' out; git then reads only its own separators.
+    sep = ":" if ":" in syntax.separators else syntax.separators[:1] or ":"
     kept: list[Item] = []
     for field, items in found.items():
         value = final[field]
@@ -620,33 +622,35 @@ def _edit(message: str, blk: Block, found: Mapping[str, Sequence[Item]],
             kept.append(it)
             if not _same(field, value, it.value):
                 eol = _line_end(message[it.start:end])
-                edits.append((it.start, end, f"{getattr(names, field)}: {value}{eol}"))
+                edits.append((it.start, end, f"{getattr(names, field)}{sep} {value}{eol}"))
 
     missing = [f for f in _ORDER if f in final and f not in found]
     groups: dict[int, list[str]] = {}
-    where = "block"
+    mode: dict[int, str] = {}
     for f in missing:
         # Beside the ones already there, in the order `wanted` writes them.
         later = [found[g][0].start for g in _ORDER[_ORDER.index(f) + 1:] if g in found]
         if later:
-            at = min(later)
+            at, where = min(later), "block"
         else:
             at, where = _insertion_point(message, blk, kept, syntax)
         groups.setdefault(at, []).append(f)
+        mode[at] = where
     for at, group in groups.items():
+        where = mode[at]
         eol = _eol_at(message, at)
         before = message[:at]
         if where == "paragraph":
             if not stripspace(before, syntax.comment):
                 continue  # no title to stand under: git would read ours as the title
             if not before.endswith("\n"):
-                sep = eol + eol
+                gap = eol + eol
             else:
-                sep = "" if _is_blank_at(before, _last_line(before, len(before))) else eol
+                gap = "" if _is_blank_at(before, _last_line(before, len(before))) else eol
         else:
-            sep = "" if at == 0 or message[at - 1] == "\n" else eol
-        lines = "".join(f"{getattr(names, f)}: {final[f]}{eol}" for f in group)
-        edits.append((at, at, sep + lines))
+            gap = "" if at == 0 or message[at - 1] == "\n" else eol
+        lines = "".join(f"{getattr(names, f)}{sep} {final[f]}{eol}" for f in group)
+        edits.append((at, at, gap + lines))
 
     out = message
     for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):

@@ -103,6 +103,13 @@ def _gate(args: argparse.Namespace, path: str, recover: str) -> int:
                          inherited=inherited)
     if out != text:
         trailers.write_message(path, trailers.encode(out))
+    got = {key.lower() for key, _ in trailers.parse(out, syntax=syntax)}
+    lost = [key for key, _ in want if key.lower() not in got]
+    if lost:
+        # e.g. a message that is only a `---` divider and a patch: any trailer would
+        # become its subject. Say so rather than pass quietly; CI will ask for them.
+        _say(f"could not add {', '.join(lost)}: git would not read them as trailers "
+             "in this message")
     return 0
 
 
