@@ -302,3 +302,26 @@ def test_a_custom_plugin_from_the_baseline_reports_under_its_own_rule(repo: Repo
     assert "app/client.py:1: leak.secret.acme-token: Acme Token (detect-secrets: Acme Token)" \
         in proc.stdout
     assert "0a1b2c3d4e5f" not in proc.stdout
+
+
+def test_an_updated_baseline_lets_its_secrets_through_check_and_verify(repo: Repo) -> None:
+    # The everyday flow: a committed baseline, then a new accepted secret and the
+    # baseline refreshed with `detect-secrets scan --baseline` in the same commit.
+    repo.write("app.py", "x = 1\n")
+    ds = [sys.executable, "-m", "detect_secrets", "scan", "--baseline", ".secrets.baseline"]
+    created = subprocess.run([sys.executable, "-m", "detect_secrets", "scan", "app.py"],
+                             cwd=repo.path, capture_output=True, text=True, check=True)
+    repo.write(".secrets.baseline", created.stdout)
+    repo.add()
+    base = repo.commit("baseline")
+    repo.write("app.py", "x = 1\n" + SECRETS_PY)
+    repo.add("app.py")
+    blocked = repo.authgate("check", "--only", "leaks")
+    assert blocked.returncode == 1
+    subprocess.run([*ds, "app.py"], cwd=repo.path, check=True, capture_output=True)
+    repo.add()
+    passed = repo.authgate("check", "--only", "leaks")
+    assert passed.returncode == 0, passed.stdout
+    head = repo.commit("accepted test keys")
+    verified = repo.authgate("verify", "--range", f"{base}..{head}")
+    assert "leak.secret." not in verified.stdout

@@ -129,6 +129,9 @@ class ChangeSet:
     # work tree (index source) and the git-ai note of the commit (commit source).
     agent_trace: str | None = None
     ai_note: str | None = None
+    # The detect-secrets baseline as of this content (the index's or the commit's
+    # copy), so findings it already records pass as they do with detect-secrets-hook.
+    secrets_baseline: str | None = None
 
     @property
     def is_merge(self) -> bool:
@@ -146,11 +149,13 @@ def staged(
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     environ: Mapping[str, str] | None = None,
     env_prefixes: tuple[str, ...] = (),
+    baseline: str | None = None,
 ) -> ChangeSet:
     """The staged index against HEAD (or against nothing before the first commit).
 
     git honours GIT_INDEX_FILE itself, so `git commit <paths>` (a temporary index)
-    is judged on what it will really commit."""
+    is judged on what it will really commit. The secrets baseline is the index's copy
+    too: one left out of the commit would not protect it in CI's recomputation either."""
     head = gitio.resolve("HEAD", cwd=cwd)
     args = ["diff", "--cached", "--raw", "-p", "-z", *gitio.DIFF_FLAGS]
     if head is None:
@@ -168,18 +173,21 @@ def staged(
         files=files, source="index", revision=head, tree=tree,
         parents=(head,) if head else (), environment=env,
         agent_trace=_read_text(os.path.join(top, ".agent-trace", "traces.jsonl")),
+        secrets_baseline=read_blob(f":{baseline}", cwd=cwd) if baseline else None,
     )
 
 
 def commit(rev: str, *, cwd: str | None = None,
-           max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> ChangeSet:
+           max_file_size: int = DEFAULT_MAX_FILE_SIZE, baseline: str | None = None) -> ChangeSet:
     """One commit against its first parent (a merge is judged on what it brings in)."""
     meta = _commit_meta(rev, cwd=cwd)
     base = meta.parents[0] if meta.parents else _empty_tree(cwd)
     raw = gitio.run(["diff", "--raw", "-p", "-z", *gitio.DIFF_FLAGS, base, meta.revision or rev],
                     cwd=cwd, big_file_threshold=max_file_size)
     files = parse_diff(raw, cwd=cwd, max_file_size=max_file_size)
-    return ChangeSet(**{**meta.__dict__, "files": files, "ai_note": _note(meta.revision, cwd)})
+    return ChangeSet(**{**meta.__dict__, "files": files, "ai_note": _note(meta.revision, cwd),
+                        "secrets_baseline": read_blob(f"{meta.revision}:{baseline}", cwd=cwd)
+                        if baseline else None})
 
 
 def commits_in_range(spec: str, *, cwd: str | None = None,
@@ -191,7 +199,7 @@ def commits_in_range(spec: str, *, cwd: str | None = None,
 
 
 def tree(rev: str = "HEAD", *, cwd: str | None = None,
-         max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> ChangeSet:
+         max_file_size: int = DEFAULT_MAX_FILE_SIZE, baseline: str | None = None) -> ChangeSet:
     """Every file at `rev`, each line an added line: the input of a full scan."""
     raw = gitio.run(["diff", "--raw", "-p", "-z", *gitio.DIFF_FLAGS, "--no-renames",
                      _empty_tree(cwd), rev], cwd=cwd, big_file_threshold=max_file_size)
@@ -200,7 +208,14 @@ def tree(rev: str = "HEAD", *, cwd: str | None = None,
     tree_id = gitio.text(["rev-parse", "--verify", "--end-of-options", rev + "^{tree}"],
                          cwd=cwd)
     return ChangeSet(files=files, source="tree", revision=gitio.resolve(rev, cwd=cwd),
-                     tree=tree_id)
+                     tree=tree_id, secrets_baseline=read_blob(f"{rev}:{baseline}", cwd=cwd)
+                     if baseline else None)
+
+
+def read_blob(spec: str, *, cwd: str | None) -> str | None:
+    """The text of `REV:path` (or `:path` for the index), None when there is none."""
+    out = gitio.run(["cat-file", "blob", spec], cwd=cwd, check=False)
+    return out.decode("utf-8", "replace") if out else None
 
 
 def _empty_tree(cwd: str | None) -> str:

@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = config.load(root, args.config)
     families = tuple(args.only) if args.only else FAMILIES
     staged = changes.staged(cwd=root, max_file_size=cfg.max_file_size,
-                            env_prefixes=ENV_PREFIXES)
+                            env_prefixes=ENV_PREFIXES, baseline=cfg.baseline)
     if not staged.files:
         return 0
     verdict = evaluate(staged, cfg, families)

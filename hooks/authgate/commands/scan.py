@@ -32,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
     families = tuple(args.only) if args.only else FAMILIES
     if gitio.resolve(args.rev, cwd=root) is None:
         raise gitio.GitError(f"unknown revision '{args.rev}'")
-    whole = changes.tree(args.rev, cwd=root, max_file_size=cfg.max_file_size)
+    whole = changes.tree(args.rev, cwd=root, max_file_size=cfg.max_file_size,
+                         baseline=cfg.baseline)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     findings = _check(whole, cfg, families, jobs)
     verdict = decide(findings, cfg)

@@ -35,7 +35,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
-from authgate import config, gitio, history, trailers
+from authgate import changes, config, gitio, history, trailers
 from authgate.changes import ChangeSet, Status
 from authgate.checks import MODULES
 from authgate.commands import output
@@ -326,8 +326,9 @@ def finish(c: Checked) -> Checked:
 _STATE: dict[str, Any] = {}
 
 
-def _init(cfg: Config, root: str, comment_char: str) -> None:
-    _STATE.update(cfg=cfg, root=root, comment_char=comment_char, rules=load(cfg, FAMILIES))
+def _init(cfg: Config, root: str, comment_char: str, baseline: str | None = None) -> None:
+    _STATE.update(cfg=cfg, root=root, comment_char=comment_char, rules=load(cfg, FAMILIES),
+                  baseline=baseline)
     for family in FAMILIES:  # import the checks once, before any fork copies them
         importlib.import_module(f"authgate.checks.{MODULES[family]}")
 
@@ -337,6 +338,7 @@ def _judge_batch(raws: Sequence[history.RawCommit]) -> list[Checked]:
     out = []
     for raw in raws:
         cs = history.changeset(raw, cwd=_STATE["root"], max_file_size=cfg.max_file_size)
+        cs = replace(cs, secrets_baseline=_STATE.get("baseline"))
         out.append(judge(cs, cfg, _STATE["rules"], _STATE["comment_char"]))
     return out
 
@@ -386,7 +388,10 @@ def judge_range(ids: Sequence[str], cfg: Config, root: str, *, jobs: int,
                 progress: Progress | None = None, comment_char: str = "#") -> list[Checked]:
     """Every commit of `ids`, in order; parallel over commits when there are many."""
     raws = history.read_commits(ids, cwd=root, max_file_size=cfg.max_file_size)
-    _init(cfg, root, comment_char)
+    # The detect-secrets baseline as the range's head has it: what the branch will
+    # carry, read once rather than per commit.
+    baseline = changes.read_blob(f"{ids[-1]}:{cfg.baseline}", cwd=root) if ids else None
+    _init(cfg, root, comment_char, baseline)
     if jobs <= 1 or len(ids) < PARALLEL_MIN_COMMITS:
         out = []
         for raw in raws:
@@ -397,7 +402,7 @@ def judge_range(ids: Sequence[str], cfg: Config, root: str, *, jobs: int,
     size = max(1, min(32, len(ids) // (jobs * 4)))
     results: list[Checked] = []
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init,
-                             initargs=(cfg, root, comment_char)) as pool:
+                             initargs=(cfg, root, comment_char, baseline)) as pool:
         pending: list[Future[list[Checked]]] = []
         for chunk in _chunks(raws, size):
             pending.append(pool.submit(_judge_batch, chunk))
