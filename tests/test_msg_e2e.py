@@ -54,8 +54,14 @@ def gate(hooked_repo: Repo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     monkeypatch.setenv("GIT_EDITOR", f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}")
     hooked_repo.write("README.md", "readme\n")
     hooked_repo.add("README.md")
-    hooked_repo.commit("readme")
+    without_hooks(hooked_repo, "readme")
     return hooked_repo
+
+
+def without_hooks(repo: Repo, message: str) -> None:
+    # --no-verify alone still runs prepare-commit-msg; SKIP is pre-commit's way out.
+    repo.git("commit", "-q", "--no-verify", "-m", message,
+             env={"SKIP": "authgate,authgate-trailers"})
 
 
 def message(repo: Repo, rev: str = "HEAD") -> str:
@@ -199,7 +205,7 @@ def test_suppressed_findings_are_counted(gate: Repo) -> None:
 def test_ai_assisted_is_disclosed(gate: Repo) -> None:
     gate.write(".authgate.toml", '[policy]\nmissing_tests_ai = "annotate"\n')
     gate.add(".authgate.toml")
-    gate.commit("policy")
+    without_hooks(gate, "policy")
     stage_login(gate)
     commit(gate, "-m", "Add login", "-m", CLAUDE)
     assert message(gate) == (f"Add login\n\n{CLAUDE}\n{HIGH}AI-Assisted: claude-code\n"
@@ -282,8 +288,8 @@ def test_amend_with_editor_shows_and_keeps_the_trailers(gate: Repo) -> None:
 
 def test_amend_never_weakens(gate: Repo) -> None:
     stage_login(gate)
-    gate.commit("Add login\n\nIdentity-Impact: critical\n"
-                "Requires-Review: code-owner, iam, security, legal\n")
+    without_hooks(gate, "Add login\n\nIdentity-Impact: critical\n"
+                        "Requires-Review: code-owner, iam, security, legal\n")
     gate.write("docs/guide.md", "How to log in.\n")
     gate.add("docs/guide.md")
     commit(gate, "--amend", "--no-edit")
@@ -295,7 +301,7 @@ def test_amend_never_weakens(gate: Repo) -> None:
 def test_amend_stricter_replaces_weaker(gate: Repo) -> None:
     gate.write("src/auth/README.md", "auth notes\n")
     gate.add("src/auth/README.md")
-    gate.commit("Notes\n\nIdentity-Impact: low\nRequires-Review: code-owner\n")
+    without_hooks(gate, "Notes\n\nIdentity-Impact: low\nRequires-Review: code-owner\n")
     stage_login(gate)
     commit(gate, "--amend", "--no-edit")
     assert message(gate) == f"Notes\n\n{high(gate)}"
@@ -319,11 +325,12 @@ def test_sign_off_after_our_trailers_never_duplicates(gate: Repo) -> None:
 def feature_branch(repo: Repo) -> None:
     repo.git("checkout", "-q", "-b", "feature")
     stage_login(repo)
-    repo.commit("Add login")  # --no-verify: a commit made without the hooks
+    without_hooks(repo, "Add login")
+    assert message(repo) == "Add login\n"
     repo.git("checkout", "-q", "main")
     repo.write("docs/guide.md", "How to build.\n")
     repo.add("docs/guide.md")
-    repo.commit("Document the build")
+    without_hooks(repo, "Document the build")
 
 
 def test_merge(gate: Repo) -> None:
@@ -336,7 +343,7 @@ def test_merge_concluded_after_a_conflict(gate: Repo) -> None:
     feature_branch(gate)
     gate.write("src/auth/login.py", "# main's version\n")
     gate.add("src/auth/login.py")
-    gate.commit("Main's login")
+    without_hooks(gate, "Main's login")
     assert gate.git("merge", "-q", "feature", check=False).returncode != 0
     stage_login(gate)
     commit(gate, "--no-edit")
@@ -410,6 +417,24 @@ def test_rebase_rebinds_the_tree(gate: Repo) -> None:
     gate.git("rebase", "-q", "main")
     assert message(gate) == f"Add login\n\n{high(gate)}"
     assert "guide.md" in gate.out("ls-tree", "-r", "--name-only", "HEAD")
+
+
+def test_cherry_pick_is_gated_too(gate: Repo) -> None:
+    # cherry-pick runs prepare-commit-msg only; a blocking verdict stops it there.
+    gate.git("checkout", "-q", "-b", "feature")
+    stage_login(gate)
+    without_hooks(gate, f"Add login\n\n{CLAUDE}")
+    gate.git("checkout", "-q", "main")
+    before = gate.out("rev-parse", "HEAD")
+    proc = gate.git("cherry-pick", "feature", check=False)
+    assert proc.returncode != 0
+    assert gate.out("rev-parse", "HEAD") == before
+    out = proc.stdout.decode() + proc.stderr.decode()
+    assert "authgate: commit blocked; your message is kept, to reuse it: " \
+           "git commit -e -F .git/COMMIT_EDITMSG" in out
+    saved = (gate.path / ".git" / "COMMIT_EDITMSG").read_text(encoding="utf-8")
+    assert saved == f"Add login\n\n{CLAUDE}\n"
+    gate.git("cherry-pick", "--abort")
 
 
 # --- blocking ------------------------------------------------------------------------------
