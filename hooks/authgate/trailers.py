@@ -14,7 +14,9 @@ interpret-trailers`): at the end of that block, above trailing comments and the
 scissors line, and before a trailing run of `Signed-off-by` lines, so that `git commit
 --amend -s` still finds its sign-off last and adds no second one. Existing authgate
 trailers are updated in place and merged monotonically: a value is never weakened or
-dropped, a stricter one replaces a weaker one, and duplicates collapse into one.
+dropped, a stricter one replaces a weaker one, and duplicates collapse into one; a
+paragraph of them stranded in the body by a squash is folded into the block. Every
+write is re-read before it is kept: other trailers must read exactly as before.
 
 Everything here is pure except `write_message`, the one function that touches the
 message file (a temporary file beside it, renamed over it).
@@ -48,7 +50,6 @@ AUTO_CANDIDATES = "#;@!$%^&|:"
 # Python's str.isspace/isalnum know Unicode and \v, \f, so they would disagree.
 _SPACE = " \t\n\r"
 _ALNUM = frozenset(string.ascii_letters + string.digits)
-_TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + "-")
 
 
 @dataclass(frozen=True)
