@@ -1,6 +1,6 @@
 """The authgate benchmark: `python bench/run.py [--quick]`.
 
-Builds a scratch repository (bench/corpus.py) in a temporary directory, then times
+Builds a scratch repository (bench/bench_corpus.py) in a temporary directory, then times
 authgate next to `detect-secrets-hook` and the floor (`git diff --cached` plus an
 empty `python -c pass`) on the same change, several runs each after a warm-up. Every
 command runs as a subprocess, as a hook runner would start it, from the environment
@@ -34,7 +34,7 @@ from typing import Any
 
 # bench/ is a directory of scripts, not a package: its modules import by path.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import corpus
+import bench_corpus as corpus
 
 PROJECT = Path(__file__).resolve().parent.parent
 OUT = PROJECT / "bench" / "out"
