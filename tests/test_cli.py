@@ -35,3 +35,28 @@ def test_check_with_nothing_staged_passes_silently(repo: Repo) -> None:
     repo.commit()
     proc = repo.authgate("check")
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+
+
+def test_cli_formats_match_the_report_formats() -> None:
+    from authgate import cli, report
+
+    assert cli.FORMATS == report.FORMATS
+
+
+def test_version_and_empty_check_import_no_heavy_modules(repo: Repo) -> None:
+    # Start-up discipline: the commit path must not pay for detect-secrets, GitPython
+    # or the rule catalogs when it has nothing to judge.
+    repo.write("a.txt", "a\n")
+    repo.add()
+    repo.commit()
+    probe = ("import sys, runpy; sys.argv = ['authgate'] + sys.argv[1:]\n"
+             "try:\n    runpy.run_module('authgate', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+             "('detect_secrets', 'git', 'requests') or m in "
+             "('authgate.rules', 'authgate.report', 'authgate.checks')))")
+    for args in (["--version"], ["check"]):
+        proc = subprocess.run([sys.executable, "-c", probe, *args], cwd=repo.path,
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip().splitlines()[-1] == "[]", (args, proc.stdout)

@@ -40,9 +40,13 @@ def _families(value: str) -> list[str]:
     return out
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from authgate.report import FORMATS
+# The report formats, spelled here too so that parsing arguments does not import the
+# report module (json, hashlib, the policy): `--version` and an empty commit stay cheap.
+# tests/test_cli.py checks this matches report.FORMATS.
+FORMATS = ("text", "json", "sarif", "github", "markdown")
 
+
+def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="authgate", description=(
         "Governed change for identity code: AI provenance, secret and endpoint leaks, "
         "identity impact, required-review trailers."))

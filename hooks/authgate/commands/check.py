@@ -5,10 +5,6 @@ from __future__ import annotations
 import argparse
 
 from authgate import changes, config, gitio
-from authgate.commands import output
-from authgate.pipeline import evaluate, skipped
-from authgate.report import Subject
-from authgate.rules import FAMILIES
 
 # Prefixes of environment variables worth capturing for provenance: cheap to filter
 # here, and the check itself decides which ones mean an agent.
@@ -20,11 +16,17 @@ ENV_PREFIXES = ("CLAUDE", "GEMINI", "CODEX", "COPILOT", "CURSOR", "GOOSE", "CRUS
 def run(args: argparse.Namespace) -> int:
     root = gitio.toplevel()
     cfg = config.load(root, args.config)
-    families = tuple(args.only) if args.only else FAMILIES
     staged = changes.staged(cwd=root, max_file_size=cfg.max_file_size,
                             env_prefixes=ENV_PREFIXES, baseline=cfg.baseline)
     if not staged.files:
         return 0
+    # Imported only now: a commit with nothing staged loads no rules and no report.
+    from authgate.commands import output
+    from authgate.pipeline import evaluate, skipped
+    from authgate.report import Subject
+    from authgate.rules import FAMILIES
+
+    families = tuple(args.only) if args.only else FAMILIES
     verdict = evaluate(staged, cfg, families)
     subject = Subject(label="staged", verdict=verdict, revision=staged.revision,
                       skipped=skipped(staged))

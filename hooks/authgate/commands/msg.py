@@ -89,7 +89,7 @@ def _gate(args: argparse.Namespace, path: str, recover: str) -> int:
         return 0
 
     staged = changes.staged(cwd=root, max_file_size=cfg.max_file_size,
-                            env_prefixes=ENV_PREFIXES)
+                            env_prefixes=ENV_PREFIXES, baseline=cfg.baseline)
     verdict = evaluate(staged.with_message(trailers.visible(text, syntax.comment)), cfg)
     if verdict.blocked:
         for reason in verdict.reasons or ("blocked by policy",):
