@@ -314,15 +314,6 @@ class _Catalog:
 
 
 _CATALOGS: dict[int, tuple[RuleSet, _Catalog]] = {}
-_FILE_KEYWORDS: dict[tuple[str, ...], re.Pattern[str]] = {}
-
-
-def _keywords_of(specs: Sequence[_Spec]) -> re.Pattern[str]:
-    """The keyword regex of the rules that apply to one file (cached by rule ids)."""
-    key = tuple(s.id for s in specs)
-    if key not in _FILE_KEYWORDS:
-        _FILE_KEYWORDS[key] = keyword_regex(k for s in specs for k in s.rule.keywords)
-    return _FILE_KEYWORDS[key]
 
 
 _SPECS: dict[int, tuple[Rule, _Spec]] = {}
@@ -733,7 +724,9 @@ def _scan_lines(scan: _FileScan, content: Sequence[_Spec], lines: Sequence[_Spec
     markers = _comment_markers(path)
     stateful = [s for s in (*content, *lines) if s.section or s.down]
     unkeyed = any(not s.kw for s in (*content, *lines))
-    file_keyword = _keywords_of((*content, *lines))
+    # The catalog-wide keyword gate: a superset of this file's rules' keywords, built
+    # once; a per-file alternation cost a regex compile for every new mix of rules.
+    file_keyword = cat.keyword
     for hunk in fc.hunks:
         pos = _positions(hunk)
         header: dict[str, str | None] = {s.id: None for s in stateful}
