@@ -29,6 +29,8 @@ import json
 import math
 import posixpath
 import re
+import sys
+import types
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -532,11 +534,49 @@ def scan(lines: Iterable[Candidate], baseline: Baseline | None = None,
     return hits
 
 
+class _NoNetwork(types.ModuleType):
+    """Stands in for `requests` while detect-secrets imports.
+
+    detect-secrets imports requests (about 60 ms with urllib3) only to verify secrets
+    online, which authgate never does; at import time it needs nothing but the names
+    `requests.Response` (in annotations) and `requests.exceptions.RequestException`
+    (in except clauses). Any attribute is an exception class, so both resolve."""
+
+    class Unavailable(Exception):
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        return self if name == "exceptions" else self.Unavailable
+
+
+def _import_detect_secrets_offline() -> None:
+    if "detect_secrets.filters.common" in sys.modules:
+        return
+    stub = None
+    if "requests" not in sys.modules:
+        stub = sys.modules["requests"] = _NoNetwork("requests")
+    try:
+        # Every module that imports requests, loaded while the stand-in is there: the
+        # scanner, the plugin classes (all of them, as settings will) and the filters.
+        import detect_secrets.core.scan
+        import detect_secrets.filters.common  # noqa: F401
+        from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+        get_mapping_from_secret_type_to_class()
+        # Its cache must not outlive the warm-up: settings that name a custom plugin
+        # file extend the mapping when they are applied.
+        get_mapping_from_secret_type_to_class.cache_clear()
+    finally:
+        # Gone again at once: anything else in this process gets the real requests.
+        if stub is not None and sys.modules.get("requests") is stub:
+            del sys.modules["requests"]
+
+
 def _engine(first: Mapping[str, list[tuple[Candidate, View]]],
             eager: Mapping[str, list[tuple[Candidate, View]]],
             plugins_used: Sequence[Mapping[str, Any]] | None,
             filters_used: Sequence[Mapping[str, Any]] | None) -> list[SecretHit]:
     # detect-secrets costs about 0.1 s to import: only here, once a line needs it.
+    _import_detect_secrets_offline()
     from detect_secrets.core.scan import _is_filtered_out, _scan_line
     from detect_secrets.plugins.base import RegexBasedDetector
     from detect_secrets.settings import default_settings, get_plugins, transient_settings

@@ -1,0 +1,39 @@
+"""detect-secrets is imported without `requests` (authgate never verifies online), and
+nothing else in the process is left with the stand-in."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import Repo
+
+PROBE = """
+import sys, runpy
+sys.argv = ['authgate', 'check', '--only', 'leaks']
+try:
+    runpy.run_module('authgate', run_name='__main__')
+except SystemExit as exc:
+    code = exc.code
+print('exit', code)
+print('detect_secrets loaded', 'detect_secrets.core.scan' in sys.modules)
+print('requests loaded', 'requests' in sys.modules)
+import requests
+print('real requests', hasattr(requests, 'Session'))
+"""
+
+
+def test_check_finds_secrets_without_importing_requests(repo: Repo) -> None:
+    repo.write("app.py", "x = 1\n")
+    repo.add()
+    repo.commit()
+    repo.write("app.py", 'x = 1\naws_key = "AKIA' + 'Q7NR2KX5TLWM8ZPC"\n')
+    repo.add()
+    proc = subprocess.run([sys.executable, "-c", PROBE], cwd=repo.path,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.splitlines()
+    assert "app.py:2: leak.secret.aws-key:" in proc.stdout
+    assert out[-4:] == ["exit 1", "detect_secrets loaded True", "requests loaded False",
+                        "real requests True"]
+    assert "AKIAQ7NR2KX5TLWM8ZPC" not in proc.stdout
