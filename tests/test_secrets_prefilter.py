@@ -7,13 +7,15 @@ generated to sit at the edges of every plugin's pattern.
 
 from __future__ import annotations
 
+import importlib
 import json
+import re
 import string
 import subprocess
 import sys
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from authgate.checks import secrets
@@ -79,6 +81,35 @@ def test_prefilter_follows_the_configured_plugins() -> None:
     other_filter = [{"path": "detect_secrets.filters.heuristic.is_sequential_string"}]
     gate = secrets.prefilter(ip, other_filter)
     assert gate is not None and gate.search("8.8.8.8")
+
+
+def _shortest_match(regex: re.Pattern[str]) -> int:
+    # The regex parser re uses itself (re._parser since 3.11, sre_parse before).
+    parser = getattr(re, "_parser", None) or importlib.import_module("sre_parse")
+    return int(parser.parse(regex.pattern, regex.flags).getwidth()[0])
+
+
+def test_length_floors_never_exceed_the_plugins_shortest_match() -> None:
+    """A shape need skips lines shorter than its `min_len`: no regex of the plugin may
+    match anything shorter, or lines it reports would be dropped."""
+    from detect_secrets.plugins.base import RegexBasedDetector
+    from detect_secrets.settings import default_settings, get_plugins
+
+    with default_settings():
+        shortest = {type(p).__name__: min(_shortest_match(r) for r in p.denylist)
+                    for p in get_plugins() if isinstance(p, RegexBasedDetector)}
+    floors = {name: n.min_len for name, needs in secrets._NEEDS.items() for n in needs
+              if n.min_len}
+    assert "DiscordBotTokenDetector" in floors and len(floors) >= 5
+    for name, floor in floors.items():
+        assert floor <= shortest[name], (name, floor, shortest[name])
+
+
+def test_the_shortest_discord_token_is_found_with_the_prefilter() -> None:
+    token = "M" + "0" * 23 + "." + "0" * 6 + "." + "0" * 27
+    assert len(token) == 59
+    hits = secrets.scan([secrets.Candidate("a.py", 1, token, "")])
+    assert [(h.line, h.secret_type) for h in hits] == [(1, "Discord Bot Token")]
 
 
 def test_non_ascii_lines_fold_case_as_the_plugins_regexes_do() -> None:
@@ -153,6 +184,10 @@ _above = st.sampled_from(["", "x = 1", "# pragma: allowlist nextline secret",
 @settings(max_examples=40, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(st.tuples(st.sampled_from(_PATHS), _line, _above), min_size=5, max_size=20))
+# Hypothesis also draws constants found in the modules loaded at the time, so which
+# examples it tries depends on the other test modules collected with this one: the
+# examples it has found are pinned here.
+@example([("a.py", "M" + "0" * 23 + "." + "0" * 6 + "." + "0" * 27, "")] * 5)
 def test_prefilter_never_changes_what_detect_secrets_finds(
         rows: list[tuple[str, str, str]]) -> None:
     cands = [secrets.Candidate(path, i + 1, text, above)

@@ -282,8 +282,9 @@ _NEEDS: dict[str, tuple[_Need, ...]] = {
     "CloudantDetector": (_Need(literals=("cloudant.com",)), _Need(
         pattern=r"cl(?:oudant|ou)?[_-]?(?:api)?(?:key|pwd|pw|pass|token)",
         guards=("key", "pw", "pass", "token"))),
+    # Its shortest token is 1 + 23 + 1 + 6 + 1 + 27 = 59 characters.
     "DiscordBotTokenDetector": (_Need(
-        pattern=r"[MNO][a-z\d_-]{23,25}\.[a-z\d_-]{6}\.[a-z\d_-]{27}", min_len=60,
+        pattern=r"[MNO][a-z\d_-]{23,25}\.[a-z\d_-]{6}\.[a-z\d_-]{27}", min_len=59,
         guards=(".",)),),
     "GitHubTokenDetector": (_Need(literals=("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),),
     "GitLabTokenDetector": (_Need(literals=(
