@@ -93,7 +93,7 @@ def test_an_internal_error_keeps_the_message_and_says_so(
     def broken(*args: object, **kw: object) -> None:
         raise RuntimeError("a bug in a check")
 
-    monkeypatch.setattr(msg, "evaluate", broken)
+    monkeypatch.setattr(msg, "evaluate_staged", broken)
     assert cli.main(["msg", ".git/COMMIT_EDITMSG"]) == 3
     err = capsys.readouterr().err
     assert err == ("authgate: internal error: RuntimeError: a bug in a check (commit message "

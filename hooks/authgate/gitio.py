@@ -99,6 +99,11 @@ def toplevel(cwd: str | None = None) -> str:
         raise GitError(f"not a git repository ({exc})") from exc
 
 
+def git_dir(cwd: str | None = None) -> str:
+    """This work tree's git directory (a linked worktree has its own)."""
+    return text(["rev-parse", "--absolute-git-dir"], cwd=cwd)
+
+
 def resolve(rev: str, *, cwd: str | None = None) -> str | None:
     """The full id of rev, or None when it does not exist (an unborn HEAD)."""
     out = run(["rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}"],

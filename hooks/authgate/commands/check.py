@@ -22,12 +22,12 @@ def run(args: argparse.Namespace) -> int:
         return 0
     # Imported only now: a commit with nothing staged loads no rules and no report.
     from authgate.commands import output
-    from authgate.pipeline import evaluate, skipped
+    from authgate.pipeline import evaluate_staged, skipped
     from authgate.report import Subject
     from authgate.rules import FAMILIES
 
     families = tuple(args.only) if args.only else FAMILIES
-    verdict = evaluate(staged, cfg, families)
+    verdict = evaluate_staged(staged, cfg, gitio.git_dir(root), families)
     subject = Subject(label="staged", verdict=verdict, revision=staged.revision,
                       skipped=skipped(staged))
     output.emit(args, [subject])

@@ -23,7 +23,7 @@ from authgate import changes, config, gitio, trailers
 from authgate.commands.check import ENV_PREFIXES
 from authgate.config import ConfigError, TrailerNames
 from authgate.gitio import GitError
-from authgate.pipeline import evaluate
+from authgate.pipeline import evaluate_staged
 
 # `trailer.<name>.<variable>` settings that make <name> a trailer git recognises.
 _TRAILER_VARIABLES = ("key", "command", "where", "ifexists", "ifmissing")
@@ -90,7 +90,8 @@ def _gate(args: argparse.Namespace, path: str, recover: str) -> int:
 
     staged = changes.staged(cwd=root, max_file_size=cfg.max_file_size,
                             env_prefixes=ENV_PREFIXES, baseline=cfg.baseline)
-    verdict = evaluate(staged.with_message(trailers.visible(text, syntax.comment)), cfg)
+    verdict = evaluate_staged(staged, cfg, gitio.git_dir(root),
+                              message=trailers.visible(text, syntax.comment))
     if verdict.blocked:
         for reason in verdict.reasons or ("blocked by policy",):
             _say(reason)
