@@ -178,3 +178,9 @@ def test_gitlab_job_runs_the_same_commands(repo: Repo, bad: bool) -> None:
     assert "## authgate verify" in proc.stdout
     for artifact in job["artifacts"]["paths"]:
         _assert_code_scanning_accepts(repo.path / artifact)
+
+
+def test_the_readme_carries_these_recipes_verbatim() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert GITHUB_WORKFLOW in readme
+    assert GITLAB_JOB in readme
