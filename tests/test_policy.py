@@ -22,7 +22,6 @@ def claude(**kw: object) -> Finding:
 def test_no_findings_is_tier_none_no_reviews_not_blocked() -> None:
     v = decide([], Config())
     assert (v.tier, v.required_reviews, v.blocked, v.ai_assisted) == (Tier.NONE, (), False, False)
-    assert not v.annotate
 
 
 def test_tier_is_the_highest_and_maps_to_reviews() -> None:

@@ -58,10 +58,6 @@ class Action(str, enum.Enum):
 
 ACTION_ORDER = {Action.OFF: 0, Action.WARN: 1, Action.ANNOTATE: 2, Action.BLOCK: 3}
 
-# Where a line sits; leak rules grade by it.
-CONTEXTS = ("code", "comment", "test", "fixture", "docs", "config", "message", "environment")
-
-
 @dataclass(frozen=True)
 class Finding:
     rule_id: str

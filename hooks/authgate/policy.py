@@ -39,10 +39,6 @@ class Verdict:
     def blocking(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.action is Action.BLOCK and f.suppressed is None)
 
-    @property
-    def annotate(self) -> bool:
-        return self.tier > Tier.NONE or self.ai_assisted
-
 
 def action_for(finding: Finding, policy: Mapping[str, str]) -> Action:
     parts = finding.rule_id.split(".")
