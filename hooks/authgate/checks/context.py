@@ -102,25 +102,17 @@ def comment_start(path: str, text: str) -> int | None:
     markers = tuple(m for m in _markers(path) if m.strip() not in ("*", "*/"))
     if _ext(path) in _MARKUP:
         markers += ("<!--",)
-    quote = ""
+    literals = iter(string_ranges(text))
+    literal = next(literals, None)
     i = 0
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if quote:
-            if c == "\\":
-                i += 2
-                continue
-            if c == quote:
-                quote = ""
-        elif c in "\"'`":
-            # An apostrophe inside a word ("don't") opens no string.
-            if not (c == "'" and i and text[i - 1].isalnum()):
-                quote = c
-        else:
-            for m in markers:
-                if text.startswith(m, i):
-                    return i
+    while i < len(text):
+        if literal is not None and i == literal[0]:
+            i = literal[1] + 1  # past the closing quote
+            literal = next(literals, None)
+            continue
+        for m in markers:
+            if text.startswith(m, i):
+                return i
         i += 1
     return None
 
