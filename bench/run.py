@@ -100,6 +100,12 @@ class Probe:
     output_tail: str = ""
 
 
+def drop_shared_findings(repo: Path) -> None:
+    """Start cold, as the first hook of a commit does: without the findings an earlier
+    run left for the message hooks (hooks/authgate/hookcache.py)."""
+    (repo / ".git" / "authgate" / "staged-findings.json").unlink(missing_ok=True)
+
+
 def _last_line(text: str) -> str:
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
     return lines[-1][:160] if lines else ""
@@ -317,7 +323,8 @@ class Bench:
 
     def check(self, key: str, repo: Path, label: str = "authgate check",
               *extra: str) -> Probe:
-        return Probe(key, label, [[self.authgate, "check", *extra]], str(repo))
+        return Probe(key, label, [[self.authgate, "check", *extra]], str(repo),
+                     setup=lambda: drop_shared_findings(repo))
 
     def ds_probe(self, key: str, repo: Path, files: list[str], *, baseline: bool,
                  no_verify: bool = False, label: str | None = None) -> Probe:
@@ -338,6 +345,10 @@ class Bench:
     def restore_baseline(self, repo: Path | None = None) -> None:
         if self.baseline is not None:
             ((repo or self.main_repo) / ".secrets.baseline").write_bytes(self.baseline)
+
+    def cold_message(self, repo: Path) -> None:
+        drop_shared_findings(repo)
+        self.write_message()
 
     def write_message(self) -> None:
         self.msg_file.write_text(
@@ -479,15 +490,16 @@ class Bench:
             self.check("latency.check", repo),
             self.check("latency.check-leaks", repo, "authgate check --only leaks",
                        "--only", "leaks"),
-            Probe("latency.msg", "authgate msg <file>", [[self.authgate, "msg", msg]], r,
-                  setup=self.write_message),
+            # As in a commit: pre-commit's check ran first and left its findings.
+            Probe("latency.msg", "authgate msg <file> (after check)",
+                  [[self.authgate, "msg", msg]], r, setup=self.write_message),
         ]
         if hooks:
             pc = self.precommit
             probes += [
                 Probe("latency.pc-pre-commit", "pre-commit run --hook-stage pre-commit",
                       [[pc, "run", "--hook-stage", "pre-commit"]], r,
-                      failure=precommit_failure),
+                      setup=lambda: drop_shared_findings(repo), failure=precommit_failure),
                 Probe("latency.pc-prepare", "pre-commit run --hook-stage prepare-commit-msg",
                       [[pc, "run", "--hook-stage", "prepare-commit-msg",
                         "--commit-msg-filename", msg,
@@ -502,7 +514,8 @@ class Bench:
                       setup=self.restore_baseline, teardown=self.restore_baseline,
                       failure=precommit_failure),
                 Probe("latency.git-commit", "git commit (all authgate hooks)",
-                      [["git", "commit", "-q", "-F", msg]], r, setup=self.write_message,
+                      [["git", "commit", "-q", "-F", msg]], r,
+                      setup=lambda: self.cold_message(repo),
                       teardown=self.uncommit, failure=precommit_failure),
             ]
         measure(probes, self.env, self.runs, 1)
