@@ -22,8 +22,13 @@ AGENT_PREFIXES = ("CLAUDE", "GEMINI", "CODEX", "COPILOT", "CURSOR", "GOOSE", "CR
                   "GIT_", "NO_COLOR", "AUTHGATE", "SKIP")
 
 
+# CI runners' markers: authgate stays quiet (no progress display) when they are set.
+CI_VARIABLES = ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "GITHUB_STEP_SUMMARY")
+
+
 def clean_environ(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(AGENT_PREFIXES)}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(AGENT_PREFIXES) and k not in CI_VARIABLES}
     gitconfig = home / ".gitconfig"
     if not gitconfig.exists():
         home.mkdir(parents=True, exist_ok=True)
