@@ -27,7 +27,8 @@ def test_check_finds_secrets_without_importing_requests(repo: Repo) -> None:
     repo.write("app.py", "x = 1\n")
     repo.add()
     repo.commit()
-    repo.write("app.py", 'x = 1\naws_key = "AKIA' + 'Q7NR2KX5TLWM8ZPC"\n')
+    key = "AKIA" + "Q7NR2KX5TLWM8ZPC"  # assembled: no credential-shaped literal in the repo
+    repo.write("app.py", f'x = 1\naws_key = "{key}"\n')
     repo.add()
     proc = subprocess.run([sys.executable, "-c", PROBE], cwd=repo.path,
                           capture_output=True, text=True)
@@ -36,4 +37,4 @@ def test_check_finds_secrets_without_importing_requests(repo: Repo) -> None:
     assert "app.py:2: leak.secret.aws-key:" in proc.stdout
     assert out[-4:] == ["exit 1", "detect_secrets loaded True", "requests loaded False",
                         "real requests True"]
-    assert "AKIAQ7NR2KX5TLWM8ZPC" not in proc.stdout
+    assert key not in proc.stdout
