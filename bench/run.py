@@ -103,7 +103,10 @@ class Probe:
 def drop_shared_findings(repo: Path) -> None:
     """Start cold, as the first hook of a commit does: without the findings an earlier
     run left for the message hooks (hooks/authgate/hookcache.py)."""
-    (repo / ".git" / "authgate" / "staged-findings.json").unlink(missing_ok=True)
+    # A linked worktree (the scaling rows use them) has its own git directory.
+    git_dir = subprocess.run(["git", "rev-parse", "--absolute-git-dir"], cwd=repo,
+                             capture_output=True, text=True, check=True).stdout.strip()
+    (Path(git_dir) / "authgate" / "staged-findings.json").unlink(missing_ok=True)
 
 
 def _last_line(text: str) -> str:
