@@ -493,6 +493,9 @@ class Bench:
             self.check("latency.check", repo),
             self.check("latency.check-leaks", repo, "authgate check --only leaks",
                        "--only", "leaks"),
+            # Full check minus this row is what provenance detection adds to a commit.
+            self.check("latency.check-no-provenance", repo,
+                       "authgate check --only leaks,identity", "--only", "leaks,identity"),
             # As in a commit: pre-commit's check ran first and left its findings.
             Probe("latency.msg", "authgate msg <file> (after check)",
                   [[self.authgate, "msg", msg]], r, setup=self.write_message),
@@ -801,6 +804,10 @@ def goals(res: Results) -> list[tuple[str, str, str]]:
     leaks = m("latency.check-leaks")
     row("authgate check --only leaks <= 1.0x detect-secrets-hook",
         None if leaks is None or ds is None else leaks <= ds, _ratio(leaks, ds))
+    without = m("latency.check-no-provenance")
+    adds = None if check is None or without is None else check - without
+    row("provenance adds < 10 ms to a commit (check minus check --only leaks,identity)",
+        None if adds is None else adds < 0.010, "-" if adds is None else f"{adds * 1000:.1f} ms")
     ag_scan, ds_scan = m("scan.authgate"), m("scan.ds")
     agree = res.facts.get("scan_agreement", {})
     speed = None if ag_scan is None or ds_scan is None else ds_scan / ag_scan
