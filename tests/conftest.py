@@ -143,23 +143,27 @@ def precommit_bin() -> str:
     return str(exe) if exe.exists() else "pre-commit"
 
 
+def install_hooks(repo: Repo, hook_repo: tuple[str, str], hook_ids: tuple[str, ...],
+                  hook_types: tuple[str, ...]) -> None:
+    """Write a .pre-commit-config.yaml naming this project's `hook_ids` and install
+    them for `hook_types` with the real pre-commit (PRE_COMMIT_HOME set by the caller)."""
+    url, sha = hook_repo
+    hooks = "".join(f"  - id: {h}\n" for h in hook_ids)
+    repo.write(".pre-commit-config.yaml", (
+        f"default_install_hook_types: [{', '.join(hook_types)}]\n"
+        f"repos:\n- repo: {url}\n  rev: {sha}\n  hooks:\n{hooks}"))
+    proc = subprocess.run([precommit_bin(), "install", "--install-hooks"], cwd=repo.path,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 @pytest.fixture
 def hooked_repo(repo: Repo, hook_repo: tuple[str, str], precommit_home: Path,
                 monkeypatch: pytest.MonkeyPatch) -> Repo:
     """A scratch repository with authgate's hooks installed by the real pre-commit."""
-    url, sha = hook_repo
     monkeypatch.setenv("PRE_COMMIT_HOME", str(precommit_home))
-    repo.write(".pre-commit-config.yaml", (
-        "default_install_hook_types: [pre-commit, prepare-commit-msg, commit-msg]\n"
-        "repos:\n"
-        f"- repo: {url}\n"
-        f"  rev: {sha}\n"
-        "  hooks:\n"
-        "  - id: authgate\n"
-        "  - id: authgate-trailers\n"))
-    proc = subprocess.run([precommit_bin(), "install", "--install-hooks"], cwd=repo.path,
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    install_hooks(repo, hook_repo, ("authgate", "authgate-trailers"),
+                  ("pre-commit", "prepare-commit-msg", "commit-msg"))
     repo.add(".pre-commit-config.yaml")
     repo.commit("add pre-commit config")
     return repo

@@ -12,7 +12,7 @@ from authgate import changes
 from authgate.config import Config
 from authgate.pipeline import evaluate
 
-from conftest import Repo, precommit_bin
+from conftest import Repo, install_hooks
 
 ELIDED = "def login(user, password):\n    # ... existing code ...\n    return issue_token(user)\n"
 CLEAN = "def login(user, password):\n    return issue_token(user)\n"
@@ -151,14 +151,8 @@ def test_explain_prints_a_provenance_rule(repo: Repo) -> None:
 def provenance_hooked(repo: Repo, hook_repo: tuple[str, str], precommit_home: Path,
                       monkeypatch: pytest.MonkeyPatch) -> Repo:
     """Only the `authgate-provenance` hook, installed by the real pre-commit."""
-    url, sha = hook_repo
     monkeypatch.setenv("PRE_COMMIT_HOME", str(precommit_home))
-    repo.write(".pre-commit-config.yaml", (
-        "default_install_hook_types: [pre-commit]\n"
-        f"repos:\n- repo: {url}\n  rev: {sha}\n  hooks:\n  - id: authgate-provenance\n"))
-    proc = subprocess.run([precommit_bin(), "install", "--install-hooks"], cwd=repo.path,
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    install_hooks(repo, hook_repo, ("authgate-provenance",), ("pre-commit",))
     repo.add(".pre-commit-config.yaml")
     repo.commit("add pre-commit config")
     return repo

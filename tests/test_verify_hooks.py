@@ -14,7 +14,7 @@ from authgate.changes import ChangeSet, FileChange, Hunk, Line, Status
 from authgate.findings import Tier
 from authgate.pipeline import evaluate
 
-from conftest import Repo, precommit_bin
+from conftest import Repo, install_hooks
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -167,17 +167,8 @@ def test_approval_is_a_reviewed_by_trailer_from_a_listed_approver(
 def pushing_repo(repo: Repo, hook_repo: tuple[str, str], precommit_home: Path,
                  monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Repo:
     """A scratch repository with the authgate-verify pre-push hook and a bare remote."""
-    url, sha = hook_repo
     monkeypatch.setenv("PRE_COMMIT_HOME", str(precommit_home))
-    repo.write(".pre-commit-config.yaml", (
-        "repos:\n"
-        f"- repo: {url}\n"
-        f"  rev: {sha}\n"
-        "  hooks:\n"
-        "  - id: authgate-verify\n"))
-    proc = subprocess.run([precommit_bin(), "install", "-t", "pre-push", "--install-hooks"],
-                          cwd=repo.path, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    install_hooks(repo, hook_repo, ("authgate-verify",), ("pre-push",))
     # Kept out of the history: what is verified is only what each test commits (pre-commit
     # runs a pre-push hook from an untracked config).
     with open(repo.path / ".git" / "info" / "exclude", "a", encoding="utf-8") as fh:
