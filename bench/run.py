@@ -329,6 +329,18 @@ class Bench:
         return Probe(key, label, [[self.authgate, "check", *extra]], str(repo),
                      setup=lambda: drop_shared_findings(repo))
 
+    def compared(self, key: str, prefix: str, repo: Path, files: list[str], *,
+                 baseline: bool) -> list[Probe]:
+        """floor, detect-secrets-hook and authgate check on one staged change, each
+        row's ratios taken against the first two."""
+        group = [self.floor(f"{key}.floor", repo),
+                 self.ds_probe(f"{key}.ds", repo, files, baseline=baseline),
+                 self.check(f"{key}.check", repo)]
+        for p in group:
+            p.label = prefix + p.label
+            self.refs[p.key] = (f"{key}.ds", f"{key}.floor")
+        return group
+
     def ds_probe(self, key: str, repo: Path, files: list[str], *, baseline: bool,
                  no_verify: bool = False, label: str | None = None) -> Probe:
         argv = [self.ds_hook]
@@ -586,13 +598,8 @@ class Bench:
                 wt = str(tree)
                 files = self.stage(tree, corpus.touch_files(wt, count, self.args.seed) if count
                                    else corpus.one_line_change(wt, self.args.seed))
-                group = [self.floor(f"scaling.{key}.floor", tree),
-                         self.ds_probe(f"scaling.{key}.ds", tree, files, baseline=True),
-                         self.check(f"scaling.{key}.check", tree)]
-                for p in group:
-                    p.label = f"{label}: {p.label}"
-                    self.refs[p.key] = (f"scaling.{key}.ds", f"scaling.{key}.floor")
-                probes += group
+                probes += self.compared(f"scaling.{key}", f"{label}: ", tree, files,
+                                        baseline=True)
             measure(probes, self.env, self.runs, 1)
         finally:
             for tree in trees:
@@ -670,14 +677,8 @@ class Bench:
                     repos.append(repo)
                 self.reset(repo)
                 files = self.stage(repo, corpus.typical_change(str(repo), self.args.seed))
-                key = f"sizes.{n}"
-                group = [self.floor(f"{key}.floor", repo),
-                         self.ds_probe(f"{key}.ds", repo, files, baseline=False),
-                         self.check(f"{key}.check", repo)]
-                for p in group:
-                    p.label = f"{n:,}-file repo: {p.label}"
-                    self.refs[p.key] = (f"{key}.ds", f"{key}.floor")
-                probes += group
+                probes += self.compared(f"sizes.{n}", f"{n:,}-file repo: ", repo, files,
+                                        baseline=False)
             measure(probes, self.env, self.runs, 1)
         finally:
             for repo in repos:
