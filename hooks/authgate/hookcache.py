@@ -6,6 +6,15 @@ and only the provenance family reads the message. The findings of the content ar
 stored under the git directory with a key that covers everything they depend on,
 so the message hooks re-run only the message part. The file holds redacted findings
 as every report does (evidence redacted, values only as SHA-256), and one entry.
+
+Local state is not a security boundary: whoever can write `.git` can also remove the
+hooks, and CI verification (`authgate verify`) is what holds. Still, a forged entry
+must not be an easier way past the hooks than skipping them. So an entry is bound to
+the identity of the index file it was computed from (path, size, mtime, inode):
+`git commit` writes the index anew before its hooks run, so an entry counts only
+within the commit whose pre-commit hook wrote it; one from before (a forgery, a
+manual `authgate check`, an earlier commit) is a miss and the message hook judges
+the content again. Anything unexpected in the file is a miss too, never a crash.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields
@@ -43,24 +53,66 @@ def key(changes: ChangeSet, config: Config, families: Iterable[str]) -> str | No
     return h.hexdigest()
 
 
+# A real entry is far below this; a larger file is not read.
+MAX_BYTES = 64 * 1024 * 1024
+
+
+def index_identity(git_dir: str) -> list[Any] | None:
+    """What identifies this commit's index file: git writes a new one (a new inode and
+    mtime) when `git commit` starts, and hooks see GIT_INDEX_FILE when it uses another."""
+    path = os.path.abspath(os.environ.get("GIT_INDEX_FILE") or os.path.join(git_dir, "index"))
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [path, st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev]
+
+
 def load(git_dir: str, wanted: str | None) -> list[Finding] | None:
     if wanted is None:
         return None
     try:
-        with open(os.path.join(git_dir, FILE), encoding="utf-8") as fh:
-            doc = json.load(fh)
-        if doc.get("key") != wanted:
+        doc = _read(os.path.join(git_dir, FILE))
+        if not isinstance(doc, dict) or doc.get("key") != wanted:
             return None
-        return [_finding(d) for d in doc["findings"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # absent, stale or damaged: judge again
+        bound = doc.get("index")
+        if bound is None or bound != index_identity(git_dir):
+            return None
+        raw = doc.get("findings")
+        if not isinstance(raw, list):
+            return None
+        out = []
+        for d in raw:
+            f = _finding(d)
+            if f is None:
+                return None
+            out.append(f)
+        return out
+    except Exception:  # absent, stale, damaged or hostile: judge again, never crash
+        return None
+
+
+def _read(path: str) -> Any:
+    # O_NONBLOCK: a FIFO put in its place must not hang the hook; only a regular file
+    # of sane size is read.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_BYTES:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_BYTES + 1)
+    finally:
+        os.close(fd)
+    return json.loads(data.decode("utf-8"))
 
 
 def store(git_dir: str, wanted: str | None, findings: Sequence[Finding]) -> None:
     if wanted is None:
         return
     target = os.path.join(git_dir, FILE)
-    doc = {"key": wanted, "findings": [_plain(f) for f in findings]}
+    doc = {"key": wanted, "index": index_identity(git_dir),
+           "findings": [_plain(f) for f in findings]}
     try:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".staged-")
@@ -78,12 +130,42 @@ def _plain(f: Finding) -> dict[str, Any]:
 
 
 
-def _finding(d: dict[str, Any]) -> Finding:
+# Finding field -> the JSON types it may hold; anything else makes the entry a miss.
+_STR, _OPT_STR = (str,), (str, type(None))
+_TYPES: dict[str, tuple[type, ...]] = {
+    "rule_id": _STR, "message": _STR, "path": _OPT_STR, "line": (int, type(None)),
+    "evidence": _STR, "title": _STR, "fix": _STR, "context": _STR, "strength": _OPT_STR,
+    "tool": _OPT_STR, "value_hash": _OPT_STR, "suppressed": _OPT_STR,
+}
+
+
+def _finding(d: Any) -> Finding | None:
+    if not isinstance(d, dict):
+        return None
     names = {f.name for f in fields(Finding)}
-    values = {k: v for k, v in d.items() if k in names}
-    values["severity"] = Severity(values["severity"])
-    values["tier"] = Tier(values["tier"])
-    values["action"] = Action(values["action"])
-    values["refs"] = tuple(values.get("refs", ()))
-    values["extra"] = tuple(tuple(x) for x in values.get("extra", ()))
-    return Finding(**values)
+    if not set(d) <= names:
+        return None
+    for name, types in _TYPES.items():
+        value = d.get(name)
+        if name in d and (not isinstance(value, types) or isinstance(value, bool)):
+            return None
+    refs, extra = d.get("refs", []), d.get("extra", [])
+    if not (isinstance(refs, list) and all(isinstance(r, str) for r in refs)):
+        return None
+    if not (isinstance(extra, list) and all(
+            isinstance(x, list) and len(x) == 2 and all(isinstance(y, str) for y in x)
+            for x in extra)):
+        return None
+    for name in ("severity", "tier"):
+        if not isinstance(d.get(name), int) or isinstance(d.get(name), bool):
+            return None
+    try:
+        values = {k: v for k, v in d.items() if k in names}
+        values["severity"] = Severity(values["severity"])
+        values["tier"] = Tier(values["tier"])
+        values["action"] = Action(values["action"])
+        values["refs"] = tuple(refs)
+        values["extra"] = tuple((x[0], x[1]) for x in extra)
+        return Finding(**values)
+    except (KeyError, ValueError, TypeError):
+        return None
