@@ -323,5 +323,17 @@ def test_an_updated_baseline_lets_its_secrets_through_check_and_verify(repo: Rep
     passed = repo.authgate("check", "--only", "leaks")
     assert passed.returncode == 0, passed.stdout
     head = repo.commit("accepted test keys")
+    # verify judges a range with its base's policy: a baseline refreshed inside the
+    # range is a policy change (for review), not yet the policy ...
     verified = repo.authgate("verify", "--range", f"{base}..{head}")
+    assert verified.returncode == 1
+    assert "identity.gate.policy-changed" in verified.stdout
+    assert "verify.blocking.landed" in verified.stdout
+    # ... and once it has landed on its own, the secrets it accepts pass.
+    repo.git("checkout", "-q", "-b", "policy-first", base)
+    repo.git("checkout", head, "--", ".secrets.baseline")
+    landed = repo.commit("accept the test keys")
+    repo.git("checkout", head, "--", "app.py")
+    later = repo.commit("use them")
+    verified = repo.authgate("verify", "--range", f"{landed}..{later}")
     assert "leak.secret." not in verified.stdout

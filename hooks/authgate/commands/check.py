@@ -1,4 +1,4 @@
-"""`authgate check`: judge the staged change (the pre-commit hooks)."""
+"""`authgate check`: judge the staged change (the pre-commit hooks), with the staged config."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ ENV_PREFIXES = ("CLAUDE", "GEMINI", "CODEX", "COPILOT", "CURSOR", "GOOSE", "CRUS
 
 def run(args: argparse.Namespace) -> int:
     root = gitio.toplevel()
-    cfg = config.load(root, args.config)
+    # The index's config, as the commit will carry it; a different one in the work
+    # tree is reported, not obeyed (README, "Threat model").
+    cfg, notices = config.load_staged(root, args.config)
     staged = changes.staged(cwd=root, max_file_size=cfg.max_file_size,
                             env_prefixes=ENV_PREFIXES, baseline=cfg.baseline)
     if not staged.files:
@@ -27,8 +29,9 @@ def run(args: argparse.Namespace) -> int:
     from authgate.rules import FAMILIES
 
     families = tuple(args.only) if args.only else FAMILIES
-    verdict = evaluate_staged(staged, cfg, gitio.git_dir(root), families)
+    verdict = evaluate_staged(staged, cfg, gitio.git_dir(root), families, root=root,
+                              explicit=args.config)
     subject = Subject(label="staged", verdict=verdict, revision=staged.revision,
-                      skipped=skipped(staged))
+                      skipped=skipped(staged), notes=notices)
     output.emit(args, [subject])
     return 1 if verdict.blocked else 0
