@@ -9,12 +9,15 @@ as every report does (evidence redacted, values only as SHA-256), and one entry.
 
 Local state is not a security boundary: whoever can write `.git` can also remove the
 hooks, and CI verification (`authgate verify`) is what holds. Still, a forged entry
-must not be an easier way past the hooks than skipping them. So an entry is bound to
-the identity of the index file it was computed from (path, size, mtime, inode):
-`git commit` writes the index anew before its hooks run, so an entry counts only
-within the commit whose pre-commit hook wrote it; one from before (a forgery, a
+must not be an easier way past the hooks than skipping them, so an entry counts only
+within the `git commit` whose pre-commit hook wrote it; one from before (a forgery, a
 manual `authgate check`, an earlier commit) is a miss and the message hook judges
-the content again. Anything unexpected in the file is a miss too, never a crash.
+the content again. The entry names its writer: the `git` process the hook runs
+under (pid and start time, where /proc tells them), and the identity of the index
+file (path, size, mtime, inode), which `git commit` writes anew before its hooks.
+The git process decides when both sides know it (pre-commit's stash of unstaged
+changes rewrites the index between hooks of the same commit); otherwise the index.
+Anything unexpected in the file is a miss too, never a crash.
 """
 
 from __future__ import annotations
@@ -68,6 +71,40 @@ def index_identity(git_dir: str) -> list[Any] | None:
     return [path, st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev]
 
 
+def git_process() -> list[int] | None:
+    """[pid, start time] of the nearest `git` process above this one (the `git commit`
+    running the hooks), from /proc; None without /proc or without a git ancestor."""
+    pid = os.getppid()
+    for _ in range(6):  # git -> (sh) -> hook runner -> (sh) -> authgate
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                stat_line = fh.read().decode("utf-8", "replace")
+        except OSError:
+            return None
+        comm = stat_line[stat_line.find("(") + 1:stat_line.rfind(")")]
+        rest = stat_line[stat_line.rfind(")") + 2:].split()
+        if len(rest) < 20:
+            return None
+        if comm == "git":
+            return [pid, int(rest[19])]  # field 22, the start time in clock ticks
+        pid = int(rest[1])  # field 4, the parent
+        if pid <= 1:
+            return None
+    return None
+
+
+def _writer(git_dir: str) -> dict[str, Any]:
+    return {"git": git_process(), "index": index_identity(git_dir)}
+
+
+def _same_writer(bound: Any, now: dict[str, Any]) -> bool:
+    if not isinstance(bound, dict):
+        return False
+    if bound.get("git") is not None and now["git"] is not None:
+        return bool(bound["git"] == now["git"])
+    return now["index"] is not None and bound.get("index") == now["index"]
+
+
 def load(git_dir: str, wanted: str | None) -> list[Finding] | None:
     if wanted is None:
         return None
@@ -75,8 +112,7 @@ def load(git_dir: str, wanted: str | None) -> list[Finding] | None:
         doc = _read(os.path.join(git_dir, FILE))
         if not isinstance(doc, dict) or doc.get("key") != wanted:
             return None
-        bound = doc.get("index")
-        if bound is None or bound != index_identity(git_dir):
+        if not _same_writer(doc.get("writer"), _writer(git_dir)):
             return None
         raw = doc.get("findings")
         if not isinstance(raw, list):
@@ -111,7 +147,7 @@ def store(git_dir: str, wanted: str | None, findings: Sequence[Finding]) -> None
     if wanted is None:
         return
     target = os.path.join(git_dir, FILE)
-    doc = {"key": wanted, "index": index_identity(git_dir),
+    doc = {"key": wanted, "writer": _writer(git_dir),
            "findings": [_plain(f) for f in findings]}
     try:
         os.makedirs(os.path.dirname(target), exist_ok=True)

@@ -127,13 +127,6 @@ def _values(claimed: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
     return out
 
 
-def _tier(value: str) -> Tier | None:
-    try:
-        return Tier.parse(value.strip())
-    except KeyError:
-        return None
-
-
 def _items(values: Sequence[str]) -> set[str]:
     return {v.strip().lower() for value in values for v in value.split(",") if v.strip()}
 
@@ -176,7 +169,7 @@ def compare(changes: ChangeSet, verdict: Verdict, claimed: Sequence[tuple[str, s
                 else f"the content needs {key}: {value}"
             out.append((MISSING, f"{key} missing: {what}"))
         elif key == names.impact:
-            tiers = [t for t in (_tier(v) for v in have) if t is not None]
+            tiers = [t for t in (trailers.tier_of(v) for v in have) if t is not None]
             if not tiers or max(tiers) < verdict.tier:
                 out.append((WEAKER, f"{key}: {shown} is weaker than the "
                                     f"{verdict.tier} the content demands"))
