@@ -13,10 +13,12 @@ must not be an easier way past the hooks than skipping them, so an entry counts 
 within the `git commit` whose pre-commit hook wrote it; one from before (a forgery, a
 manual `authgate check`, an earlier commit) is a miss and the message hook judges
 the content again. The entry names its writer: the `git` process the hook runs
-under (pid and start time, where /proc tells them), and the identity of the index
-file (path, size, mtime, inode), which `git commit` writes anew before its hooks.
-The git process decides when both sides know it (pre-commit's stash of unstaged
-changes rewrites the index between hooks of the same commit); otherwise the index.
+under (pid and start time, from /proc or `ps`), and the identity of the index file
+(path, size, mtime, inode). Under git, only an entry from the same git process
+counts (the index alone would not do: git does not always rewrite it when a commit
+starts, and pre-commit's stash of unstaged changes rewrites it between the hooks of
+one commit). Outside git (a hand-run `authgate check` then `authgate msg`), the
+index identity decides.
 Anything unexpected in the file is a miss too, never a crash.
 """
 
@@ -71,26 +73,53 @@ def index_identity(git_dir: str) -> list[Any] | None:
     return [path, st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev]
 
 
-def git_process() -> list[int] | None:
+def git_process() -> list[Any] | None:
     """[pid, start time] of the nearest `git` process above this one (the `git commit`
-    running the hooks), from /proc; None without /proc or without a git ancestor."""
+    running the hooks); None when there is none (a hand-run `authgate check`) or the
+    system cannot tell (no /proc and no `ps`, as on Windows)."""
     pid = os.getppid()
     for _ in range(6):  # git -> (sh) -> hook runner -> (sh) -> authgate
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as fh:
-                stat_line = fh.read().decode("utf-8", "replace")
-        except OSError:
+        found = _process(pid)
+        if found is None:
             return None
-        comm = stat_line[stat_line.find("(") + 1:stat_line.rfind(")")]
-        rest = stat_line[stat_line.rfind(")") + 2:].split()
-        if len(rest) < 20:
+        parent, started, name = found
+        if name == "git":
+            return [pid, started]
+        if parent <= 1:
             return None
-        if comm == "git":
-            return [pid, int(rest[19])]  # field 22, the start time in clock ticks
-        pid = int(rest[1])  # field 4, the parent
-        if pid <= 1:
-            return None
+        pid = parent
     return None
+
+
+def _process(pid: int) -> tuple[int, str, str] | None:
+    """(parent pid, start time, program name) of `pid`."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            line = fh.read().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return _ps(pid) if not os.path.isdir("/proc/self") else None
+    except OSError:
+        return None
+    # "pid (comm) state ppid ... starttime(22nd field) ..."; comm may hold ") ".
+    name = line[line.find("(") + 1:line.rfind(")")]
+    rest = line[line.rfind(")") + 2:].split()
+    if len(rest) < 20:
+        return None
+    return int(rest[1]), rest[19], name
+
+
+def _ps(pid: int) -> tuple[int, str, str] | None:
+    # Without /proc (macOS, the BSDs): POSIX ps, one call per ancestor asked about.
+    import subprocess
+
+    try:
+        out = subprocess.run(["ps", "-o", "ppid=,lstart=,comm=", "-p", str(pid)],
+                             capture_output=True, text=True, timeout=5).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if len(out) < 7 or not out[0].isdigit():
+        return None
+    return int(out[0]), " ".join(out[1:6]), os.path.basename(" ".join(out[6:]))
 
 
 def _writer(git_dir: str) -> dict[str, Any]:
@@ -98,10 +127,12 @@ def _writer(git_dir: str) -> dict[str, Any]:
 
 
 def _same_writer(bound: Any, now: dict[str, Any]) -> bool:
+    """Whether this entry was written within the same `git commit` (or, outside git,
+    for the same index file as it is now)."""
     if not isinstance(bound, dict):
         return False
-    if bound.get("git") is not None and now["git"] is not None:
-        return bool(bound["git"] == now["git"])
+    if now["git"] is not None:
+        return bool(bound.get("git") == now["git"])
     return now["index"] is not None and bound.get("index") == now["index"]
 
 
