@@ -146,7 +146,7 @@ def at_least(field: str, got: Sequence[str], floor: str) -> bool:
     if field == "impact":
         need = tier(floor)
         tiers = [t for t in map(tier, got) if t is not None]
-        return need is None or bool(tiers) and max(tiers) >= need
+        return need is None or (bool(tiers) and max(tiers) >= need)
     union = set().union(*(tokens(v) for v in got))
     if field == "reviews":
         return union >= tokens(floor)
@@ -155,7 +155,7 @@ def at_least(field: str, got: Sequence[str], floor: str) -> bool:
         return bool(any(v.strip() for v in got) or not floor.strip()) and union >= named
     if field == "suppressed":
         counts = [int(v) for v in got if v.strip().isdigit()]
-        return not floor.strip().isdigit() or bool(counts) and max(counts) >= int(floor)
+        return not floor.strip().isdigit() or (bool(counts) and max(counts) >= int(floor))
     return True
 
 

@@ -247,7 +247,7 @@ def _same_table(a: bytes | None, b: bytes | None, name: str) -> bool:
     """Whether two copies of a config file say the same to authgate (line endings,
     comments and, in pyproject.toml, other tools' tables aside)."""
     try:
-        return _authgate_table(a, name) == _authgate_table(b, name)
+        return bool(_authgate_table(a, name) == _authgate_table(b, name))
     except Exception:  # unreadable on either side: they differ
         return False
 
@@ -390,12 +390,12 @@ def _policy(source: str, raw: Any) -> dict[str, Any]:
 
 
 def _trailers(source: str, raw: Any) -> TrailerNames:
-    names = {f.name for f in fields(TrailerNames)}
+    known = {f.name for f in fields(TrailerNames)}
     values = {}
     for key, value in _table(source, "trailers", raw).items():
-        if key not in names:
+        if key not in known:
             raise ConfigError(f"{source}: unknown key 'trailers.{key}' "
-                              f"(known: {', '.join(sorted(names))})")
+                              f"(known: {', '.join(sorted(known))})")
         text = _check(source, f"trailers.{key}", value, _str)
         if not text or not all(c.isascii() and (c.isalnum() or c == "-") for c in text):
             raise ConfigError(f"{source}: key 'trailers.{key}' must be a trailer name "
