@@ -97,7 +97,8 @@ class Label:
 def _toml(path: Path, what: str) -> Mapping[str, Any]:
     try:
         with open(path, "rb") as fh:
-            return tomllib.load(fh)
+            data: dict[str, Any] = tomllib.load(fh)
+            return data
     except FileNotFoundError as exc:
         raise InputError(f"{path}: {what} not found") from exc
     except (OSError, UnicodeDecodeError) as exc:
@@ -392,7 +393,8 @@ def totals(results: Sequence[Result]) -> dict[str, Any]:
         "tiers": tiers, "high_or_critical": hc,
         "high_or_critical_share": round(hc / commits, 4) if commits else None,
         "ai_assisted": sum(len(r.ai_assisted) for r in ok),
-        "gitleaks_commits": sum(r.gitleaks["commits"] for r in with_gl) if with_gl else None,
+        "gitleaks_commits": sum(int(r.gitleaks["commits"]) for r in with_gl if r.gitleaks)
+        if with_gl else None,
         "seconds": round(sum(r.seconds for r in ok), 1),
     }
 
