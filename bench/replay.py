@@ -42,8 +42,29 @@ from pathlib import Path
 from typing import Any
 
 PROJECT = Path(__file__).resolve().parent.parent
-# Judge with this checkout's code, whatever the interpreter has installed.
-sys.path.insert(0, str(PROJECT / "hooks"))
+
+
+def _hooks_dir(argv: list[str]) -> Path:
+    """The `hooks/` folder whose authgate judges: this checkout's, or `--hooks DIR` (to
+    measure another branch's checkout without merging it). Read before argparse runs,
+    since it decides what is imported."""
+    for i, arg in enumerate(argv):
+        if arg == "--hooks" and i + 1 < len(argv):
+            return Path(argv[i + 1]).resolve()
+        if arg.startswith("--hooks="):
+            return Path(arg.split("=", 1)[1]).resolve()
+    return PROJECT / "hooks"
+
+
+HOOKS = _hooks_dir(sys.argv[1:])
+if not (HOOKS / "authgate" / "__init__.py").is_file():
+    print(f"replay: --hooks {HOOKS}: no authgate package there (expected "
+          "DIR/authgate/__init__.py)", file=sys.stderr)
+    sys.exit(2)
+if HOOKS != PROJECT / "hooks":
+    sys.dont_write_bytecode = True  # leave another checkout as it was
+# Judge with that code, whatever the interpreter has installed.
+sys.path.insert(0, str(HOOKS))
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -533,6 +554,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--json", metavar="OUT", help="write machine-readable results here")
     ap.add_argument("--gitleaks", metavar="PATH",
                     help="a gitleaks binary: also count the commits it flags per range")
+    ap.add_argument("--hooks", metavar="DIR", default=str(HOOKS),
+                    help="judge with the authgate package under DIR, e.g. another "
+                         "worktree's hooks/ (default: this checkout's)")
     ap.add_argument("--stubs", metavar="OUT",
                     help="write TOML label stubs for the unlabelled blocks here")
     return ap.parse_args(argv)
@@ -610,6 +634,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             fh.write(stubs(results))
     if args.json:
         meta = {"authgate": authgate.__version__, "checkout": _checkout(),
+                "hooks": str(HOOKS),
                 "config": "defaults", "corpus": str(args.corpus), "jobs": args.jobs,
                 "gitleaks": glv, "python": sys.version.split()[0],
                 "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
@@ -625,7 +650,7 @@ def _error(exc: BaseException) -> str:
 
 def _checkout() -> str | None:
     """The commit of the authgate checkout being measured, so runs can be compared."""
-    proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT, capture_output=True,
+    proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=HOOKS, capture_output=True,
                           text=True)
     return proc.stdout.strip() or None
 

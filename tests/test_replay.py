@@ -180,6 +180,8 @@ def test_unknown_project_and_bad_corpus_are_user_errors(history: dict[str, Any])
     assert proc.returncode == 2
     assert "'base' must be a non-empty string" in proc.stderr
     assert "Traceback" not in proc.stderr
+    proc = replay(history, "--hooks", str(history["tmp"]))
+    assert proc.returncode == 2 and "no authgate package there" in proc.stderr
 
 
 def _gitleaks() -> str | None:
