@@ -274,36 +274,6 @@ def test_parse_baseline_rejects_what_is_not_one() -> None:
     assert secrets.parse_baseline('{"results": {}}').accepted == frozenset()
 
 
-CUSTOM_PLUGIN = '''
-import re
-from detect_secrets.plugins.base import RegexBasedDetector
-
-
-class AcmeTokenDetector(RegexBasedDetector):
-    """Acme's internal API tokens."""
-    secret_type = "Acme Token"
-    denylist = (re.compile(r"acme_[0-9a-f]{12}"),)
-'''
-
-
-def test_a_custom_plugin_from_the_baseline_reports_under_its_own_rule(repo: Repo) -> None:
-    plugin = repo.write("tools/acme_plugin.py", CUSTOM_PLUGIN)
-    doc = {"version": "1.5.0", "filters_used": [],
-           "plugins_used": [{"name": "AcmeTokenDetector", "path": plugin.as_uri()}],
-           "results": {}}
-    # Nothing in the line is a secret to a built-in plugin, so no prefilter could
-    # know it: with a custom plugin every line goes to detect-secrets.
-    assert secrets.prefilter(doc["plugins_used"], doc["filters_used"]) is None
-    repo.write(".secrets.baseline", json.dumps(doc))
-    repo.write("app/client.py", 'TOKEN = "acme_' + '0a1b2c3d4e5f"\n')
-    repo.add()
-    proc = repo.authgate("check", "--only", "leaks")
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "app/client.py:1: leak.secret.acme-token: Acme Token (detect-secrets: Acme Token)" \
-        in proc.stdout
-    assert "0a1b2c3d4e5f" not in proc.stdout
-
-
 def test_an_updated_baseline_lets_its_secrets_through_check_and_verify(repo: Repo) -> None:
     # The everyday flow: a committed baseline, then a new accepted secret and the
     # baseline refreshed with `detect-secrets scan --baseline` in the same commit.
