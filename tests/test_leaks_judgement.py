@@ -349,3 +349,36 @@ def test_verify_over_a_history_of_false_classes_blocks_nothing(repo: Repo) -> No
     doc = json.loads(proc.stdout)
     rules = {f["rule"] for s in doc["subjects"] for f in s["findings"] if f["action"] == "block"}
     assert "leak.secret.aws-key" in rules and proc.returncode == 1
+
+
+# --- cost: the judgement stays linear on hostile values ------------------------------
+
+def _seconds(fn: object, arg: str) -> float:
+    start = time.perf_counter()
+    fn(arg)  # type: ignore[operator]
+    return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("unit", ["a.", "a-", "/a", "ab", "a ", "=a", "eyJ", "sha512-"])
+def test_value_judgement_is_linear(unit: str) -> None:
+    def judge_line(value: str) -> None:
+        line = f'password = "{value}"  # {value}'
+        hit = secrets.SecretHit("a.py", 1, "Secret Keyword", "KeywordDetector", value, "h")
+        secrets.judge(hit, line, (), literal=False)
+        hit = secrets.SecretHit("a.py", 1, "Base64 High Entropy String",
+                                "Base64HighEntropyString", value, "h")
+        secrets.judge(hit, line)
+
+    small, large = unit * (20_000 // len(unit)), unit * (200_000 // len(unit))
+    judge_line(small)  # warm caches
+    t_small = min(_seconds(judge_line, small) for _ in range(3))
+    t_large = min(_seconds(judge_line, large) for _ in range(2))
+    # Ten times the input: linear is ~10x; quadratic would be ~100x.
+    assert t_large < 30 * t_small + 0.05, (unit, t_small, t_large)
+
+
+def test_guard_and_endpoint_judgement_stay_linear() -> None:
+    line = "x = '" + "10.0.0.1 == " * 20_000 + "'\n"
+    start = time.perf_counter()
+    check({"tests/test_net.py": line, "app/net.py": line})
+    assert time.perf_counter() - start < 5

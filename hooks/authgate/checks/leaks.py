@@ -12,14 +12,19 @@ hosts from the prompt — into comments, fixtures and examples. Three kinds of r
 - `leak.file.<name>`: private keys, keystores, `.env` files with values, `.netrc`,
   `.htpasswd`, `.npmrc`/`.pypirc` with tokens, agent chat transcripts.
 
-Where the line sits grades the finding (`context`): any secret blocks; an endpoint in a
-comment, test, fixture or documentation blocks; one in code or configuration is
-annotated. Two things detect-secrets reports are not leaks and are not reported:
-placeholder credentials (`password = "changeme"`) in tests, fixtures and documentation,
-and git revisions or checksums under a key that names them (`rev: <sha>`). Evidence is
-always redacted: the secret found, credential parts of URLs, and anything else
-`findings.scrub` recognises; a line of a credentials file (.netrc, .env ...) is not
-shown at all.
+Block means certainly wrong. Each detect-secrets finding is judged by its plugin and
+its value (`secrets.judge`): a provider's token format or a private key with its body
+blocks anywhere; another credential-looking value blocks outside tests, fixtures and
+docs and annotates in them; what is uncertain (placeholders, word-made values,
+unnamed random strings) annotates in code and is dropped where examples live; what is
+no secret (references, names, prose, hashes) is dropped. Endpoints block only where
+they name real infrastructure (the configured domains, enterprise host names in
+comments and docs, metadata endpoints in code that does not guard against them,
+connection strings with real credentials); an IP literal never blocks, and ranges
+and lines that guard against addresses are dropped. A `.env` is judged by its values.
+Evidence is always redacted: the secret found, credential parts of URLs, and anything
+else `findings.scrub` recognises; a line of a credentials file (.netrc, .env ...) is
+not shown at all.
 """
 
 from __future__ import annotations
@@ -431,7 +436,7 @@ def _secret_rule(hit: secrets.SecretHit, plan: _Plan, config: Config) -> Rule | 
     rule = plan.secrets.get(hit.secret_type)
     if rule is not None:
         return rule
-    # A plugin the catalog does not know (a custom plugin named by the baseline).
+    # A plugin the catalog does not know (a newer detect-secrets' plugin).
     rid = SECRET + _slug(hit.plugin)
     if _disabled(rid, config):
         return None
@@ -524,13 +529,13 @@ def _endpoint_findings(a: _Added, lowered: str, path: str, file_ctx: str, syntax
             if len(out) >= MAX_PER_LINE:
                 return out
             start, end = m.span()
-            if any(start < e and s < end for s, e in claimed):
+            if _overlaps(claimed, start, end):
                 continue
             hit = _confirm(er, m, text, place, syntax, infra)
             if hit is None:
                 continue
             ctx = place.context(start)
-            claimed.append((start, end))
+            bisect.insort(claimed, (start, end))
             if er.match == "credential-url" and hit.secret_span and any(
                     text[slice(*hit.secret_span)] in v for v in secret_values):
                 continue  # detect-secrets reported this very credential (Slack) already
@@ -548,6 +553,14 @@ def _endpoint_findings(a: _Added, lowered: str, path: str, file_ctx: str, syntax
             out.append(_finding(rule, path, a.number, ctx, action, message, evidence,
                                 hit.value))
     return out
+
+
+def _overlaps(claimed: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps a claimed span. The claimed spans are sorted and do
+    not overlap each other, so only the neighbours need a look: a line of thousands of
+    candidates that are all dropped stays linear."""
+    i = bisect.bisect_left(claimed, (start, end))
+    return any(s < end and start < e for s, e in claimed[max(i - 1, 0):i + 1])
 
 
 def _context_action(rule: Rule, ctx: str, table: str = "actions") -> Action:

@@ -6,7 +6,8 @@ detect-secrets would see of those lines is rebuilt here:
 
 - its plugins and filters, configured exactly as `detect-secrets-hook` configures them:
   all built-in plugins with the default filters, or the `plugins_used` and
-  `filters_used` of a `.secrets.baseline`; never network verification;
+  `filters_used` of a `.secrets.baseline` (detect-secrets' own only: an entry that
+  names code or a file to read is refused); never network verification;
 - `pragma: allowlist secret` on the line, and `pragma: allowlist nextline secret` on the
   line above (a context line of the diff, or an added one);
 - its file transformers: YAML values and INI/`.env` assignments are re-quoted
@@ -15,6 +16,9 @@ detect-secrets would see of those lines is rebuilt here:
   is and as transformed, and the findings are united: authgate reports at least what
   detect-secrets reports on the same lines (tests/test_secrets_parity.py);
 - a baseline: a finding whose (file, type, hashed secret) is in it passes.
+
+What a finding is worth (a credential, uncertain, or no secret at all) is judged at the
+end of this module, `judge`; checks/leaks.py grades that by where the line sits.
 
 detect-secrets is imported only when some added line could hold a secret: `prefilter`
 is one regular expression assembled from what each enabled plugin cannot match without
