@@ -316,6 +316,25 @@ def test_jwt_judgement_reads_the_token() -> None:
     assert secrets.judge_jwt(jwt({"alg": "HS256"}, {}, ""), now)[0] == "none"
     assert secrets.judge_jwt(jwt({"alg": "HS256"}, {"exp": 1}, SIG), now)[0] == "uncertain"
     assert secrets.judge_jwt(jwt({"alg": "HS256"}, {"sub": "x"}, SIG), now)[0] == "credential"
+    anon = jwt({"alg": "HS256"}, {"iss": "supabase", "role": "anon"}, SIG)
+    assert secrets.judge_jwt(anon, now)[0] == "uncertain"
+    service = jwt({"alg": "HS256"}, {"iss": "supabase", "role": "service_role"}, SIG)
+    assert secrets.judge_jwt(service, now)[0] == "credential"
+
+
+def test_private_key_bodies_in_every_common_layout() -> None:
+    body = [PEM_BODY, PEM_BODY[::-1]]
+    assert secrets.has_key_body(PEM[0], body)  # a PEM file
+    assert secrets.has_key_body(f"  {PEM[0]}", [f"  {PEM_BODY}"])  # a YAML block scalar
+    assert secrets.has_key_body(f'key = "{PEM[0]}\\n{PEM_BODY}\\n"', [])  # one line
+    assert secrets.has_key_body(f'"{PEM[0]}\\n" +', [f'"{PEM_BODY}\\n" +'])  # joined
+    assert secrets.has_key_body("-----BEGIN RSA PRIVATE" + " KEY-----",
+                                ["Proc-Type: 4,ENCRYPTED", "DEK-Info: AES-128-CBC,00FF",
+                                 "", PEM_BODY])
+    assert not secrets.has_key_body(f'"{PEM[0]}\\n...\\n{PEM[1]}"', [])
+    assert not secrets.has_key_body(PEM[0], ["...", PEM[1]])
+    assert not secrets.has_key_body(PEM[0], ["<your key here>"])
+    assert not secrets.has_key_body(f"if pem.startswith('{PEM[0]}'):", ["    return True"])
 
 
 # --- end to end: replaying a small history ---------------------------------------------

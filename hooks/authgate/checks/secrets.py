@@ -1001,6 +1001,7 @@ LOCK_FILES = ("*.lock", "*-lock.json", "*-lock.yaml", "*.lockb", "go.sum", "*.sn
 _SRI = re.compile(r"(?:sha(?:1|256|384|512))-$", re.IGNORECASE)
 _PEM_HEADER = re.compile(r"BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 _KEY_BODY = re.compile(r"[A-Za-z0-9+/]{40,}")
+_ARMOR_HEADER = re.compile(r"[A-Za-z][A-Za-z-]*:\s")
 
 
 def has_key_body(line: str, following: Sequence[str]) -> bool:
@@ -1011,8 +1012,8 @@ def has_key_body(line: str, following: Sequence[str]) -> bool:
         return True  # PuTTY and other formats: trust the plugin
     for text in (line[m.end():], *following[:6]):
         t = text.replace("\\n", " ").replace("\\r", " ").strip().strip("'\"`+,;()[]{}").strip()
-        if not t or t.startswith(("Proc-Type:", "DEK-Info:")):
-            continue
+        if not t or _ARMOR_HEADER.match(t):
+            continue  # Proc-Type:, DEK-Info:, Version: ... come before the body
         return bool(_KEY_BODY.match(t.split()[0]))
     return False
 
@@ -1032,10 +1033,14 @@ def judge_jwt(token: str, now: float | None = None) -> tuple[str, str]:
         return UNCERTAIN, "not a readable token"
     if str(header.get("alg", "")).lower() == "none" or len(parts) < 3 or not parts[2]:
         return NONE, "an unsigned token (anyone can make one)"
-    exp = payload.get("exp") if isinstance(payload, dict) else None
+    claims = payload if isinstance(payload, dict) else {}
+    exp = claims.get("exp")
     if isinstance(exp, (int, float)) and not isinstance(exp, bool) and \
             exp < (time.time() if now is None else now):
         return UNCERTAIN, "an expired token"
+    if str(claims.get("role", "")).lower() in ("anon", "anonymous", "public"):
+        # Public by design (a Supabase anon key ships in every browser bundle).
+        return UNCERTAIN, "a token for anonymous access"
     return CREDENTIAL, "a signed token"
 
 
