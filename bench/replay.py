@@ -15,6 +15,10 @@ distribution and the high-or-critical share, AI-assisted commits, and, with
 Hand labels (`bench/replay-labels.toml`, keyed by project, sha and rule) are matched
 to every block: the report says how many blocks are true, false or still unlabelled,
 lists the unlabelled ones, and names labelled blocks that no longer block.
+Routing labels (`bench/routing-labels.toml`, keyed by project and sha: should a
+security or IAM reviewer see this commit?) give the precision and recall of
+"tier >= high", overall and per class, with the misses and false alarms listed;
+`--routing-sample OUT` draws such a set from the run, reproducibly.
 
 Nothing printed or written holds a secret: evidence comes redacted from the findings,
 subjects are scrubbed by verify, and gitleaks runs with --redact and its report is read
@@ -30,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -80,6 +85,7 @@ from authgate.findings import Finding, Tier, redact, scrub  # noqa: E402
 DEFAULT_REPOS = "/work/replay"
 DEFAULT_CORPUS = PROJECT / "bench" / "replay-corpus.toml"
 DEFAULT_LABELS = PROJECT / "bench" / "replay-labels.toml"
+DEFAULT_ROUTING = PROJECT / "bench" / "routing-labels.toml"
 TIERS = tuple(str(t) for t in Tier)  # none, low, medium, high, critical
 VERDICTS = ("true", "false")
 # Tier reasons kept per commit in the JSON: enough to label routing, bounded in size.
@@ -531,6 +537,256 @@ def as_json(results: Sequence[Result], t: Mapping[str, Any], meta: Mapping[str, 
     return {"meta": dict(meta), "total": dict(t), "projects": projects}
 
 
+# --- routing: should a security or IAM reviewer see this change? (issue 12) ------------
+#
+# A hand-labelled set of commits drawn from the corpus says, per commit, whether a
+# security or IAM reviewer should see it. Routing is right when exactly those commits
+# are rated high or critical: precision and recall of "tier >= high" against the labels.
+
+ROUTING_CLASSES = ("token", "password", "session", "authz", "ci-identity", "exposure",
+                   "migration", "settings", "crypto", "none")
+# How a labelled commit came into the set: drawn at random from the commits the code
+# under measurement rated high or critical ("high+"), or from the rest ("rest"); or
+# picked by hand for a class issue 12 names ("targeted").
+SAMPLES = ("high+", "rest", "targeted")
+HIGH = ("high", "critical")
+ROUTING_SEED = 12  # the issue's number; change it and the set is another set
+ROUTING_PER_STRATUM = 8
+
+
+@dataclass(frozen=True)
+class RoutingLabel:
+    project: str
+    sha: str
+    review: bool
+    cls: str
+    reason: str
+    sample: str
+
+
+@dataclass
+class Routing:
+    """The labels, and the size of each random stratum when the set was drawn (to
+    weigh a draw back to the corpus: 8 of 22 is not 8 of 167)."""
+
+    labels: dict[tuple[str, str], RoutingLabel] = field(default_factory=dict)
+    strata: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+
+
+def _sha(entry: Mapping[str, Any], where: str) -> str:
+    sha = _text(entry, "sha", where)
+    if len(sha) != 40 or any(c not in "0123456789abcdef" for c in sha):
+        raise InputError(f"{where}: sha must be a full 40-hex commit id")
+    return sha
+
+
+def load_routing(path: Path) -> Routing:
+    data = _toml(path, "routing labels")
+    out = Routing()
+    strata = data.get("stratum", [])
+    commits = data.get("commit", [])
+    if not isinstance(strata, list) or not isinstance(commits, list):
+        raise InputError(f"{path}: 'stratum' and 'commit' must be arrays of tables")
+    for i, entry in enumerate(strata, 1):
+        where = f"{path}: stratum {i}"
+        if not isinstance(entry, Mapping):
+            raise InputError(f"{where}: must be a table")
+        project, sample = _text(entry, "project", where), _text(entry, "sample", where)
+        population, drawn = entry.get("population"), entry.get("drawn")
+        if sample not in ("high+", "rest"):
+            raise InputError(f"{where}: sample must be \"high+\" or \"rest\"")
+        if not (isinstance(population, int) and isinstance(drawn, int)
+                and 0 < drawn <= population):
+            raise InputError(f"{where}: population and drawn must be integers, "
+                             "0 < drawn <= population")
+        out.strata[(project, sample)] = (population, drawn)
+    for i, entry in enumerate(commits, 1):
+        where = f"{path}: commit {i}"
+        if not isinstance(entry, Mapping):
+            raise InputError(f"{where}: must be a table")
+        review = entry.get("review")
+        if not isinstance(review, bool):
+            raise InputError(f"{where}: review must be true or false")
+        lab = RoutingLabel(project=_text(entry, "project", where), sha=_sha(entry, where),
+                           review=review, cls=_text(entry, "class", where),
+                           reason=_text(entry, "reason", where),
+                           sample=_text(entry, "sample", where))
+        if lab.cls not in ROUTING_CLASSES:
+            raise InputError(f"{where}: class must be one of {', '.join(ROUTING_CLASSES)}; "
+                             f"got {lab.cls!r}")
+        if lab.sample not in SAMPLES:
+            raise InputError(f"{where}: sample must be one of {', '.join(SAMPLES)}")
+        if lab.sample != "targeted" and (lab.project, lab.sample) not in out.strata:
+            raise InputError(f"{where}: no [[stratum]] for {lab.project} {lab.sample}")
+        if (lab.project, lab.sha) in out.labels:
+            raise InputError(f"{where}: {lab.project} {lab.sha[:12]} is labelled twice")
+        out.labels[(lab.project, lab.sha)] = lab
+    return out
+
+
+def routing_sample(results: Sequence[Result], per_stratum: int = ROUTING_PER_STRATUM,
+                   seed: int = ROUTING_SEED) -> list[tuple[Project, str, int, list[str]]]:
+    """Draw the routing set: per project, `per_stratum` commits rated high or critical
+    and as many of the rest, at random with a fixed seed. Pools are sorted by sha, and
+    each project has its own generator, so the draw depends only on the range and the
+    tiers, not on order, --jobs or the other projects. Returns (project, stratum,
+    population, shas drawn)."""
+    out: list[tuple[Project, str, int, list[str]]] = []
+    for r in results:
+        if r.error:
+            continue
+        rng = random.Random(f"routing:{seed}:{r.project.name}")
+        judged = [c for c in r.per_commit if not c["merge"]]
+        pools = {"high+": sorted(c["sha"] for c in judged if c["tier"] in HIGH),
+                 "rest": sorted(c["sha"] for c in judged if c["tier"] not in HIGH)}
+        for stratum, pool in pools.items():
+            if pool:
+                out.append((r.project, stratum, len(pool),
+                            rng.sample(pool, min(per_stratum, len(pool)))))
+    return out
+
+
+def routing_stubs(results: Sequence[Result], drawn: Sequence[tuple[Project, str, int,
+                                                                  list[str]]]) -> str:
+    """The drawn set as TOML to label: a [[stratum]] per draw, a [[commit]] per sha
+    with review and class left empty (the loader refuses them until filled in)."""
+    commits = {(r.project.name, c["sha"]): c for r in results for c in r.per_commit}
+    out = [f"# drawn by bench/replay.py --routing-sample (seed {ROUTING_SEED}, "
+           f"{ROUTING_PER_STRATUM} per stratum)\n"]
+    for p, stratum, population, shas in drawn:
+        out.append(f"[[stratum]]\nproject = {json.dumps(p.name)}\n"
+                   f"sample = \"{stratum}\"\npopulation = {population}\n"
+                   f"drawn = {len(shas)}\n")
+    for p, stratum, _, shas in drawn:
+        for sha in shas:
+            c = commits[(p.name, sha)]
+            out.append(f"[[commit]]\nproject = {json.dumps(p.name)}\nsha = \"{sha}\"\n"
+                       f"sample = \"{stratum}\"\n"
+                       f"# {c['tier']}: {_one_line(c['subject'], 90)}\n"
+                       f"review = \"\"\nclass = \"\"\nreason = \"\"\n")
+    return "\n".join(out)
+
+
+def _score(pairs: Iterable[tuple[bool, bool, float]]) -> dict[str, Any]:
+    """(labelled review, rated high+, weight) -> counts, precision, recall."""
+    tp = fp = fn = tn = 0.0
+    for review, high, w in pairs:
+        if review and high:
+            tp += w
+        elif high:
+            fp += w
+        elif review:
+            fn += w
+        else:
+            tn += w
+    return {"tp": tp, "fp": fp, "fn": fn, "tn": tn,
+            "precision": round(tp / (tp + fp), 4) if tp + fp else None,
+            "recall": round(tp / (tp + fn), 4) if tp + fn else None}
+
+
+def routing_report(results: Sequence[Result], routing: Routing) -> dict[str, Any]:
+    """Precision and recall of tier >= high against the labels, over the labelled
+    commits of the projects replayed: overall, per class, and weighted back to the
+    corpus (random draws only, each counting for population / drawn commits)."""
+    ok = [r for r in results if not r.error]
+    judged = {(r.project.name, c["sha"]): c for r in ok for c in r.per_commit}
+    replayed = {r.project.name for r in ok}
+    rows: list[tuple[RoutingLabel, dict[str, Any]]] = []
+    missing: list[RoutingLabel] = []
+    for key, lab in sorted(routing.labels.items()):
+        if lab.project not in replayed:
+            continue
+        if key in judged:
+            rows.append((lab, judged[key]))
+        else:
+            missing.append(lab)
+
+    def high(c: Mapping[str, Any]) -> bool:
+        return c["tier"] in HIGH
+
+    overall = _score((lab.review, high(c), 1.0) for lab, c in rows)
+    classes = {}
+    for cls in ROUTING_CLASSES:
+        mine = [(lab, c) for lab, c in rows if lab.cls == cls]
+        if mine:
+            classes[cls] = dict(_score((lab.review, high(c), 1.0) for lab, c in mine),
+                                labelled=len(mine))
+    samples = {}
+    for sample in SAMPLES:
+        mine = [(lab, c) for lab, c in rows if lab.sample == sample]
+        if mine:
+            samples[sample] = dict(_score((lab.review, high(c), 1.0) for lab, c in mine),
+                                   labelled=len(mine))
+    weighted = _score((lab.review, high(c),
+                       routing.strata[(lab.project, lab.sample)][0]
+                       / routing.strata[(lab.project, lab.sample)][1])
+                      for lab, c in rows if lab.sample != "targeted")
+
+    def row(lab: RoutingLabel, c: Mapping[str, Any]) -> dict[str, Any]:
+        return {"project": lab.project, "sha": lab.sha, "class": lab.cls,
+                "review": lab.review, "sample": lab.sample, "reason": lab.reason,
+                "tier": c["tier"], "subject": c["subject"], "tier_reasons": c["reasons"]}
+
+    return {
+        "labelled": len(rows), "review": sum(1 for lab, _ in rows if lab.review),
+        "no_review": sum(1 for lab, _ in rows if not lab.review),
+        "targeted": sum(1 for lab, _ in rows if lab.sample == "targeted"),
+        "overall": overall, "classes": classes, "samples": samples, "weighted": weighted,
+        "misses": [row(lab, c) for lab, c in rows if lab.review and not high(c)],
+        "false_alarms": [row(lab, c) for lab, c in rows if not lab.review and high(c)],
+        "not_judged": [{"project": lab.project, "sha": lab.sha} for lab in missing],
+    }
+
+
+def _ratio(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def routing_lines(rep: Mapping[str, Any], source: str) -> list[str]:
+    o, w = rep["overall"], rep["weighted"]
+    if not rep["labelled"] and not rep["not_judged"]:
+        return [f"routing ({source}): no labelled commit in the projects replayed"]
+    out = [f"routing ({source}): {rep['labelled']} labelled commits ({rep['review']} "
+           f"review, {rep['no_review']} no review; {rep['targeted']} targeted), "
+           f"high-or-critical: precision {_ratio(o['precision'])} "
+           f"({o['tp']:.0f}/{o['tp'] + o['fp']:.0f}), recall {_ratio(o['recall'])} "
+           f"({o['tp']:.0f}/{o['tp'] + o['fn']:.0f})",
+           f"  weighted to the corpus (random draws, population/drawn each): precision "
+           f"{_ratio(w['precision'])}, recall {_ratio(w['recall'])}",
+           "", "| class | labelled | review | rated high+ | review and high+ | precision | "
+           "recall |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for cls, s in rep["classes"].items():
+        out.append(f"| {cls} | {s['labelled']} | {s['tp'] + s['fn']:.0f} | "
+                   f"{s['tp'] + s['fp']:.0f} | {s['tp']:.0f} | {_ratio(s['precision'])} | "
+                   f"{_ratio(s['recall'])} |")
+    all_row = (f"| **all** | {rep['labelled']} | {rep['review']} | {o['tp'] + o['fp']:.0f} | "
+               f"{o['tp']:.0f} | {_ratio(o['precision'])} | {_ratio(o['recall'])} |")
+    out.append(all_row)
+    out += ["", "| sample | labelled | review | rated high+ | review and high+ | precision | "
+            "recall |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for sample, s in rep["samples"].items():
+        out.append(f"| {sample} | {s['labelled']} | {s['tp'] + s['fn']:.0f} | "
+                   f"{s['tp'] + s['fp']:.0f} | {s['tp']:.0f} | {_ratio(s['precision'])} | "
+                   f"{_ratio(s['recall'])} |")
+    out.append(all_row)
+    for key, title in (("misses", "misses (labelled review, rated below high)"),
+                       ("false_alarms", "false alarms (labelled no review, rated high+)")):
+        rows = rep[key]
+        if not rows:
+            continue
+        out += ["", f"{title}: {len(rows)}"]
+        for m in rows:
+            why = "; ".join(m["tier_reasons"][:3]) or "no tier reason"
+            out.append(f"  {m['project']} {m['sha'][:12]} [{m['tier']}] {m['class']}: "
+                       f"{_one_line(m['reason'], 100)}")
+            out.append(f"    tier reasons: {_one_line(why, 160)}")
+    if rep["not_judged"]:
+        out += ["", f"labelled but not judged in the replayed ranges: "
+                f"{len(rep['not_judged'])} (wrong sha or project?)"]
+        out += [f"  {m['project']} {m['sha']}" for m in rep["not_judged"]]
+    return out
+
+
 # --- main --------------------------------------------------------------------------
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -559,6 +815,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                          "worktree's hooks/ (default: this checkout's)")
     ap.add_argument("--stubs", metavar="OUT",
                     help="write TOML label stubs for the unlabelled blocks here")
+    ap.add_argument("--routing", metavar="LABELS", default=None,
+                    help="routing labels: report precision and recall of tier >= high "
+                         "against them (default bench/routing-labels.toml when it exists)")
+    ap.add_argument("--routing-sample", metavar="OUT",
+                    help=f"draw a routing set from this run ({ROUTING_PER_STRATUM} "
+                         f"high-or-critical and {ROUTING_PER_STRATUM} other commits per "
+                         f"project, seed {ROUTING_SEED}) and write it here as TOML to label")
     return ap.parse_args(argv)
 
 
@@ -581,6 +844,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise InputError("--jobs must be at least 1 and --examples at least 0")
         projects = select(load_corpus(Path(args.corpus)), args.only)
         labels = load_labels(Path(args.labels))
+        routing_path = args.routing or (str(DEFAULT_ROUTING) if DEFAULT_ROUTING.exists()
+                                        else None)
+        routing = load_routing(Path(routing_path)) if routing_path else None
         if args.gitleaks:
             found = shutil.which(args.gitleaks)
             if not found:
@@ -629,9 +895,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra:
         print()
         print("\n".join(extra))
+    rrep = routing_report(results, routing) if routing is not None else None
+    if rrep is not None:
+        print()
+        print("\n".join(routing_lines(rrep, str(routing_path))))
     if args.stubs:
         with open(args.stubs, "w", encoding="utf-8") as fh:
             fh.write(stubs(results))
+    if args.routing_sample:
+        with open(args.routing_sample, "w", encoding="utf-8") as fh:
+            fh.write(routing_stubs(results, routing_sample(results)))
     if args.json:
         meta = {"authgate": authgate.__version__, "checkout": _checkout(),
                 "hooks": str(HOOKS),
@@ -639,7 +912,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "gitleaks": glv, "python": sys.version.split()[0],
                 "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(as_json(results, t, meta), fh, indent=2, ensure_ascii=False)
+            doc = as_json(results, t, meta)
+            if rrep is not None:
+                doc["routing"] = dict(rrep, labels=str(routing_path))
+            json.dump(doc, fh, indent=2, ensure_ascii=False)
             fh.write("\n")
     return 1 if t["failed"] else 0
 
