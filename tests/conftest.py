@@ -119,7 +119,7 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     home = tmp_path_factory.mktemp("snapshot-home")
     env = clean_environ(home)
     dest = tmp_path_factory.mktemp("authgate-hooks")
-    for name in ("hooks", "pyproject.toml", ".pre-commit-hooks.yaml", "README.md"):
+    for name in ("hooks", "pyproject.toml", ".pre-commit-hooks.yaml", "README.md", "LICENSE"):
         src = PROJECT / name
         if src.is_dir():
             shutil.copytree(src, dest / name,

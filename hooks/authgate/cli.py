@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--only", type=_families, metavar="FAMILIES",
                    help="comma-separated: provenance, leaks, identity")
-    p.add_argument("filenames", nargs="*", help=argparse.SUPPRESS)  # ignored: git is read
+    p.add_argument("filenames", nargs="*", metavar="FILE",
+                   help="judge these files whole (default: the staged change)")
 
     p = sub.add_parser("scan", help="check every file of a revision")
     common(p)
