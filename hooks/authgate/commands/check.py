@@ -35,6 +35,11 @@ def run(args: argparse.Namespace) -> int:
     subject = Subject(label="staged", verdict=verdict, revision=staged.revision,
                       skipped=skipped(staged))
     output.emit(args, [subject])
+    if verdict.blocked and args.format == "text" and not args.output:
+        from authgate import guidance
+
+        print("\n".join(guidance.how_to_proceed(
+            verdict, (guidance.content_hook_id(families), guidance.TRAILERS_HOOK))))
     return 1 if verdict.blocked else 0
 
 
@@ -69,4 +74,9 @@ def check_named_files(args: argparse.Namespace, root: str, cfg: config.Config,
     verdict = decide(judge_whole(files, cfg, families, os.cpu_count() or 1), cfg)
     output.emit(args, [Subject(label=f"files ({len(files.files)})", verdict=verdict,
                                revision=staged.revision, skipped=skipped(files))])
+    if verdict.blocked and args.format == "text" and not args.output:
+        from authgate.guidance import how_to_proceed
+
+        # No SKIP line: these files are not a commit being made.
+        print("\n".join(how_to_proceed(verdict, skip=())))
     return 1 if verdict.blocked else 0
