@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from authgate import __version__
+
 from conftest import PROJECT, Repo, clean_environ, precommit_bin
 
 README = (PROJECT / "README.md").read_text(encoding="utf-8")
