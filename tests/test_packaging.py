@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import sysconfig
 import tarfile
 import zipfile
 from pathlib import Path
@@ -41,8 +42,17 @@ def _third_party_imports() -> set[str]:
                 found.update(a.name.split(".")[0] for a in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 found.add(node.module.split(".")[0])
-    stdlib = set(sys.stdlib_module_names) | {"tomllib"}  # tomllib: 3.11+, tomli before
-    return {m for m in found if m not in stdlib and m != "authgate"}
+    return {m for m in found if m not in _stdlib() and m != "authgate"}
+
+
+def _stdlib() -> set[str]:
+    names = set(getattr(sys, "stdlib_module_names", ()))
+    if not names:  # Python 3.9: what the standard library directory holds
+        lib = Path(sysconfig.get_paths()["stdlib"])
+        names = set(sys.builtin_module_names)
+        names |= {p.name.split(".")[0] for p in lib.iterdir()}
+        names |= {p.name.split(".")[0] for p in (lib / "lib-dynload").iterdir()}
+    return names | {"tomllib"}  # tomllib: 3.11+, tomli before
 
 
 # --- dependencies ------------------------------------------------------------------

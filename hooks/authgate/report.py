@@ -15,7 +15,8 @@ meaning becomes "authgate-report/2". Evidence is always redacted.
               of a range oldest first, or one tree)
 
 subject:
-    label             str: "staged", a short commit id and subject, or "tree REV"
+    label             str: "staged", "files (N)" (files named to `check`), a short
+                      commit id and subject, or "tree REV"
     revision          str | null: the commit id (HEAD for the staged change)
     tier              "none" | "low" | "medium" | "high" | "critical": identity impact
     ai_assisted       bool: strong provenance evidence was found
