@@ -257,3 +257,27 @@ def test_ci_finds_a_python_on_path_then_under_pyenv_skipping_a_broken_shim(
     missing = subprocess.run(["bash", "-c", f"{function}\nfind_python 2.1"],
                              capture_output=True, text=True, env=env)
     assert (missing.returncode, missing.stdout) == (1, "")
+
+
+def test_architecture_document_names_every_module() -> None:
+    """docs/ARCHITECTURE.md has a paragraph per module: a module added without one fails
+    here (a package such as checks/identity is named as the package)."""
+    doc = (PROJECT / "docs/ARCHITECTURE.md").read_text(encoding="utf-8")
+    package = PROJECT / "hooks/authgate"
+    missing = []
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package)
+        if rel.name in ("__init__.py", "__main__.py") and len(rel.parts) <= 2:
+            continue
+        # commands/x.py is listed by name; checks/identity/lines.py (or the module it
+        # was) as the package `checks/identity`; anything else by its path.
+        if rel.parts[0] == "commands":
+            names = {f"`{rel.stem}`"}
+        elif len(rel.parts) > 2:
+            names = {f"`{'/'.join(rel.parts[:2])}`"}
+        else:
+            names = {f"`{rel.as_posix()}`", f"`{rel.with_suffix('').as_posix()}`"}
+        if not any(n in doc for n in names):
+            missing.append(str(rel))
+    assert missing == [], "describe these in docs/ARCHITECTURE.md"
+    assert "](docs/ARCHITECTURE.md)" in (PROJECT / "README.md").read_text(encoding="utf-8")
