@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT, Repo, clean_environ, precommit_bin
+from conftest import Repo, clean_environ, copy_tracked, precommit_bin
 
 KEY = "AKIA" + "Q7NR2KX5TLWM8ZPC"  # assembled: no credential-shaped literal in the repo
 
@@ -21,19 +21,8 @@ KEY = "AKIA" + "Q7NR2KX5TLWM8ZPC"  # assembled: no credential-shaped literal in 
 @pytest.fixture(scope="module")
 def own_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This project's tracked files (as they are in the work tree) in a new repository."""
-    dest = tmp_path_factory.mktemp("authgate-self")
-    env = clean_environ(tmp_path_factory.mktemp("self-home"))
-    names = subprocess.run(["git", "ls-files", "-z"], cwd=PROJECT, capture_output=True,
-                           check=True).stdout.decode().split("\0")
-    for rel in filter(None, names):
-        src = PROJECT / rel
-        if src.is_file() and not src.is_symlink():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            (dest / rel).write_bytes(src.read_bytes())
-    for args in (["init", "-q"], ["add", "-A"],
-                 ["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "snapshot"]):
-        subprocess.run(["git", *args], cwd=dest, env=env, check=True, capture_output=True)
-    return dest
+    return copy_tracked(tmp_path_factory.mktemp("authgate-self"),
+                        clean_environ(tmp_path_factory.mktemp("self-home")))
 
 
 def _env_with_this_python() -> dict[str, str]:

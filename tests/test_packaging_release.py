@@ -13,7 +13,7 @@ import pytest
 
 from authgate import __version__
 
-from conftest import PROJECT, Repo, clean_environ, precommit_bin
+from conftest import PROJECT, Repo, clean_environ, copy_tracked, precommit_bin
 
 README = (PROJECT / "README.md").read_text(encoding="utf-8")
 CHANGELOG = (PROJECT / "CHANGELOG.md").read_text(encoding="utf-8")
@@ -40,19 +40,10 @@ def test_the_changelog_has_this_version_and_an_unreleased_section() -> None:
 @pytest.fixture(scope="module")
 def tagged(tmp_path_factory: pytest.TempPathFactory) -> str:
     """This project's tracked files committed and tagged as a release would be."""
-    dest = tmp_path_factory.mktemp("authgate-release")
     env = clean_environ(tmp_path_factory.mktemp("release-home"))
-    names = subprocess.run(["git", "ls-files", "-z"], cwd=PROJECT, capture_output=True,
-                           check=True).stdout.decode().split("\0")
-    for rel in filter(None, names):
-        src = PROJECT / rel
-        if src.is_file() and not src.is_symlink():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            (dest / rel).write_bytes(src.read_bytes())
-    for args in (["init", "-q"], ["add", "-A"],
-                 ["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "release"],
-                 ["tag", "-a", TAG, "-m", f"authgate {__version__}"]):
-        subprocess.run(["git", *args], cwd=dest, env=env, check=True, capture_output=True)
+    dest = copy_tracked(tmp_path_factory.mktemp("authgate-release"), env)
+    subprocess.run(["git", "tag", "-a", TAG, "-m", f"authgate {__version__}"], cwd=dest,
+                   env=env, check=True, capture_output=True)
     return dest.as_uri()
 
 
