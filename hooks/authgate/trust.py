@@ -60,12 +60,12 @@ def findings(changes: ChangeSet, cfg: Config, *, root: str | None = None,
     if changes.source == "tree":
         return []
     paths = watched(cfg, root, explicit)
-    rule = _rule()
     out = []
     for fc in changes.files:
         path = fc.path if fc.path in paths else fc.old_path if fc.old_path in paths else None
         if path is None:
             continue
+        rule = _rule()
         line = _first_line(fc)
         if path == _PYPROJECT:
             changed, line = _pyproject(fc, root)

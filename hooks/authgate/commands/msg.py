@@ -23,6 +23,7 @@ from authgate import changes, config, gitio, trailers
 from authgate.commands.check import ENV_PREFIXES
 from authgate.config import ConfigError, TrailerNames
 from authgate.gitio import GitError
+from authgate.guidance import TRAILERS_HOOK, how_to_proceed
 from authgate.pipeline import evaluate_staged
 
 # `trailer.<name>.<variable>` settings that make <name> a trailer git recognises.
@@ -86,11 +87,14 @@ def _gate(args: argparse.Namespace, path: str, recover: str) -> int:
     staged = changes.staged(cwd=root, max_file_size=cfg.max_file_size,
                             env_prefixes=ENV_PREFIXES, baseline=cfg.baseline)
     verdict = evaluate_staged(staged, cfg, gitio.git_dir(root),
-                              message=None if template else trailers.visible(text, syntax.comment),
+                              message=None if template
+                              else trailers.visible(text, syntax.comment),
                               root=root, explicit=args.config)
     if verdict.blocked:
         for reason in verdict.reasons or ("blocked by policy",):
             _say(reason)
+        sys.stderr.write("".join(f"{line}\n" for line in how_to_proceed(
+            verdict, (TRAILERS_HOOK,))))
         _say(f"commit blocked; your message is kept, to reuse it: {recover}")
         return 1
     if template:
