@@ -101,7 +101,9 @@ def test_a_forged_cache_entry_does_not_let_a_blocked_change_through(staged_key: 
 
 @pytest.mark.parametrize("damage", ["[]", "[" * 100_000 + "]" * 100_000, "null",
                                     '{"key": 5, "findings": "x"}', "not json", "\udcff",
-                                    "fifo"])
+                                    "fifo"],
+                         ids=["list", "deep-nesting", "null", "wrong-types", "not-json",
+                              "not-utf8", "fifo"])
 def test_a_damaged_cache_is_a_miss_never_a_crash(repo: Repo, damage: str) -> None:
     repo.write("README.md", "app\n")
     repo.add()
