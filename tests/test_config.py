@@ -310,18 +310,21 @@ def test_authgate_config_with_no_config_prints_the_defaults(repo: Repo) -> None:
     assert same(config.parse(tomllib.loads(proc.stdout)["tool"]["authgate"], "t"), Config())
 
 
-@pytest.mark.parametrize("command", [["check"], ["config"], ["scan"]])
-def test_broken_config_exits_2_with_one_line(repo: Repo, command: list[str]) -> None:
+@pytest.mark.parametrize(("command", "shown"), [
+    (["check"], ".authgate.toml (staged)"), (["config"], ".authgate.toml"),
+    (["scan"], ".authgate.toml")])
+def test_broken_config_exits_2_with_one_line(repo: Repo, command: list[str],
+                                             shown: str) -> None:
     repo.write("a.py", "a = 1\n")
     repo.add()
     repo.commit()
     repo.write("b.py", "b = 1\n")
-    repo.add()
     repo.write(".authgate.toml", "max_file_size = \"big\"\n")
+    repo.add()
     proc = repo.authgate(*command)
     assert proc.returncode == 2
-    assert proc.stderr == (".authgate.toml: key 'max_file_size' must be a positive "
-                           "integer, got 'big'\n").join(["authgate: ", ""])
+    assert proc.stderr == (f"{shown}: key 'max_file_size' must be a positive "
+                           "integer up to 2147483647, got 'big'\n").join(["authgate: ", ""])
     assert "Traceback" not in proc.stderr and proc.stdout == ""
 
 
@@ -331,5 +334,5 @@ def test_invalid_toml_through_check_is_one_line(repo: Repo) -> None:
     repo.add()
     proc = repo.authgate("check")
     assert proc.returncode == 2
-    assert proc.stderr.startswith("authgate: pyproject.toml: invalid TOML: ")
+    assert proc.stderr.startswith("authgate: pyproject.toml (staged): invalid TOML: ")
     assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr

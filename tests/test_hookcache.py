@@ -66,8 +66,11 @@ def test_changed_content_or_config_is_judged_again(repo: Repo) -> None:
     repo.write("app/login.py", RISKY)
     repo.add()
     assert repo.authgate("check").returncode == 1
-    # A config that turns the rule off changes the key: not the cached block.
+    # A config that turns the rule off changes the key: not the cached block. (Staged:
+    # the hooks follow the config being committed, not the work tree's.)
     repo.write(".authgate.toml", '[policy]\n"identity" = "off"\n')
+    assert repo.authgate("check").returncode == 1
+    repo.add(".authgate.toml")
     assert repo.authgate("check").returncode == 0
 
 

@@ -480,12 +480,13 @@ def test_block_in_a_linked_worktree_names_the_worktree_message_file(gate: Repo,
 
 def test_a_config_error_stops_the_commit_and_keeps_the_message(gate: Repo) -> None:
     gate.write(".authgate.toml", "typo_key = 1\n")
+    gate.add(".authgate.toml")  # the hooks read the config being committed
     stage_login(gate)
     proc = commit(gate, "-m", "Add login", check=False)
     assert proc.returncode != 0
     out = proc.stdout.decode() + proc.stderr.decode()
     [line] = [ln for ln in out.splitlines() if ln.startswith("authgate: ")]
-    assert line.startswith("authgate: .authgate.toml: unknown key 'typo_key'")
+    assert line.startswith("authgate: .authgate.toml (staged): unknown key 'typo_key'")
     assert line.endswith("(commit message untouched; to reuse it: "
                          "git commit -e -F .git/COMMIT_EDITMSG)")
     assert (gate.path / ".git" / "COMMIT_EDITMSG").read_text(encoding="utf-8") == "Add login\n"

@@ -250,7 +250,11 @@ def test_baseline_in_the_change_is_read_and_the_baseline_file_not_scanned(repo: 
     repo.add()
     proc = repo.authgate("check", "--only", "leaks")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "leak.secret" not in proc.stdout
+    # What the baseline accepts passes, counted as suppressed like any suppression.
+    found = [ln for ln in proc.stdout.splitlines() if "leak.secret" in ln]
+    assert found and all(ln.endswith("(suppressed: baseline: .secrets.baseline)")
+                         for ln in found)
+    assert f"0 blocking, {len(found)} suppressed" in proc.stdout
     # The same commit without the baseline is blocked.
     repo.git("rm", "-q", "--cached", ".secrets.baseline")
     proc = repo.authgate("check", "--only", "leaks")
@@ -297,5 +301,21 @@ def test_an_updated_baseline_lets_its_secrets_through_check_and_verify(repo: Rep
     passed = repo.authgate("check", "--only", "leaks")
     assert passed.returncode == 0, passed.stdout
     head = repo.commit("accepted test keys")
+    # verify judges a range with its base's policy: a baseline refreshed inside the
+    # range is a policy change (for review), not yet the policy ...
     verified = repo.authgate("verify", "--range", f"{base}..{head}")
-    assert "leak.secret." not in verified.stdout
+    assert verified.returncode == 1
+    assert "identity.gate.policy-changed" in verified.stdout
+    assert "verify.blocking.landed" in verified.stdout
+    # ... and once it has landed on its own, the secrets it accepts pass.
+    repo.git("checkout", "-q", "-b", "policy-first", base)
+    repo.git("checkout", head, "--", ".secrets.baseline")
+    landed = repo.commit("accept the test keys")
+    repo.git("checkout", head, "--", "app.py")
+    later = repo.commit("use them")
+    verified = repo.authgate("verify", "--range", f"{landed}..{later}", "--format", "json")
+    [subject] = json.loads(verified.stdout)["subjects"]
+    secrets_found = [f for f in subject["findings"] if f["rule"].startswith("leak.secret.")]
+    assert secrets_found and all(f["suppressed"] == "baseline: .secrets.baseline"
+                                 for f in secrets_found)
+    assert "verify.blocking.landed" not in {f["rule"] for f in subject["findings"]}

@@ -263,7 +263,7 @@ def test_history_attaches_git_ai_notes_in_bulk(repo: Repo) -> None:
     assert raws[1].ai_note == changes.commit(ids[1], cwd=str(repo.path)).ai_note
 
 
-def test_a_range_lists_merges_apart(repo: Repo) -> None:
+def test_a_range_lists_merges_after_their_parents(repo: Repo) -> None:
     base = _history(repo)[-1]
     repo.git("checkout", "-q", "-b", "side")
     repo.write("side.txt", "side\n")
@@ -277,7 +277,7 @@ def test_a_range_lists_merges_apart(repo: Repo) -> None:
     merge = repo.out("rev-parse", "HEAD")
     root = str(repo.path)
     listing = history.list_commits(history.parse_range(f"{base}..HEAD", cwd=root), cwd=root)
-    assert set(listing.commits) == {side, main}
+    assert set(listing.commits[:2]) == {side, main} and listing.commits[2] == merge
     assert listing.merges == (merge,)
 
 
@@ -314,6 +314,11 @@ def test_three_dots_is_a_usage_error(repo: Repo) -> None:
 def test_require_approval_without_approvers_is_a_config_error(repo: Repo) -> None:
     _history(repo)
     repo.write(".authgate.toml", "require_approval = true\n")
+    repo.add()
+    repo.commit("policy")
+    repo.write("later.txt", "later\n")
+    repo.add()
+    repo.commit("later")
     assert "require_approval is true but 'approvers' is empty" in _one_line_error(
         repo.authgate("verify", "--range", "HEAD~1..HEAD"))
 
@@ -376,23 +381,24 @@ def test_a_hand_amended_commit_fails_on_authgate_tree(repo: Repo) -> None:
                          "verify.tree.mismatch 1")
 
 
-def test_merges_are_skipped_and_said_so(repo: Repo) -> None:
+def test_a_clean_merge_is_judged_and_needs_no_trailers(repo: Repo) -> None:
     base = _with_tree_trailer(repo, "a.txt", "one\n", None)
     repo.git("checkout", "-q", "-b", "side")
     _with_tree_trailer(repo, "side.txt", "side\n", None)
     repo.git("checkout", "-q", "main")
     _with_tree_trailer(repo, "main.txt", "main\n", None)
-    # A merge commit's message carries no trailers; it is not judged.
+    # A merge git made on its own adds nothing beyond its parents: nothing is owed.
     repo.git("merge", "-q", "--no-ff", "--no-verify", "-m", "merge side", "side")
     merge = repo.out("rev-parse", "HEAD")
     proc = repo.authgate("verify", "--range", f"{base}..HEAD")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert (f"authgate verify: {base}..HEAD: 2 commits verified, 1 merge commit skipped "
-            f"({merge[:12]})") in proc.stdout.splitlines()
+    assert (f"authgate verify: {base}..HEAD: 3 commits verified (1 merge judged on what "
+            f"it adds to its parents: {merge[:12]})") in proc.stdout.splitlines()
     data = json.loads(repo.authgate("verify", "--range", f"{base}..HEAD", "--format",
                                     "json").stdout)
-    assert data["verify"]["merges_skipped"] == [merge]
-    assert len(data["subjects"]) == 2 and merge not in {s["revision"] for s in data["subjects"]}
+    assert data["verify"]["merges"] == [merge] and data["verify"]["merges_skipped"] == []
+    assert [s["revision"] for s in data["subjects"]][-1] == merge
+    assert data["subjects"][-1]["findings"] == [] and not data["subjects"][-1]["blocked"]
 
 
 def test_an_ai_trailer_dropped_when_a_change_is_re_landed_fails(repo: Repo) -> None:
@@ -470,13 +476,13 @@ def test_a_range_of_a_thousand_commits_verifies_in_parallel_and_serially_alike(
     parallel, serial = (json.loads(p.stdout) for p in runs)
     assert parallel == serial
     summary = parallel["verify"]
-    assert (summary["commits"], summary["merges_skipped"]) == (1000, [merge])
+    assert (summary["commits"], summary["merges"]) == (1001, [merge])
     assert summary["violations"] == [bad]
     assert summary["problems"] == {"verify.tree.mismatch": 1}
-    assert len(parallel["subjects"]) == 1000
+    assert len(parallel["subjects"]) == 1001
     text = repo.authgate("verify", "--range", "HEAD")
     assert text.returncode == 1
-    assert text.stdout.splitlines()[-1] == ("authgate verify: FAILED: 1 of 1000 commits "
+    assert text.stdout.splitlines()[-1] == ("authgate verify: FAILED: 1 of 1001 commits "
                                             "violate: verify.tree.mismatch 1")
     assert f"[commit {bad[:12]}]" in text.stdout
     # Progress goes to a terminal only: never into captured output or CI logs.
@@ -560,9 +566,10 @@ def test_git_ai_notes_are_provenance_evidence_for_the_commits_they_cover(repo: R
     assert [(a["commit"], a["tools"], a["trailer"]) for a in ai] == [
         (noted, ["claude-code"], None)]
     assert ai[0]["evidence"][0].startswith("provenance.trace.git-ai: ")
-    # And it counts where policy cares: a repository that forbids AI changes fails it.
-    repo.write(".authgate.toml", 'ai = "forbid"\n')
-    proc = repo.authgate("verify", "--range", f"{base}..{noted}")
+    # And it counts where policy cares: a repository that forbids AI changes fails it
+    # (a policy given on the command line: the base's has no config).
+    repo.write("policy.toml", 'ai = "forbid"\n')
+    proc = repo.authgate("verify", "--range", f"{base}..{noted}", "--config", "policy.toml")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert f"verify.blocking.landed: 1 blocking finding landed: provenance.trace.git-ai " \
            f"[commit {noted[:12]}]" in proc.stdout

@@ -32,7 +32,7 @@ jobs:
     steps:
       - uses: actions/checkout@v4
         with:
-          fetch-depth: 0   # verify reads every commit of the pull request
+          fetch-depth: 0   # verify reads every commit, and the policy at the base
       - uses: actions/setup-python@v5
         with:
           python-version: "3.12"
@@ -58,7 +58,7 @@ authgate-verify:
   stage: test
   image: python:3.12
   variables:
-    GIT_DEPTH: "0"   # verify reads every commit of the merge request
+    GIT_DEPTH: "0"   # verify reads every commit, and the policy at the base
   rules:
     - if: $CI_PIPELINE_SOURCE == "merge_request_event"
   script:
@@ -163,6 +163,29 @@ def test_github_workflow_fails_a_pull_request_with_a_violation(
     results = _assert_code_scanning_accepts(repo.path / "authgate.sarif")
     assert [(r["ruleId"], r["level"]) for r in results] == [("verify.tree.mismatch", "error")]
     assert f"[commit {head[:12]}]" in results[0]["message"]["text"]
+
+
+def test_github_workflow_judges_with_the_base_policy_not_the_checked_out_head(
+        repo: Repo, tmp_path: Path) -> None:
+    # The checkout is the pull request's head, whose .authgate.toml excludes everything;
+    # the recipe still fails the key that a later commit of the pull request adds.
+    repo.write("README.md", "base\n")
+    repo.add()
+    base = repo.commit("base")
+    repo.write(".authgate.toml", 'exclude = ["**"]\n')
+    repo.add()
+    repo.commit("config")
+    key = "".join(["AK", "IA", "Q7NR", "2KX5", "TLWM", "8ZPC"])
+    repo.write("src/settings.py", f'AWS_ACCESS_KEY_ID = "{key}"\n')
+    repo.add()
+    head = repo.commit("settings")
+    assert (repo.path / ".authgate.toml").read_text(encoding="utf-8") == 'exclude = ["**"]\n'
+    proc, summary = _run_github(repo, base, head, tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    text = summary.read_text(encoding="utf-8")
+    assert "| block | `leak.secret.aws-key` |" in text
+    assert "identity.gate.policy-changed" in text
+    assert key not in text and key not in (repo.path / "authgate.sarif").read_text()
 
 
 @pytest.mark.parametrize("bad", [False, True])

@@ -148,16 +148,18 @@ def test_commits_that_bypassed_the_hooks_fail_each_for_its_reason(
 def test_approval_is_a_reviewed_by_trailer_from_a_listed_approver(
         governed: tuple[Repo, str, str]) -> None:
     repo, base, hooked = governed
-    repo.write(".authgate.toml", 'require_approval = true\napprovers = ["sec@example.com"]\n'
+    # A policy given on the command line (the base's asks for no approval).
+    repo.write("approval.toml", 'require_approval = true\napprovers = ["sec@example.com"]\n'
                + CONFIG)
-    proc = repo.authgate("verify", "--range", f"{base}..HEAD")
+    approval = ("--config", "approval.toml")
+    proc = repo.authgate("verify", "--range", f"{base}..HEAD", *approval)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert ("verify.approval.missing: the content requires a security review and no "
             f"Security-Reviewed-by trailer names an approver [commit {hooked[:12]}]"
             ) in proc.stdout
     message = repo.out("log", "-1", "--format=%B")
     _without_hooks(repo, "--amend", "-m", f"{message}\nSecurity-Reviewed-by: S <sec@example.com>")
-    proc = repo.authgate("verify", "--range", f"{base}..HEAD")
+    proc = repo.authgate("verify", "--range", f"{base}..HEAD", *approval)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

@@ -10,6 +10,12 @@ diff`, and parsed by the same `changes.parse_diff`, so a commit verified in CI i
 judged on exactly what its hooks saw. GitPython would spawn a `git diff` per commit
 for the patches anyway and add its import; the rev-list and log calls here are all the
 walking verify needs.
+
+A merge commit is judged on what it adds beyond its parents: the diff from the merge
+git makes on its own (`git merge-tree --write-tree`, conflict markers and all) to the
+merge as committed. A clean merge adds nothing; a conflict resolution shows the lines
+it wrote, and content slipped in with `merge --no-commit` (or a side's change reverted
+while resolving) shows as what it is.
 """
 
 from __future__ import annotations
@@ -47,8 +53,8 @@ class Range:
 
 @dataclass(frozen=True)
 class Listing:
-    commits: tuple[str, ...]  # non-merge commits, oldest first
-    merges: tuple[str, ...]  # merge commits of the range, skipped by verify
+    commits: tuple[str, ...]  # every commit of the range, oldest first
+    merges: tuple[str, ...]  # those of them that are merges
 
 
 @dataclass(frozen=True)
@@ -121,8 +127,10 @@ def list_commits(rng: Range, *, cwd: str) -> Listing:
         ids = row.split()
         if not ids:
             continue
-        (merges if len(ids) > 2 else commits).append(ids[0])
-    _refuse_cut_history(rng, [*commits, *merges], cwd)
+        commits.append(ids[0])
+        if len(ids) > 2:
+            merges.append(ids[0])
+    _refuse_cut_history(rng, commits, cwd)
     return Listing(tuple(commits), tuple(merges))
 
 
@@ -162,7 +170,7 @@ def _refuse_cut_history(rng: Range, ids: Sequence[str], cwd: str) -> None:
 
 def read_commits(ids: Sequence[str], *, cwd: str, max_file_size: int,
                  batch: int = BATCH) -> Iterator[RawCommit]:
-    """The commits `ids` (none of them merges), in the order given."""
+    """The commits `ids`, in the order given (a merge with what it adds, above)."""
     notes = ai_notes(ids, cwd=cwd)
     for start in range(0, len(ids), batch):
         chunk = ids[start:start + batch]
@@ -178,8 +186,10 @@ def _log(ids: Sequence[str], *, cwd: str, max_file_size: int) -> Iterator[RawCom
     end = f"\x02authgate-{nonce}\x02".encode()
     fmt = (f"%x00%x01authgate-{nonce}%x01%H%x00%T%x00%P%x00%an%x00%ae%x00%cn%x00%ce%x00"
            f"%B%x00%x02authgate-{nonce}%x02")
+    # --diff-merges=off: a merge's diff comes from `merge_diff`, whatever log.diffMerges.
     args = ["log", "--no-walk=unsorted", "--stdin", "--root", "--no-show-signature",
-            "--no-notes", "--encoding=UTF-8", "--raw", "-p", "-z", *gitio.DIFF_FLAGS,
+            "--no-notes", "--encoding=UTF-8", "--diff-merges=off", "--raw", "-p", "-z",
+            *gitio.DIFF_FLAGS,
             f"--format={fmt}"]
     out = gitio.run(args, cwd=cwd, stdin=("\n".join(ids) + "\n").encode(),
                     big_file_threshold=max_file_size)
@@ -194,7 +204,10 @@ def _log(ids: Sequence[str], *, cwd: str, max_file_size: int) -> Iterator[RawCom
         # With -z, git ends the header with NUL and a newline before the raw records;
         # raw records start with ':', so nothing of the diff is lost.
         diff = diff.lstrip(b"\x00\n")
-        commits.append(RawCommit(revision=sha, tree=tree, parents=tuple(parents.split()),
+        parent_ids = tuple(parents.split())
+        if len(parent_ids) > 1:
+            diff = merge_diff(sha, parent_ids, cwd=cwd, max_file_size=max_file_size)
+        commits.append(RawCommit(revision=sha, tree=tree, parents=parent_ids,
                                  author=Identity(an, ae), committer=Identity(cn, ce),
                                  message=body[:-1] if body.endswith("\x00") else body,
                                  diff=diff))
@@ -204,6 +217,44 @@ def _log(ids: Sequence[str], *, cwd: str, max_file_size: int) -> Iterator[RawCom
     for c in commits:
         yield RawCommit(**{**c.__dict__,
                            "sizes": {b: sizes[b] for b in blob_ids(c.diff) if b in sizes}})
+
+
+def merge_diff(merge: str, parents: Sequence[str], *, cwd: str, max_file_size: int) -> bytes:
+    """`--raw -p -z` of what `merge` adds beyond its parents (see the module docstring)."""
+    auto = _remerge(merge, parents, cwd=cwd)
+    return gitio.run(["diff", "--raw", "-p", "-z", *gitio.DIFF_FLAGS, auto, merge], cwd=cwd,
+                     big_file_threshold=max_file_size)
+
+
+# git needs an identity to write the stand-in commits of an octopus re-merge.
+_STAND_IN = ("-c", "user.name=authgate", "-c", "user.email=authgate@localhost")
+
+
+def _remerge(merge: str, parents: Sequence[str], *, cwd: str) -> str:
+    """The tree git's own merge of `parents` gives. An octopus is merged a parent at a
+    time, through stand-in commits that nothing references (gc removes them)."""
+    tree = _merge_tree(merge, parents[0], parents[1], cwd)
+    done = [parents[0], parents[1]]
+    for parent in parents[2:]:
+        head = gitio.text([*_STAND_IN, "commit-tree", "--no-gpg-sign", tree,
+                           *(a for p in done for a in ("-p", p)), "-m", "authgate re-merge"],
+                          cwd=cwd)
+        done = [head]
+        tree = _merge_tree(merge, head, parent, cwd)
+        done.append(parent)
+    return tree
+
+
+def _merge_tree(merge: str, one: str, two: str, cwd: str) -> str:
+    # Exit 1 means conflicts: the tree (first line) then holds the conflict markers,
+    # which is what the resolution is compared with.
+    out = gitio.run(["merge-tree", "--write-tree", "--allow-unrelated-histories", one, two],
+                    cwd=cwd, check=False)
+    tree = out.split(b"\n", 1)[0].decode("ascii", "replace").strip()
+    if not tree or not all(c in "0123456789abcdef" for c in tree) or len(tree) not in (40, 64):
+        raise gitio.GitError(f"cannot re-merge the parents of merge {merge[:12]} to judge it "
+                             "(`git merge-tree --write-tree` needs git 2.38 or newer)")
+    return tree
 
 
 def changeset(raw: RawCommit, *, cwd: str, max_file_size: int) -> ChangeSet:

@@ -1,27 +1,36 @@
-"""The flow every command shares: a ChangeSet through the checks to a Verdict."""
+"""The flow every command shares: a ChangeSet through the checks to a Verdict.
+
+Besides the checks' findings, a change to the gate's own policy gets its finding
+from trust.py, made from the whole change and held to the rule's action whatever
+the config says (the policy cannot silence a change to itself)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from authgate import hookcache
+from authgate import hookcache, trust
 from authgate.changes import ChangeSet
 from authgate.checks import run_all
 from authgate.config import Config
+from authgate.findings import Finding
 from authgate.policy import Verdict, decide
 from authgate.rules import FAMILIES, RuleSet, load
 
 
 def evaluate(changes: ChangeSet, config: Config, families: Iterable[str] = FAMILIES,
-             rules: RuleSet | None = None) -> Verdict:
+             rules: RuleSet | None = None, *, root: str | None = None,
+             explicit: str | None = None) -> Verdict:
     wanted = tuple(families)
     if rules is None:
         rules = load(config, wanted)
-    return decide(run_all(changes, rules, config, wanted), config)
+    found = [*run_all(changes, rules, config, wanted),
+             *_gate(changes, config, wanted, root, explicit)]
+    return _decide(found, config)
 
 
 def evaluate_staged(staged: ChangeSet, config: Config, git_dir: str,
-                    families: Iterable[str] = FAMILIES, message: str | None = None) -> Verdict:
+                    families: Iterable[str] = FAMILIES, message: str | None = None, *,
+                    root: str | None = None, explicit: str | None = None) -> Verdict:
     """The staged change (plus the message being written, at the message stages).
 
     The content's findings are shared between the hooks of one commit (hookcache);
@@ -33,14 +42,27 @@ def evaluate_staged(staged: ChangeSet, config: Config, git_dir: str,
     rules: RuleSet | None = None
     if findings is None:
         rules = load(config, wanted)
-        findings = run_all(content, rules, config, wanted)
+        findings = [*run_all(content, rules, config, wanted),
+                    *_gate(content, config, wanted, root, explicit)]
         hookcache.store(git_dir, key, findings)
     if message is not None and "provenance" in wanted:
         rules = rules or load(config, ("provenance",))
         only_message = ChangeSet(files=(), source=staged.source, revision=staged.revision,
                                  message=message)
         findings = [*findings, *run_all(only_message, rules, config, ("provenance",))]
-    return decide(findings, config)
+    return _decide(findings, config)
+
+
+def _gate(changes: ChangeSet, config: Config, wanted: tuple[str, ...], root: str | None,
+          explicit: str | None) -> list[Finding]:
+    if "identity" not in wanted:
+        return []
+    return trust.findings(changes, config, root=root, explicit=explicit)
+
+
+def _decide(findings: list[Finding], config: Config) -> Verdict:
+    gate = [f for f in findings if f.rule_id == trust.RULE]
+    return decide(findings, trust.pinned(config, gate))
 
 
 def skipped(changes: ChangeSet) -> tuple[str, ...]:

@@ -15,8 +15,11 @@ scissors line, and before a trailing run of `Signed-off-by` lines, so that `git 
 --amend -s` still finds its sign-off last and adds no second one. Existing authgate
 trailers are updated in place and merged monotonically: a value is never weakened or
 dropped, a stricter one replaces a weaker one, and duplicates collapse into one; a
-paragraph of them stranded in the body by a squash is folded into the block. Every
-write is re-read before it is kept: other trailers must read exactly as before.
+paragraph of them stranded in the body by a squash is folded into the block. One the
+author continued on further lines (an explanation under `Identity-Impact:`) is the
+author's text: it stays as written, and authgate's own value, when it says more, goes
+on a line of its own. Every write is re-read before it is kept: other trailers must
+read exactly as before.
 
 Everything here is pure except `write_message`, the one function that touches the
 message file (a temporary file beside it, renamed over it).
@@ -72,10 +75,23 @@ class Item:
     raw: str
     key: str | None  # None: not a trailer (or a comment line)
     value: str  # unfolded and trimmed as `--parse` prints it
+    first: str = ""  # the value on the trailer's own line (without continuation lines)
 
     @property
     def is_trailer(self) -> bool:
         return self.key is not None
+
+    @property
+    def folded(self) -> bool:
+        """Continued on further lines with text: authgate never writes that, an author
+        does (a whitespace-only line git folds in is no text)."""
+        return any(line.strip(_SPACE) for line in self.raw.split("\n")[1:])
+
+    @property
+    def claim(self) -> str:
+        """What the trailer claims for authgate: the value on its own line when an
+        author continued it (the rest is their explanation)."""
+        return self.first if self.folded else self.value
 
 
 @dataclass(frozen=True)
@@ -274,7 +290,9 @@ def _items(message: str, start: int, end: int, syntax: Syntax) -> tuple[Item, ..
     for s, e, sep in items:
         raw = message[s:e]
         if sep >= 1 and not raw.startswith(syntax.comment):
-            out.append(Item(s, e, raw, _strip(raw[:sep]), _unfold(_strip(raw[sep + 1:]))))
+            own = raw.split("\n", 1)[0]
+            out.append(Item(s, e, raw, _strip(raw[:sep]), _unfold(_strip(raw[sep + 1:])),
+                            _strip(own[sep + 1:])))
         else:
             out.append(Item(s, e, raw, None, ""))
     return tuple(out)
@@ -383,7 +401,7 @@ def ours(message: str, names: TrailerNames, syntax: Syntax = Syntax()) -> list[t
     blk = block(message, syntax)
     items = [*_ours(blk, names), *(it for st in _strays(message, blk, names, syntax)
                                    for it in st.items)]
-    return [(it.key, it.value) for it in items if it.key is not None]
+    return [(it.key, it.claim) for it in items if it.key is not None]
 
 
 # --- merging: never weaker than what is there ------------------------------------------
@@ -413,11 +431,16 @@ def _union(groups: Sequence[list[str]]) -> list[str]:
     return out
 
 
-def _tier(value: str) -> Tier | None:
+def tier_of(value: str) -> Tier | None:
+    """The tier an impact trailer claims: its first word (an author may explain it)."""
+    words = value.replace(",", " ").replace(";", " ").split()
     try:
-        return Tier.parse(value.strip())
+        return Tier.parse(words[0]) if words else None
     except KeyError:
         return None
+
+
+_tier = tier_of
 
 
 def _count(value: str) -> int | None:
@@ -494,7 +517,7 @@ def _strays(text: str, blk: Block, names: TrailerNames, syntax: Syntax) -> list[
             if items and title:
                 title = False
             elif items and all(it.key is not None and it.key.lower() in known
-                               for it in items):
+                               and not it.folded for it in items):
                 if len(items) == len(every):
                     # The whole paragraph goes, with one of the blank lines around it.
                     end = pos
@@ -552,7 +575,7 @@ def apply(message: str, want: Sequence[tuple[str, str]], names: TrailerNames, *,
     for it in _ours(blk, names):
         found.setdefault(field_of[(it.key or "").lower()], []).append(it)
     strays = _strays(message, blk, names, syntax)
-    old: dict[str, list[str]] = {f: [it.value for it in items] for f, items in found.items()}
+    old: dict[str, list[str]] = {f: [it.claim for it in items] for f, items in found.items()}
     for st in strays:
         for it in st.items:
             old.setdefault(field_of[(it.key or "").lower()], []).append(it.value)
@@ -591,12 +614,13 @@ def _reads_as(text: str, expected: Sequence[tuple[str, str]], names: TrailerName
               syntax: Syntax) -> bool:
     """Whether git reads `text` with every other trailer as before and ours as meant."""
     field_of = _field_of(names)
-    got = parse(text, syntax=syntax)
-    if [kv for kv in got if kv[0].lower() not in field_of] != \
+    items = [it for it in block(text, syntax).items if it.key is not None]
+    if [(it.key, it.value) for it in items if (it.key or "").lower() not in field_of] != \
             [kv for kv in expected if kv[0].lower() not in field_of]:
         return False
-    return all(any(k.lower() == key.lower() and _same(field_of[key.lower()], v, value)
-                   for k, v in got)
+    # An author's folded trailer says its claim on its own line (see Item.claim).
+    return all(any((it.key or "").lower() == key.lower()
+                   and _same(field_of[key.lower()], it.claim, value) for it in items)
                for key, value in expected if key.lower() in field_of)
 
 
@@ -613,9 +637,16 @@ def _edit(message: str, blk: Block, found: Mapping[str, Sequence[Item]],
     # trailer.separators may leave ':' out; git then reads only its own separators.
     sep = ":" if ":" in syntax.separators else syntax.separators[:1] or ":"
     kept: list[Item] = []
+    unsaid: list[str] = []  # fields whose only trailers are the author's folded ones
     for field, items in found.items():
         value = final[field]
-        for n, it in enumerate(items):
+        # An author's folded trailer is their text: kept as written, never rewritten.
+        frozen = [it for it in items if it.folded]
+        kept += frozen
+        plain = [it for it in items if not it.folded]
+        if not plain and not any(_same(field, value, it.claim) for it in frozen):
+            unsaid.append(field)
+        for n, it in enumerate(plain):
             end = _content_end(message, it)
             if n and collapse:
                 edits.append((it.start, end, ""))
@@ -625,13 +656,14 @@ def _edit(message: str, blk: Block, found: Mapping[str, Sequence[Item]],
                 eol = _line_end(message[it.start:end])
                 edits.append((it.start, end, f"{getattr(names, field)}{sep} {value}{eol}"))
 
-    missing = [f for f in _ORDER if f in final and f not in found]
+    missing = [f for f in _ORDER if f in final and (f not in found or f in unsaid)]
     groups: dict[int, list[str]] = {}
     mode: dict[int, str] = {}
     for f in missing:
         # Beside the ones already there, in the order `wanted` writes them.
-        later = [found[g][0].start for g in _ORDER[_ORDER.index(f) + 1:] if g in found]
-        if later:
+        later = [found[g][0].start for g in _ORDER[_ORDER.index(f) + 1:]
+                 if g in found and g not in unsaid]
+        if later and f not in found:
             at, where = min(later), "block"
         else:
             at, where = _insertion_point(message, blk, kept, syntax)
@@ -681,7 +713,8 @@ def _insertion_point(message: str, blk: Block, kept: Sequence[Item],
 def remove(message: str, names: TrailerNames, syntax: Syntax = Syntax()) -> str:
     """`message` without authgate's trailers (for a message that is otherwise empty)."""
     blk = block(message, syntax)
-    return _without(message, _ours(blk, names), _strays(message, blk, names, syntax))
+    return _without(message, [it for it in _ours(blk, names) if not it.folded],
+                    _strays(message, blk, names, syntax))
 
 
 # --- the message file --------------------------------------------------------------------

@@ -34,7 +34,7 @@ import ipaddress
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Union
 from urllib.parse import unquote
 
@@ -287,11 +287,18 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
         findings += _sensitive_file(fc, plan)
 
     hits: list[secrets.SecretHit] = []
+    # (value hash, detect-secrets type) of hits the baseline accepts: reported as
+    # suppressed, counted like every other suppression (and redacted like any secret).
+    accepted: set[tuple[str, str]] = set()
     if plan.scan_secrets and plan.secrets:
         text = secrets.baseline_text(changes, config.baseline)
         baseline = secrets.parse_baseline(text, config.baseline) if text is not None else None
         cands = (c for fc in files if fc.path in added for c in secrets.candidates(fc))
-        hits = secrets.scan(cands, baseline, skip_paths=(config.baseline,))
+        engine = replace(baseline, accepted=frozenset()) if baseline is not None else None
+        hits = secrets.scan(cands, engine, skip_paths=(config.baseline,))
+        accepted = {(value_hash(h.secret), h.secret_type) for h in hits
+                    if baseline is not None
+                    and baseline.accepts(h.path, h.secret_type, h.secret_hash)}
     by_line: dict[tuple[str, int], list[secrets.SecretHit]] = {}
     for hit in hits:
         by_line.setdefault((hit.path, hit.line), []).append(hit)
@@ -313,8 +320,11 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
             line_hits = by_line.get((path, a.number), ())
             if line_hits:
                 following = [texts.get(a.number + i, "") for i in range(1, 7)]
-                findings += _secret_findings(line_hits, a, path, file_ctx, plan, config, quiet,
-                                             following)
+                found = _secret_findings(line_hits, a, path, file_ctx, plan, config, quiet,
+                                         following)
+                findings += [replace(f, suppressed=f"baseline: {config.baseline}")
+                             if (f.value_hash, dict(f.extra).get("detect-secrets")) in accepted
+                             else f for f in found]
             if not endpoints:
                 continue
             lowered = a.text.lower()

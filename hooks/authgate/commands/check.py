@@ -1,4 +1,4 @@
-"""`authgate check`: judge the staged change (the pre-commit hooks)."""
+"""`authgate check`: judge the staged change (the pre-commit hooks), with the staged config."""
 
 from __future__ import annotations
 
@@ -15,11 +15,15 @@ ENV_PREFIXES = ("CLAUDE", "GEMINI", "CODEX", "COPILOT", "CURSOR", "GOOSE", "CRUS
 
 def run(args: argparse.Namespace) -> int:
     root = gitio.toplevel()
-    cfg = config.load(root, args.config)
+    # The index's config, as the commit will carry it; a different one in the work
+    # tree is reported, not obeyed (README, "Threat model").
+    cfg, notices = config.load_staged(root, args.config)
     staged = changes.staged(cwd=root, max_file_size=cfg.max_file_size,
                             env_prefixes=ENV_PREFIXES, baseline=cfg.baseline)
     if args.filenames:
-        judged = check_named_files(args, root, cfg, staged)
+        # Files named that are not the commit are an audit of the work tree, as `scan`
+        # is: judged with the work tree's config (the commit gate uses the index's).
+        judged = check_named_files(args, root, config.load(root, args.config), staged)
         if judged is not None:
             return judged
     if not staged.files:
@@ -31,9 +35,10 @@ def run(args: argparse.Namespace) -> int:
     from authgate.rules import FAMILIES
 
     families = tuple(args.only) if args.only else FAMILIES
-    verdict = evaluate_staged(staged, cfg, gitio.git_dir(root), families)
+    verdict = evaluate_staged(staged, cfg, gitio.git_dir(root), families, root=root,
+                              explicit=args.config)
     subject = Subject(label="staged", verdict=verdict, revision=staged.revision,
-                      skipped=skipped(staged))
+                      skipped=skipped(staged), notes=notices)
     output.emit(args, [subject])
     if verdict.blocked and args.format == "text" and not args.output:
         from authgate import guidance

@@ -68,7 +68,9 @@ def _gate(args: argparse.Namespace, path: str, recover: str) -> int:
         _say(f"{path}: cannot read the commit message file ({exc.strerror or exc})")
         return 2
     root = gitio.toplevel()
-    cfg = config.load(root, args.config)
+    cfg, notices = config.load_staged(root, args.config)
+    for notice in notices:
+        _say(notice)
     names = cfg.trailers
     text = trailers.decode(data)
     settings = git_settings(root)
@@ -78,7 +80,24 @@ def _gate(args: argparse.Namespace, path: str, recover: str) -> int:
                              separators=settings.separators,
                              configured=settings.configured)
 
-    if source == "template":
+    # The staged content is judged on every path, before anything else: git runs this
+    # hook even with --no-verify, so a template or an "empty" message that git commits
+    # anyway (--allow-empty-message, --cleanup=verbatim) must not be a way past it.
+    template = source == "template"
+    staged = changes.staged(cwd=root, max_file_size=cfg.max_file_size,
+                            env_prefixes=ENV_PREFIXES, baseline=cfg.baseline)
+    verdict = evaluate_staged(staged, cfg, gitio.git_dir(root),
+                              message=None if template
+                              else trailers.visible(text, syntax.comment),
+                              root=root, explicit=args.config)
+    if verdict.blocked:
+        for reason in verdict.reasons or ("blocked by policy",):
+            _say(reason)
+        sys.stderr.write("".join(f"{line}\n" for line in how_to_proceed(
+            verdict, (TRAILERS_HOOK,))))
+        _say(f"commit blocked; your message is kept, to reuse it: {recover}")
+        return 1
+    if template:
         # The template is not a message yet. Trailers written now would make git's
         # "you did not edit the template" check miss; commit-msg sees the real text.
         return 0
@@ -88,18 +107,6 @@ def _gate(args: argparse.Namespace, path: str, recover: str) -> int:
         if bare != text:
             trailers.write_message(path, trailers.encode(bare))
         return 0
-
-    staged = changes.staged(cwd=root, max_file_size=cfg.max_file_size,
-                            env_prefixes=ENV_PREFIXES, baseline=cfg.baseline)
-    verdict = evaluate_staged(staged, cfg, gitio.git_dir(root),
-                              message=trailers.visible(text, syntax.comment))
-    if verdict.blocked:
-        for reason in verdict.reasons or ("blocked by policy",):
-            _say(reason)
-        sys.stderr.write("".join(f"{line}\n" for line in how_to_proceed(
-            verdict, (TRAILERS_HOOK,))))
-        _say(f"commit blocked; your message is kept, to reuse it: {recover}")
-        return 1
 
     want = trailers.wanted(verdict, names, staged.tree)
     inherited = _head_trailers(staged, names, syntax, root)

@@ -1,9 +1,9 @@
 """`authgate verify`: recompute every commit of a range and hold it to its trailers.
 
-git records nothing about whether hooks ran: a trailer is a claim. For each non-merge
-commit the verdict is recomputed from the commit alone (its diff, message, author and
-committer, its git-ai note; never an environment) and compared with the trailers it
-carries:
+git records nothing about whether hooks ran: a trailer is a claim. For each commit
+the verdict is recomputed from the commit alone (its diff, message, author and
+committer, its git-ai note; never an environment; a merge on what it adds beyond its
+parents, see history.py) and compared with the trailers it carries:
 
 - `verify.trailers.missing`: the content needs trailers and the commit has none
   ("hooks bypassed"), or one of them is missing;
@@ -15,6 +15,11 @@ carries:
   AI-Assisted, this rewrite of it does not;
 - `verify.approval.missing`: `require_approval` and no Reviewed-by /
   Security-Reviewed-by trailer from an approver.
+
+The policy that judges (config, custom rules, the secrets baseline) is the one at
+the base of the range, never one the judged commits bring: a pull request cannot
+switch off the check of its own later commits. Each change to the policy inside the
+range is itself a finding (trust.py). `--config FILE` is read as given.
 
 Exit 0 when every commit holds, 1 when one does not, 2 for a range that cannot be
 verified (unknown revision, a shallow clone missing the base).
@@ -122,13 +127,6 @@ def _values(claimed: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
     return out
 
 
-def _tier(value: str) -> Tier | None:
-    try:
-        return Tier.parse(value.strip())
-    except KeyError:
-        return None
-
-
 def _items(values: Sequence[str]) -> set[str]:
     return {v.strip().lower() for value in values for v in value.split(",") if v.strip()}
 
@@ -171,7 +169,7 @@ def compare(changes: ChangeSet, verdict: Verdict, claimed: Sequence[tuple[str, s
                 else f"the content needs {key}: {value}"
             out.append((MISSING, f"{key} missing: {what}"))
         elif key == names.impact:
-            tiers = [t for t in (_tier(v) for v in have) if t is not None]
+            tiers = [t for t in (trailers.tier_of(v) for v in have) if t is not None]
             if not tiers or max(tiers) < verdict.tier:
                 out.append((WEAKER, f"{key}: {shown} is weaker than the "
                                     f"{verdict.tier} the content demands"))
@@ -264,14 +262,15 @@ def problem(rule: str, message: str, revision: str, where: tuple[str | None, int
                    context="message", action=Action.BLOCK)
 
 
-def judge(changes: ChangeSet, cfg: Config, rules: RuleSet, comment_char: str) -> Checked:
+def judge(changes: ChangeSet, cfg: Config, rules: RuleSet, comment_char: str, *,
+          root: str | None = None, explicit: str | None = None) -> Checked:
     """Recompute one commit and hold it to its trailers."""
-    full = evaluate(changes, cfg, FAMILIES, rules)
+    full = evaluate(changes, cfg, FAMILIES, rules, root=root, explicit=explicit)
     # A git-ai note is written after the commit (post-commit), so the hooks could not
     # have seen it: the trailers are held to the verdict without it, while the note
     # still counts as AI evidence for blocking and for the range summary.
-    claim = evaluate(replace(changes, ai_note=None), cfg, FAMILIES, rules) \
-        if changes.ai_note else full
+    claim = evaluate(replace(changes, ai_note=None), cfg, FAMILIES, rules, root=root,
+                     explicit=explicit) if changes.ai_note else full
     message = changes.message or ""
     claimed = trailers.parse(message, comment_char)
     names = cfg.trailers
@@ -326,9 +325,10 @@ def finish(c: Checked) -> Checked:
 _STATE: dict[str, Any] = {}
 
 
-def _init(cfg: Config, root: str, comment_char: str, baseline: str | None = None) -> None:
+def _init(cfg: Config, root: str, comment_char: str, baseline: str | None = None,
+          explicit: str | None = None) -> None:
     _STATE.update(cfg=cfg, root=root, comment_char=comment_char, rules=load(cfg, FAMILIES),
-                  baseline=baseline)
+                  baseline=baseline, explicit=explicit)
     for family in FAMILIES:  # import the checks once, before any fork copies them
         importlib.import_module(f"authgate.checks.{MODULES[family]}")
 
@@ -339,7 +339,8 @@ def _judge_batch(raws: Sequence[history.RawCommit]) -> list[Checked]:
     for raw in raws:
         cs = history.changeset(raw, cwd=_STATE["root"], max_file_size=cfg.max_file_size)
         cs = replace(cs, secrets_baseline=_STATE.get("baseline"))
-        out.append(judge(cs, cfg, _STATE["rules"], _STATE["comment_char"]))
+        out.append(judge(cs, cfg, _STATE["rules"], _STATE["comment_char"],
+                         root=_STATE["root"], explicit=_STATE.get("explicit")))
     return out
 
 
@@ -385,13 +386,16 @@ def _jobs(requested: int) -> int:
 
 
 def judge_range(ids: Sequence[str], cfg: Config, root: str, *, jobs: int,
-                progress: Progress | None = None, comment_char: str = "#") -> list[Checked]:
-    """Every commit of `ids`, in order; parallel over commits when there are many."""
+                progress: Progress | None = None, comment_char: str = "#",
+                policy: str | None = None, explicit: str | None = None) -> list[Checked]:
+    """Every commit of `ids`, in order; parallel over commits when there are many.
+
+    `policy` is the commit whose secrets baseline applies (the base of the range, as
+    for the config); None: no baseline."""
     raws = history.read_commits(ids, cwd=root, max_file_size=cfg.max_file_size)
-    # The detect-secrets baseline as the range's head has it: what the branch will
-    # carry, read once rather than per commit.
-    baseline = changes.read_blob(f"{ids[-1]}:{cfg.baseline}", cwd=root) if ids else None
-    _init(cfg, root, comment_char, baseline)
+    baseline = changes.read_blob(f"{policy}:{cfg.baseline}", cwd=root) \
+        if policy and ids else None
+    _init(cfg, root, comment_char, baseline, explicit)
     if jobs <= 1 or len(ids) < PARALLEL_MIN_COMMITS:
         out = []
         for raw in raws:
@@ -402,7 +406,7 @@ def judge_range(ids: Sequence[str], cfg: Config, root: str, *, jobs: int,
     size = max(1, min(32, len(ids) // (jobs * 4)))
     results: list[Checked] = []
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init,
-                             initargs=(cfg, root, comment_char, baseline)) as pool:
+                             initargs=(cfg, root, comment_char, baseline, explicit)) as pool:
         pending: list[Future[list[Checked]]] = []
         for chunk in _chunks(raws, size):
             pending.append(pool.submit(_judge_batch, chunk))
@@ -434,8 +438,8 @@ def _chunks(raws: Iterator[history.RawCommit], size: int
 
 # --- the range summary ----------------------------------------------------------------
 
-def summary(rng: history.Range, listing: history.Listing, checked: Sequence[Checked]
-            ) -> dict[str, Any]:
+def summary(rng: history.Range, listing: history.Listing, checked: Sequence[Checked],
+            policy: str = "(defaults)") -> dict[str, Any]:
     """What a reviewer or a branch-protection bot needs, as plain data (the `verify`
     object of the json report)."""
     reviews: dict[str, list[str]] = {}
@@ -451,8 +455,9 @@ def summary(rng: history.Range, listing: history.Listing, checked: Sequence[Chec
           for c in checked if c.ai_assisted]
     highest = max((c.verdict.tier for c in checked), default=Tier.NONE)
     return {
-        "range": rng.label, "base": rng.base, "head": rng.head,
-        "commits": len(checked), "merges_skipped": list(listing.merges),
+        "range": rng.label, "base": rng.base, "head": rng.head, "policy": policy,
+        # Merges are judged (on what they add); the key stays for schema/1 readers.
+        "commits": len(checked), "merges": list(listing.merges), "merges_skipped": [],
         "violations": [c.revision for c in checked if not c.ok],
         "problems": dict(sorted(problems.items())),
         "identity_impact": str(highest),
@@ -469,12 +474,15 @@ def _short_list(ids: Sequence[str], limit: int = 8) -> str:
 
 def summary_lines(s: Mapping[str, Any]) -> list[str]:
     """The summary for people: the last lines of text output and the markdown section."""
-    merges = s["merges_skipped"]
+    merges = s.get("merges", [])
     head = f"{s['range']}: {s['commits']} commit{'s' if s['commits'] != 1 else ''} verified"
     if merges:
-        head += (f", {len(merges)} merge commit{'s' if len(merges) != 1 else ''} skipped "
-                 f"({_short_list(merges)})")
+        head += (f" ({len(merges)} merge{'s' if len(merges) != 1 else ''} judged on what "
+                 f"{'they add' if len(merges) != 1 else 'it adds'} to "
+                 f"{'their' if len(merges) != 1 else 'its'} parents: {_short_list(merges)})")
     lines = [head]
+    if s.get("policy"):
+        lines.append(f"policy: {s['policy']}")
     if s["required_reviews"]:
         lines.append("requires review: " + "; ".join(
             f"{r} ({len(ids)}: {_short_list(ids)})" for r, ids in s["required_reviews"].items()))
@@ -573,23 +581,45 @@ def _comment_char(root: str) -> str:
     return "#" if not value or value == "auto" else value
 
 
+def policy_base(rng: history.Range, listing: history.Listing, root: str) -> str | None:
+    """The commit whose policy judges the range: its base; for a range without one (a
+    new branch's push), the parent of its oldest commit; None when that is a root."""
+    if rng.base:
+        return rng.base
+    if not listing.commits:
+        return None
+    return gitio.resolve(f"{listing.commits[0]}^1", cwd=root)
+
+
+def trusted_config(root: str, base: str | None, explicit: str | None) -> Config:
+    """The config that judges: `--config FILE` as given, else the base's, never one
+    from the commits being judged (a range without a base gets the defaults)."""
+    if explicit is not None:
+        return config.load(root, explicit)
+    if base is None:
+        return Config(source="(defaults: the range has no base to take a policy from)")
+    return config.load(root, rev=base)
+
+
 def run(args: argparse.Namespace) -> int:
     root = gitio.toplevel()
-    cfg = config.load(root, args.config)
-    if cfg.require_approval and not cfg.approvers:
-        raise ConfigError(f"{cfg.source}: require_approval is true but 'approvers' is empty "
-                          "(list the emails whose Reviewed-by counts)")
     rng = history.parse_range(args.range, cwd=root) if args.range \
         else history.pushed_range(os.environ, cwd=root)
     listing = history.list_commits(rng, cwd=root)
+    base = policy_base(rng, listing, root)
+    cfg = trusted_config(root, base, args.config)
+    if cfg.require_approval and not cfg.approvers:
+        raise ConfigError(f"{cfg.source}: require_approval is true but 'approvers' is empty "
+                          "(list the emails whose Reviewed-by counts)")
     progress = Progress(len(listing.commits))
     try:
         checked = judge_range(listing.commits, cfg, root, jobs=_jobs(args.jobs),
-                              progress=progress, comment_char=_comment_char(root))
+                              progress=progress, comment_char=_comment_char(root),
+                              policy=base, explicit=args.config)
     finally:
         progress.close()
     checked = [finish(c) for c in rewrites(checked, cfg.trailers)]
-    s = summary(rng, listing, checked)
+    s = summary(rng, listing, checked, cfg.source)
     fmt = args.format
     target = getattr(args, "output", None)
     if fmt == "markdown":
