@@ -139,6 +139,11 @@ def _shown(value: str) -> str:
     return value[:12] if _OBJECT_ID.fullmatch(value) else scrub(value)
 
 
+def _shown_claim(claim: str | None) -> str | None:
+    # The summary and the json quote it: a hand-written trailer can hold a secret.
+    return scrub(claim) if claim else claim
+
+
 def _ai_claim(got: Mapping[str, list[str]], names: TrailerNames) -> str | None:
     values = [v for v in got.get(names.ai.lower(), []) if v.lower() not in _NEGATIVE]
     return ", ".join(values) if values else None
@@ -290,7 +295,7 @@ def judge(changes: ChangeSet, cfg: Config, rules: RuleSet, comment_char: str) ->
     subject = scrub(message.strip().splitlines()[0] if message.strip() else "(no message)")
     return Checked(
         revision=revision, subject=subject[:72], verdict=full, problems=problems,
-        claims=claims, ai_claim=_ai_claim(_values(claimed), names),
+        claims=claims, ai_claim=_shown_claim(_ai_claim(_values(claimed), names)),
         fingerprint=fingerprint(changes), anchor=where, skipped=skipped(changes))
 
 
