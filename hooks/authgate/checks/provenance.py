@@ -47,8 +47,13 @@ DEFAULT_IDENTITY_SOURCES = ("author", "committer", "co-authored-by", "signed-off
 # Values that mean "not set" for an agent variable or "no" for a disclosure trailer.
 OFF_VALUES = frozenset({"", "0", "false", "no", "off"})
 
-_TRAILER_LINE = re.compile(r"^\s*(?P<key>[A-Za-z0-9][A-Za-z0-9-]*)\s*:\s*(?P<value>\S.*?)\s*$")
-_EMAIL = re.compile(r"<\s*(?P<email>[^<>\s]+@[^<>\s]+?)\s*>"
+# Both linear in the length of a line (a 50 KB `Co-authored-by` must not stall the
+# message hook): the value ends at its last non-space character, found by one
+# backtrack, not by trying the end at every space; an address is the whole run between
+# `<` and `>`, with an `@` inside it checked once.
+_TRAILER_LINE = re.compile(
+    r"^\s*(?P<key>[A-Za-z0-9][A-Za-z0-9-]*)\s*:\s*(?P<value>\S(?:.*\S)?)\s*$")
+_EMAIL = re.compile(r"<\s*(?P<email>(?=[^<>\s]+@[^<>\s])[^<>\s]+)\s*>"
                     r"|(?P<bare>(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
 # `git commit -v` puts the diff below this line; git drops it, and so do we.
 _SCISSORS = re.compile(r"^\S -{24} >8 -{24}$")
