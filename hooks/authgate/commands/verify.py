@@ -35,7 +35,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
-from authgate import changes, config, gitio, history, trailers
+from authgate import changes, config, escape, gitio, history, trailers
 from authgate.changes import ChangeSet, Status
 from authgate.checks import MODULES
 from authgate.commands import output
@@ -502,7 +502,7 @@ def _augment(fmt: str, text: str, s: Mapping[str, Any]) -> str:
     """The rendered report of the commits, with the range summary added."""
     lines = summary_lines(s)
     if fmt == "text":
-        return text + "".join(f"{TITLE}: {ln}\n" for ln in lines)
+        return text + "".join(f"{TITLE}: {escape.terminal(ln)}\n" for ln in lines)
     if fmt == "github":
         kind = "notice" if s["ok"] else "error"
         return text + f"::{kind} title={TITLE}::{_gh(' / '.join(lines))}\n"
@@ -559,12 +559,8 @@ def markdown(checked: Sequence[Checked], s: Mapping[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("`", "'").replace("\n", " ")
-
-
-def _gh(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+_md = escape.markdown
+_gh = escape.annotation_data
 
 
 def _interesting(c: Checked) -> bool:
@@ -614,7 +610,8 @@ def run(args: argparse.Namespace) -> int:
         with open(target, "w", encoding="utf-8") as fh:
             fh.write(text)
         # The log still says how it went; the report is in the file.
-        sys.stdout.write(f"{TITLE}: {summary_lines(s)[-1]} (report: {target})\n")
+        sys.stdout.write(escape.terminal(f"{TITLE}: {summary_lines(s)[-1]} (report: {target})")
+                         + "\n")
     else:
         sys.stdout.write(text)
     sys.stdout.flush()
