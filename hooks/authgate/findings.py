@@ -204,12 +204,16 @@ def _userinfo(m: re.Match[str]) -> str:
     return f"{m['scheme']}{shown}@"
 
 
-def scrub_text(text: str) -> str:
+def scrub_text(text: str, *, code: bool = True) -> str:
     """`text` with anything that looks like a credential redacted, whole: URL
-    credentials, query-string secrets, quoted mixed-class literals, key=value and
-    bearer secrets, provider-prefixed and long generated tokens."""
+    credentials, query-string secrets, provider-prefixed and long generated tokens and,
+    in a line of code (`code`), quoted mixed-class literals, key=value and bearer
+    secrets. authgate's own messages are not code: "detect-secrets: Secret Keyword"
+    is no assignment."""
     text = _URL_USERINFO.sub(_userinfo, text)
     text = _URL_QUERY_SECRET.sub(lambda m: m["key"] + redact(m["val"]), text)
+    if not code:
+        return _RUN.sub(lambda m: redact(m[0]) if _tokenish(m[0]) else m[0], text)
     text = _QUOTED.sub(
         lambda m: m["q"] + (redact(m["body"]) if _looks_secret(m["body"]) else m["body"]) + m["q"],
         text)

@@ -88,8 +88,8 @@ def _scrub_message(message: str, path: str | None) -> str:
     # A message names its own file; a path is never a secret, and the scrubber would
     # take a long one (`src/v2/AuthController`) for a token.
     if path and path in message:
-        return path.join(scrub_text(part) for part in message.split(path))
-    return scrub_text(message)
+        return path.join(scrub_text(part, code=False) for part in message.split(path))
+    return scrub_text(message, code=False)
 
 
 def suppress(findings: list[Finding], changes: ChangeSet, config: Config) -> list[Finding]:
