@@ -30,7 +30,7 @@ from authgate.checks.context import file_context, is_comment
 from authgate.config import Config, ConfigError
 from authgate.findings import Finding, scrub, value_hash
 from authgate.pathmatch import matches
-from authgate.rules import Rule, RuleSet
+from authgate.rules import Rule, RuleSet, check_user_regex
 
 FAMILY = "provenance"
 STRENGTHS = ("strong", "weak")
@@ -160,11 +160,7 @@ def _regex(rule: Rule, key: str, value: str) -> str:
     """A pattern from `params`, as a string; a user's rule is checked now, so a typo is a
     config error and never a crash on some later commit (shipped ones are tested)."""
     if value and rule.origin != "builtin":
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ConfigError(f"rule '{rule.id}' ({rule.origin}): key 'params.{key}' does "
-                              f"not compile: {exc}") from exc
+        check_user_regex(value, False, f"rule '{rule.id}' ({rule.origin}): key 'params.{key}'")
     return value
 
 
@@ -684,7 +680,8 @@ def _from_agent_trace(changes: ChangeSet, plan: _Plan) -> list[Finding]:
         try:
             # A record counts whole or not at all.
             files = list(_trace_files(json.loads(line), head))
-        except (ValueError, TypeError, AttributeError, KeyError):
+        except (ValueError, TypeError, AttributeError, KeyError, RecursionError):
+            # RecursionError: a record nested deeper than json can read is malformed too.
             bad.append(number)
             continue
         for path, tool, model, ranges in files:
@@ -763,7 +760,7 @@ def _from_git_ai(note: str, plan: _Plan) -> list[Finding]:
             tool, model = agents[key]
             models.setdefault((path, tool), model)
             spans.setdefault((path, tool), []).extend(parts[1:2])
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
         return _malformed(plan, "git-ai note", None, [1])
     rule = plan.meta["git-ai"]
     out: list[Finding] = []

@@ -153,7 +153,12 @@ def _yaml_double(body: str) -> str:
     def one(m: re.Match[str]) -> str:
         code = m[1] or m[2] or m[3]
         if code:
-            return chr(int(code, 16))
+            # \UFFFFFFFF is no character (chr raises OverflowError or ValueError): YAML
+            # rejects the scalar, so the line has no YAML form and is judged as text.
+            point = int(code, 16)
+            if point > sys.maxunicode:
+                raise ValueError(f"\\U{code} is not a character")
+            return chr(point)
         return _YAML_ESCAPES.get(m[4], "\\" + m[4])
     return _YAML_HEX.sub(one, body)
 
@@ -164,7 +169,10 @@ def _yaml_scalar(text: str) -> str | None:
         return None
     if text[0] == '"':
         m = re.match(r'"((?:[^"\\]|\\.)*)"', text)
-        return _yaml_double(m[1]) if m else None
+        try:
+            return _yaml_double(m[1]) if m else None
+        except ValueError:
+            return None
     if text[0] == "'":
         m = re.match(r"'((?:[^']|'')*)'", text)
         return m[1].replace("''", "'") if m else None

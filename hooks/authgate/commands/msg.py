@@ -172,7 +172,7 @@ def _read_template(path: str | None, root: str) -> str | None:
         return None
     full = os.path.join(root, os.path.expanduser(path))
     try:
-        with open(full, "rb") as fh:
-            return trailers.decode(fh.read())
-    except OSError:
+        data = gitio.read_file(full, 1_000_000)  # never a FIFO or a device
+    except gitio.FileTooLarge:
         return None
+    return trailers.decode(data) if data is not None else None
