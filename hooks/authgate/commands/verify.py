@@ -607,8 +607,7 @@ def run(args: argparse.Namespace) -> int:
             if subjects or fmt in ("json", "sarif") else ""
         text = _augment(fmt, body, s)
     if target:
-        with open(target, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        output.write_file(target, text)
         # The log still says how it went; the report is in the file.
         sys.stdout.write(escape.terminal(f"{TITLE}: {summary_lines(s)[-1]} (report: {target})")
                          + "\n")
