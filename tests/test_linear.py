@@ -372,3 +372,44 @@ def _rules() -> Any:
 
 CONFIG = Config()
 RULES = _rules()
+
+
+# --- end to end: the lines behind the reported stalls ----------------------------------
+
+def _quick(repo: Any, *args: str) -> Any:
+    """authgate, with the CPU seconds it used: linear code needs about one here, the
+    quadratic code it replaced 30 to 100."""
+    import resource
+    import subprocess
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run([sys.executable, "-m", "authgate", *args], cwd=repo.path,
+                          capture_output=True, text=True, timeout=300)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    assert cpu < 10, f"authgate {' '.join(args)} used {cpu:.1f} s of CPU"
+    return proc
+
+
+@pytest.mark.parametrize("line", [
+    "url = 'sig=" + "http://" * 20_000,  # presigned-url: 140 KB took ~100 s
+    "conn = " + "addr=" * 24_000,  # connection-string: 120 KB took ~35 s
+    "# " + "'a-" * 15_000,  # the evidence scrubber: 40 KB took 22 s
+])
+def test_check_reads_a_long_hostile_line_in_linear_time(repo: Any, line: str) -> None:
+    repo.commit("init", "--allow-empty")
+    repo.write("app/config.py", line + "\n")
+    repo.add()
+    proc = _quick(repo, "check")
+    assert proc.returncode in (0, 1), proc.stderr
+
+
+def test_the_message_hook_reads_a_long_co_author_line_in_linear_time(repo: Any) -> None:
+    repo.commit("init", "--allow-empty")
+    repo.write("app/views.py", "def index():\n    return 'hello'\n")
+    repo.add()
+    message = repo.path / "MSG"
+    for value in ("<" + "a@" * 25_000, "a" + " " * 50_000 + "b"):
+        message.write_text(f"add index\n\nCo-authored-by: {value}\n", encoding="utf-8")
+        proc = _quick(repo, "msg", str(message), "message")
+        assert proc.returncode == 0, proc.stderr

@@ -513,6 +513,22 @@ class SecretHit:
         return self.value
 
 
+def _may_report(plugin: str, lowered: str) -> bool:
+    """False when a plugin cannot report this (lower-cased) line: one whose every
+    finding holds one of its literals (_NEEDS) is not run on a line without any. Not
+    only faster: some plugins' own patterns are quadratic (NpmDetector's `//.+/:_auth`
+    on a line of many `//`), and the literal keeps them off ordinary long lines."""
+    needs = _NEEDS.get(plugin)
+    if not needs or any(n.pattern for n in needs):
+        return True
+    return any(lit in lowered for n in needs for lit in n.literals)
+
+
+def _builtin(plugin: object) -> bool:
+    # A custom plugin file may name its class like a built-in one.
+    return type(plugin).__module__.startswith("detect_secrets.plugins.")
+
+
 _VERIFY_FILTER = "detect_secrets.filters.common.is_ignored_due_to_verification_policies"
 # It asks the file system whether the file exists; authgate reads git, not files.
 _FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
@@ -537,7 +553,7 @@ def scan(lines: Iterable[Candidate], baseline: Baseline | None = None,
                 (eager if view.eager else first).setdefault(cand.path, []).append((cand, view))
     if not first and not eager:
         return []
-    hits = _engine(first, eager, plugins_used, filters_used)
+    hits = _engine(first, eager, plugins_used, filters_used, gated=use_prefilter)
     if baseline is not None:
         hits = [h for h in hits if not baseline.accepts(h.path, h.secret_type, h.secret_hash)]
     return hits
@@ -583,7 +599,8 @@ def _import_detect_secrets_offline() -> None:
 def _engine(first: Mapping[str, list[tuple[Candidate, View]]],
             eager: Mapping[str, list[tuple[Candidate, View]]],
             plugins_used: Sequence[Mapping[str, Any]] | None,
-            filters_used: Sequence[Mapping[str, Any]] | None) -> list[SecretHit]:
+            filters_used: Sequence[Mapping[str, Any]] | None,
+            gated: bool = True) -> list[SecretHit]:
     # detect-secrets costs about 0.1 s to import: only here, once a line needs it.
     _import_detect_secrets_offline()
     from detect_secrets.core.scan import _is_filtered_out, _scan_line
@@ -618,7 +635,12 @@ def _engine(first: Mapping[str, list[tuple[Candidate, View]]],
             if _is_filtered_out(required_filter_parameters=["line"], filename=path,
                                 line=line, context=snippet):
                 continue
+            # ASCII only: case folding elsewhere is the full gate's business.
+            lowered = line.lower() if gated and line.isascii() else None
             for plugin in plugins:
+                if lowered is not None and _builtin(plugin) and \
+                        not _may_report(type(plugin).__name__, lowered):
+                    continue
                 for secret in _scan_line(plugin=plugin, filename=path, line=line,
                                          line_number=cand.number, context=snippet):
                     if _is_filtered_out(required_filter_parameters=["context"],
