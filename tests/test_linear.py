@@ -393,8 +393,9 @@ def _quick(repo: Any, *args: str) -> Any:
 
 LONG_LINES = {
     "presigned-url": ("url = 'sig=", "http://", 20_000),  # 140 KB took ~100 s
-    "connection-string": ("conn = ", "addr=", 24_000),  # 120 KB took ~35 s
-    "scrubber": ("# ", "'a-", 15_000),  # 40 KB took 22 s
+    "connection-string": ("conn = ", "addr=          ", 8_000),  # 120 KB took ~20 s
+    # A line with a finding, so its evidence is scrubbed: 100 KB took ~25 s.
+    "scrubber": ("# Certainly! Here is the updated code ", "a", 100_000),
 }
 
 
