@@ -1,7 +1,10 @@
 """The `Finding` value and redaction.
 
 A finding never holds a raw secret: evidence is redacted by whoever builds it, with
-`redact()` for a known secret span and `scrub()` for a line that may hold one.
+`redact()` for a known secret span and `scrub()` for a line that may hold one. A
+finding that found a secret marks where it sits (`secret_marks`), and checks.run_all
+then redacts every finding of that file with it (`redact_values`) and scrubs them all
+once more, so no family can show what another one hid.
 """
 
 from __future__ import annotations
