@@ -149,8 +149,13 @@ _KNOWN_PREFIX = re.compile(
     r"xapp-|[sr]k_(?:live|test)_|sk-(?:proj-|ant-)?[A-Za-z0-9]{8}|npm_[A-Za-z0-9]{8}|"
     r"pypi-|AIza[0-9A-Za-z_-]{8}|SG\.[\w-]{8}|hf_[A-Za-z]{8}")
 
-# Already-redacted text ("a********z") is left as it is.
-_MASK = "********"
+# Already-redacted text ("a********z", "*****") is left as it is; text that holds a
+# redaction and more (a JWT whose first part was redacted) is judged whole.
+_REDACTED = re.compile(r"[^*]?\*{1,8}[^*]?")
+
+
+def _redacted(text: str) -> bool:
+    return _REDACTED.fullmatch(text) is not None
 
 
 def _tokenish(run: str) -> bool:
@@ -182,7 +187,7 @@ def _mixed(body: str) -> bool:
 def _looks_secret(body: str) -> bool:
     # Identifiers and words ("verify_signature", "application/json") stay readable;
     # mixed-class literals are what keys and passwords look like.
-    if _MASK in body:
+    if _redacted(body):
         return False
     classes = sum((any(c.islower() for c in body), any(c.isupper() for c in body),
                    any(c.isdigit() for c in body),
@@ -199,10 +204,10 @@ MAX_SCRUB = 4096
 def _userinfo(m: re.Match[str]) -> str:
     if m["pw"] is not None:
         pw = m["pw"]
-        return f"{m['scheme']}{m['user']}:{redact(pw) if pw and _MASK not in pw else pw}@"
+        return f"{m['scheme']}{m['user']}:{redact(pw) if pw and not _redacted(pw) else pw}@"
     user = m["user"]
     # A bare `git@` or `deploy@` is a user name; a token stands alone there.
-    shown = redact(user) if _MASK not in user and (
+    shown = redact(user) if not _redacted(user) and (
         _tokenish(user) or (_looks_secret(user) and len(user) >= 12)) else user
     return f"{m['scheme']}{shown}@"
 
@@ -220,7 +225,7 @@ def scrub_text(text: str, *, code: bool = True) -> str:
     text = _QUOTED.sub(
         lambda m: m["q"] + (redact(m["body"]) if _looks_secret(m["body"]) else m["body"]) + m["q"],
         text)
-    text = _KEY_VALUE.sub(lambda m: m["key"] + (m["val"] if _MASK in m["val"]
+    text = _KEY_VALUE.sub(lambda m: m["key"] + (m["val"] if _redacted(m["val"])
                                                 else redact(m["val"])), text)
     text = _BEARER.sub(lambda m: m["key"] + (redact(m["val"]) if _looks_secret(m["val"])
                                              else m["val"]), text)
