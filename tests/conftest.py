@@ -50,6 +50,22 @@ def clean_environ(home: Path) -> dict[str, str]:
     return env
 
 
+def copy_tracked(dest: Path, env: dict[str, str]) -> Path:
+    """This project's tracked files, as they are in the work tree, committed in a new
+    repository at `dest` (hooks bypassed): the project as a clone would have it."""
+    names = subprocess.run(["git", "ls-files", "-z"], cwd=PROJECT, capture_output=True,
+                           check=True).stdout.decode().split("\0")
+    for rel in filter(None, names):
+        src = PROJECT / rel
+        if src.is_file() and not src.is_symlink():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            (dest / rel).write_bytes(src.read_bytes())
+    for args in (["init", "-q"], ["add", "-A"],
+                 ["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "snapshot"]):
+        subprocess.run(["git", *args], cwd=dest, env=env, check=True, capture_output=True)
+    return dest
+
+
 @pytest.fixture(autouse=True)
 def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     env = clean_environ(tmp_path / "home")
@@ -119,7 +135,7 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     home = tmp_path_factory.mktemp("snapshot-home")
     env = clean_environ(home)
     dest = tmp_path_factory.mktemp("authgate-hooks")
-    for name in ("hooks", "pyproject.toml", ".pre-commit-hooks.yaml", "README.md"):
+    for name in ("hooks", "pyproject.toml", ".pre-commit-hooks.yaml", "README.md", "LICENSE"):
         src = PROJECT / name
         if src.is_dir():
             shutil.copytree(src, dest / name,

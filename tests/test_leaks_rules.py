@@ -52,17 +52,20 @@ SECRET_SAMPLES = {
     "leak.secret.azure-storage-key": (
         "app.py", 'CONN = "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey='
         + _B64_88 + '"'),
+    # The entropy plugins block where the name says the value is a secret (an unnamed
+    # random string annotates: test_unnamed_random_strings_annotate).
     "leak.secret.base64-high-entropy-string": (
-        "app.py", 'BLOB = "Zm9vYmFyYmF6cXV4MTIz' + 'NDU2Nzg5MGFiY2RlZmdo"'),
+        "app.py", 'API_TOKEN = "Zm9vYmFyYmF6cXV4MTIz' + 'NDU2Nzg5MGFiY2RlZmdo"'),
+    # A password for a real host (for localhost or a documentation host it annotates).
     "leak.secret.basic-auth": (
-        "app.py", 'URL = "https://deploy:Vq7Lr2' + 'Nz8Kp4@git.example.com/r"'),
+        "app.py", 'URL = "https://deploy:Vq7Lr2' + 'Nz8Kp4@git.acme.io/r"'),
     "leak.secret.cloudant": ("app.py", 'cloudant_password = "' + _HEX64 + '"'),
     "leak.secret.discord-bot-token": (
         "app.py", 'BOT = "MTE0Njk0NTY3ODkwMTIz' + 'NDU2Nzg5.GhIjKl.AbCdEfGhIjKlMnOpQrStUvWxYz0"'),
     "leak.secret.github-token": ("app.py", 'GH = "ghp_' + 'lpErf87038J1ta6sKT4t2WGmABMsBCkotq0Z"'),
     "leak.secret.gitlab-token": ("app.py", 'GL = "glpat-' + 'cfcDOrHIPESvjRmeA6mO"'),
     "leak.secret.hex-high-entropy-string": (
-        "app.py", 'H = "1f3e5d7c9b0a2e4d' + '6c8b0a1f3e5d7c9b"'),
+        "app.py", 'TOKEN = "1f3e5d7c9b0a2e4d' + '6c8b0a1f3e5d7c9b"'),
     "leak.secret.ibm-cloud-iam": (
         "app.py", 'ibm_cloud_iam_key = "Aq7Lr2Nz8Kp4Tw6Yx3' + 'Mb9Vc5Zs1Qd0Fg2Hj4Kl6Pn8Rt"'),
     "leak.secret.ibm-cos-hmac": (
@@ -75,7 +78,9 @@ SECRET_SAMPLES = {
         ".npmrc", "//registry.npmjs.org/:_authToken=npm_" + "73GYCNNCzjqXMxQviBfMjRZNls58xmKYwRN4"),
     "leak.secret.openai": (
         "app.py", 'OAI = "sk-' + 'Aq7Lr2Nz8Kp4Tw6Yx3Mb' + "T3BlbkFJ" + 'Vc5Zs1Qd0Fg2Hj4Kl6Pn"'),
-    "leak.secret.private-key": ("app.py", 'PEM = "-----BEGIN RSA PRIVATE' + ' KEY-----"'),
+    # A key with its body (a header alone is no key: test_pem_header_without_a_body).
+    "leak.secret.private-key": ("app.py", 'PEM = "-----BEGIN RSA PRIVATE' + ' KEY-----\\n'
+                                + 'MIIEpAIBAAKCAQEAq7Lr2Nz8Kp4Tw6Yx3Mb9Vc5Zs1Qd0Fg2Hj4Kl6Pn8Rt"'),
     "leak.secret.pypi-token": (
         "app.py", 'PYPI = "pypi-AgEIcHlwaS5vcmc' + "ljZwQVPwMcclTmux_jow9CMZE-CNVDP5ZZOK40b"
         + 'Gx6UZXdti6SNlH9C9itEiMqguYHcFumAe"'),
@@ -118,7 +123,8 @@ def test_public_ip_plugin_reports_when_a_baseline_lifts_the_default_filter() -> 
            "filters_used": [{"path": "detect_secrets.filters.heuristic.is_sequential_string"}],
            "results": {}}
     files = {"app.py": 'DNS = "8.8.4.4"\n', ".secrets.baseline": json.dumps(doc)}
-    assert active(check(files)) == [("app.py", 1, "leak.secret.ip-public", "block")]
+    # An address is not a credential: reported, never blocking.
+    assert active(check(files)) == [("app.py", 1, "leak.secret.ip-public", "annotate")]
     # Under default settings an address has no letter and never passes.
     assert "leak.secret.ip-public" not in ids(check({"app.py": 'DNS = "8.8.4.4"\n'}))
 
@@ -155,11 +161,17 @@ def test_placeholder_passwords_in_tests_fixtures_and_docs_are_not_leaks(value: s
 
 
 def test_placeholders_in_code_and_real_secrets_in_tests_are_reported() -> None:
-    assert ids(check({"app/settings.py": 'password = "changeme"\n'})) == {"leak.secret.keyword"}
+    # Reported, not blocked: a placeholder in code, a credential-looking value in a test.
+    got = check({"app/settings.py": 'password = "changeme"\n'})
+    assert active(got) == [("app/settings.py", 1, "leak.secret.keyword", "annotate")]
+    assert got[0].message.endswith("; a placeholder value)")
     real = 'password = "Vb6Nm3' + 'Qw9Er2Ty5U"\n'
     got = check({"tests/test_login.py": real})
-    assert active(got) == [("tests/test_login.py", 1, "leak.secret.keyword", "block")]
+    assert active(got) == [("tests/test_login.py", 1, "leak.secret.keyword", "annotate")]
     assert got[0].context == "test"
+    # The same value in code blocks.
+    got = check({"app/settings.py": real})
+    assert active(got) == [("app/settings.py", 1, "leak.secret.keyword", "block")]
 
 
 # --- endpoints -----------------------------------------------------------------------------
@@ -205,10 +217,11 @@ ENDPOINTS: dict[str, tuple[list[str], list[str]]] = {
          'B = "arn:aws:s3:::my-bucket/key"']),
     "leak.endpoint.private-ipv4": (
         ['IP = "10.0.0.5"', 'IP = "172.16.0.1"', 'IP = "172.31.255.254"', 'IP = "192.168.1.1"',
-         'NET = "10.20.0.0/16"', 'U = "http://192.168.0.10:8080/api"'],
-        ['IP = "172.32.0.1"', 'IP = "11.0.0.1"', 'IP = "192.0.2.1"', 'IP = "198.51.100.7"',
-         'IP = "203.0.113.9"', 'V = "10.0.0"', 'OID = "1.3.6.1.10.0.0.1"', 'IP = "127.0.0.1"',
-         'IP = "0.0.0.0"', 'V = "v10.1.2.3"']),
+         'U = "http://192.168.0.10:8080/api"', 'H = "10.20.0.7/32"'],
+        # A range names no machine (allow lists, firewall rules).
+        ['NET = "10.20.0.0/16"', 'IP = "172.32.0.1"', 'IP = "11.0.0.1"', 'IP = "192.0.2.1"',
+         'IP = "198.51.100.7"', 'IP = "203.0.113.9"', 'V = "10.0.0"',
+         'OID = "1.3.6.1.10.0.0.1"', 'IP = "127.0.0.1"', 'IP = "0.0.0.0"', 'V = "v10.1.2.3"']),
     "leak.endpoint.link-local": (
         ['IP = "169.254.10.10"', 'IF = "fe80::1ff:fe23:4567:890a"', 'IF = "fe80::1%eth0"'],
         ['IP = "169.25.10.10"', 'IF = "fec0::1"', 'C = "#fe8012"']),
@@ -272,11 +285,11 @@ def test_config_domains_accept_wildcards_and_case() -> None:
     ("app/client.py", 'H = "x"  # was db-prod-3.corp', "comment", "block"),
     ("app/client.js", "// primary is db-prod-3.corp", "comment", "block"),
     ("app/client.js", 'const h = "a//b"; // see db-prod-3.corp', "comment", "block"),
-    ("tests/test_client.py", 'H = "db-prod-3.corp"', "test", "block"),
-    ("tests/test_client.py", "# copied from db-prod-3.corp", "test", "block"),
-    ("tests/test_client.py", "x = 1  # db-prod-3.corp", "test", "block"),
-    ("spec/client_spec.rb", 'H = "db-prod-3.corp"', "test", "block"),
-    ("tests/fixtures/hosts.json", '{"h": "db-prod-3.corp"}', "fixture", "block"),
+    ("tests/test_client.py", 'H = "db-prod-3.corp"', "test", "annotate"),
+    ("tests/test_client.py", "# copied from db-prod-3.corp", "test", "annotate"),
+    ("tests/test_client.py", "x = 1  # db-prod-3.corp", "test", "annotate"),
+    ("spec/client_spec.rb", 'H = "db-prod-3.corp"', "test", "annotate"),
+    ("tests/fixtures/hosts.json", '{"h": "db-prod-3.corp"}', "fixture", "annotate"),
     ("docs/deploy.md", "Deploy to db-prod-3.corp.", "docs", "block"),
     ("README.rst", "Deploy to db-prod-3.corp.", "docs", "block"),
     ("deploy/values.yaml", "host: db-prod-3.corp", "config", "annotate"),
@@ -299,7 +312,7 @@ def test_docstrings_and_block_comments_are_comments() -> None:
     assert found == [(3, "comment")]
     js = "/*\n * primary: 10.1.2.3\n */\nconst ip = '10.1.2.4';\n"
     found = sorted((f.line, f.context, str(f.action)) for f in check({"app/m.js": js}))
-    assert found == [(2, "comment", "block"), (4, "code", "annotate")]
+    assert found == [(2, "comment", "annotate"), (4, "code", "annotate")]
 
 
 def test_connection_string_with_a_password_blocks_even_in_code() -> None:
@@ -384,11 +397,17 @@ FILES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
                           {"keys/id_rsa.pub": "ssh-rsa AAAA\n", "docs/id_rsa.md": "about\n"}),
     "leak.file.keystore": ({"a/client.p12": "x\n", "b/s.pfx": "x\n", "c/app.jks": "x\n",
                             "d/release.keystore": "x\n"}, {"a/client.p12.md": "notes\n"}),
-    "leak.file.dotenv": ({".env": "API_URL=https://api.example.com\n",
-                          "svc/.env.production": 'SECRET="abc"\n',
-                          "deploy/app.env": "export X=1\n"},
+    # Judged by its values: a secret's name with a credential-looking value blocks
+    # (other values annotate: test_env_files_are_judged_by_their_values).
+    "leak.file.dotenv": ({".env": "API_URL=https://api.example.com\nAPI_TOKEN=Zr8Kq2Lm"
+                                  "9Vt4Nw7Y\n",
+                          "svc/.env.production": 'SECRET="Hj5Kl8Mn' + '2Bv6Cx9Z"\n',
+                          "deploy/app.env": "export DB_PASSWORD=Mz4Qx8Rt" + "2Lw6Pn\n"},
                          {".env.example": "API_URL=\nSECRET=\n", ".env.sample": "A=1\n",
-                          "svc/.env": "# nothing\nEMPTY=\nREF=${FROM_CI}\nQ=''\n"}),
+                          "svc/.env": "# nothing\nEMPTY=\nREF=${FROM_CI}\nQ=''\n",
+                          "example.env": "DB_PASSWORD=Mz4Qx8Rt" + "2Lw6Pn\n",
+                          "hack/test.env": "POSTGRES_PASSWORD=postgres\n",
+                          ".devcontainer/backend.env": "SECRET_KEY=dev-secret-key\n"}),
     "leak.file.netrc": ({".netrc": "machine h login u password p4ss\n"},
                         {".netrc": "machine h login u\n"}),
     "leak.file.htpasswd": ({"conf/.htpasswd": "admin:$apr1$abc$def\n"},

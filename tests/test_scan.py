@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from authgate import changes
-from authgate.commands.scan import _check
+from authgate.commands.scan import judge_whole
 from authgate.config import Config
 from authgate.rules import FAMILIES
 
@@ -46,13 +46,13 @@ def test_parallel_scan_finds_exactly_what_serial_scan_finds(repo: Repo) -> None:
     repo.add()
     repo.commit()
     whole = changes.tree("HEAD", cwd=str(repo.path))
-    serial = _check(whole, Config(), FAMILIES, jobs=1)
+    serial = judge_whole(whole, Config(), FAMILIES, jobs=1)
     import authgate.commands.scan as scan
 
     old = scan.PARALLEL_MIN_LINES
     scan.PARALLEL_MIN_LINES = 0
     try:
-        parallel = _check(whole, Config(), FAMILIES, jobs=2)
+        parallel = judge_whole(whole, Config(), FAMILIES, jobs=2)
     finally:
         scan.PARALLEL_MIN_LINES = old
     key = lambda f: (f.rule_id, f.path, f.line)  # noqa: E731

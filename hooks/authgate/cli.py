@@ -44,6 +44,9 @@ def _families(value: str) -> list[str]:
 # report module (json, hashlib, the policy): `--version` and an empty commit stay cheap.
 # tests/test_cli.py checks this matches report.FORMATS.
 FORMATS = ("text", "json", "sarif", "github", "markdown")
+# The git hooks `authgate install` writes (commands/install.HOOKS; tests/test_install.py
+# checks they agree), spelled here for the same reason.
+GIT_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "pre-push")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--only", type=_families, metavar="FAMILIES",
                    help="comma-separated: provenance, leaks, identity")
-    p.add_argument("filenames", nargs="*", help=argparse.SUPPRESS)  # ignored: git is read
+    p.add_argument("filenames", nargs="*", metavar="FILE",
+                   help="judge these files whole (default: the staged change)")
 
     p = sub.add_parser("scan", help="check every file of a revision")
     common(p)
@@ -102,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("rule_id")
 
     sub.add_parser("version", help="print the version")
+
+    p = sub.add_parser("install", help="install authgate as plain git hooks (no framework)")
+    p.add_argument("-t", "--hook-type", action="append", choices=GIT_HOOKS,
+                   help="a hook to install; repeatable (default: all four)")
+    p.add_argument("--force", action="store_true",
+                   help="replace hooks authgate did not write (kept as <name>.authgate-backup)")
 
     p = sub.add_parser("demo", help="show authgate on a scratch repository")
     p.add_argument("--keep", action="store_true", help="keep the scratch repository")

@@ -15,7 +15,8 @@ meaning becomes "authgate-report/2". Evidence is always redacted.
               of a range oldest first, or one tree)
 
 subject:
-    label             str: "staged", a short commit id and subject, or "tree REV"
+    label             str: "staged", "files (N)" (files named to `check`), a short
+                      commit id and subject, or "tree REV"
     revision          str | null: the commit id (HEAD for the staged change)
     tier              "none" | "low" | "medium" | "high" | "critical": identity impact
     ai_assisted       bool: strong provenance evidence was found
@@ -143,9 +144,20 @@ def _text(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
         out.append(f"{_visible(head)}{status}: {_visible(summary_line(v))}")
         if v.ai_assisted:
             out.append(_visible(f"  AI evidence: {'; '.join(v.ai_evidence[:3])}"))
-        out.extend(_visible(f"  {r}") for r in v.reasons)
+        out.extend(_visible(f"  {r}") for r in unrepeated_reasons(v))
         out.extend(_visible(f"  {n}") for n in s.notes)
     return "\n".join(out) + ("\n" if out else "")
+
+
+def unrepeated_reasons(v: Verdict) -> list[str]:
+    """The verdict's reasons minus those that restate a blocking finding the text report
+    has just listed (policy says it twice: as a tier reason and as "blocked: ..."), so
+    each blocking finding is shown once. Reasons about anything else stay."""
+    restated = set()
+    for f in v.blocking:
+        restated.add(f"blocked: {f.location}: {f.rule_id}: {f.message}")
+        restated.add(f"{v.tier}: {f.location}: {f.message}")
+    return [r for r in v.reasons if r not in restated]
 
 
 # --- json ----------------------------------------------------------------------------

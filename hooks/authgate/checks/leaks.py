@@ -12,24 +12,28 @@ hosts from the prompt — into comments, fixtures and examples. Three kinds of r
 - `leak.file.<name>`: private keys, keystores, `.env` files with values, `.netrc`,
   `.htpasswd`, `.npmrc`/`.pypirc` with tokens, agent chat transcripts.
 
-Where the line sits grades the finding (`context`): any secret blocks; an endpoint in a
-comment, test, fixture or documentation blocks; one in code or configuration is
-annotated. Two things detect-secrets reports are not leaks and are not reported:
-placeholder credentials (`password = "changeme"`) in tests, fixtures and documentation,
-and git revisions or checksums under a key that names them (`rev: <sha>`). Evidence is
-always redacted: the secret found, credential parts of URLs, and anything else
-`findings.scrub` recognises; a line of a credentials file (.netrc, .env ...) is not
-shown at all.
+Block means certainly wrong. Each detect-secrets finding is judged by its plugin and
+its value (`secrets.judge`): a provider's token format or a private key with its body
+blocks anywhere; another credential-looking value blocks outside tests, fixtures and
+docs and annotates in them; what is uncertain (placeholders, word-made values,
+unnamed random strings) annotates in code and is dropped where examples live; what is
+no secret (references, names, prose, hashes) is dropped. Endpoints block only where
+they name real infrastructure (the configured domains, enterprise host names in
+comments and docs, metadata endpoints in code that does not guard against them,
+connection strings with real credentials); an IP literal never blocks, and ranges
+and lines that guard against addresses are dropped. A `.env` is judged by its values.
+Evidence is always redacted: the secret found, credential parts of URLs, and anything
+else `findings.scrub` recognises; a line of a credentials file (.netrc, .env ...) is
+not shown at all.
 """
 
 from __future__ import annotations
 
 import bisect
 import ipaddress
-import math
 import posixpath
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Union
 from urllib.parse import unquote
@@ -55,7 +59,9 @@ SECRET = "leak.secret."
 ENDPOINT = "leak.endpoint."
 FILE = "leak.file."
 
-# Placeholders are not leaks where examples live: tests, fixtures, documentation.
+# Where examples live: tests, fixtures, documentation. There a value that looks like a
+# credential is annotated (unless it is a provider's token format), and one that does
+# not is no finding at all.
 PLACEHOLDER_CONTEXTS = ("test", "fixture", "docs")
 
 _MATCHERS = ("plain", "ip", "host", "connection-string", "credential-url", "arn")
@@ -74,7 +80,10 @@ _SAFE_NETWORKS: tuple[_IPNetwork, ...] = tuple(ipaddress.ip_network(n) for n in 
     "2001:db8::/32",  # RFC 3849
 ))
 _SAFE_NAMES = frozenset(("localhost", "example.com", "example.net", "example.org",
-                         "localhost.localdomain"))
+                         "localhost.localdomain",
+                         # What Docker and Podman resolve on every machine.
+                         "host.docker.internal", "gateway.docker.internal",
+                         "kubernetes.docker.internal", "host.containers.internal"))
 # RFC 2606 / RFC 6761 special-use names.
 _SAFE_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".example.com",
                   ".example.net", ".example.org")
@@ -104,70 +113,11 @@ def safe_host(host: str) -> bool:
     return "." not in host
 
 
-# --- placeholders --------------------------------------------------------------------
+# --- placeholders ---------------------------------------------------------------------
 
-PLACEHOLDER_WORDS = frozenset((
-    "password", "passwd", "pass", "pwd", "secret", "changeme", "changeit", "test", "testing",
-    "example", "sample", "dummy", "fake", "mock", "foo", "bar", "baz", "foobar", "qux", "xxx",
-    "todo", "fixme", "replaceme", "redacted", "none", "null", "nil", "empty", "admin",
-    "root", "user", "username", "guest", "letmein", "hunter", "qwerty", "default",
-    "placeholder", "yourpassword", "mypassword", "token", "apikey", "key", "value",
-    "abc", "abcdef", "secretkey", "notasecret", "notsecret", "insecure", "dev", "local",
-    # Default credentials of the images tests and compose files run against.
-    "postgres", "postgresql", "mysql", "mariadb", "mongo", "mongodb", "redis", "rabbit",
-    "rabbitmq", "sa", "oracle", "tiger", "scott", "minio", "minioadmin", "elastic", "kafka",
-))
-_LEET = str.maketrans("013457@$", "oieastas")
-_PLACEHOLDER_PARTS = ("example", "changeme", "change_me", "change-me", "dummy", "fake",
-                      "placeholder", "xxxx", "your_", "your-", "yourpass", "notreal",
-                      "not-a-real", "not_a_real", "replace", "redacted", "insecure", "mock")
-
-
-def entropy(value: str) -> float:
-    if not value:
-        return 0.0
-    counts: dict[str, int] = {}
-    for c in value:
-        counts[c] = counts.get(c, 0) + 1
-    n = len(value)
-    return -sum(k / n * math.log2(k / n) for k in counts.values())
-
-
-def is_placeholder(value: str) -> bool:
-    """An obviously fake credential: a word like "password" or "changeme" (digits and
-    punctuation aside), a template, a masked or repetitive string."""
-    v = value.strip().strip("'\"`")
-    low = v.lower()
-    if not v or low in PLACEHOLDER_WORDS:
-        return True
-    if (v[0], v[-1]) in (("<", ">"), ("{", "}"), ("[", "]"), ("%", "%")) or v.startswith(
-            ("$", "%(", "{{")):
-        return True
-    # "password123" and "P@ssw0rd" are still the word: digits and symbols dropped, or
-    # read as the letters they stand for.
-    plain = re.sub(r"[^a-z]", "", low)
-    leet = re.sub(r"[^a-z]", "", low.translate(_LEET))
-    if not plain or plain in PLACEHOLDER_WORDS or leet in PLACEHOLDER_WORDS:
-        return True
-    if any(part in low for part in _PLACEHOLDER_PARTS):
-        return True
-    if low.startswith(("test", "fake", "dummy", "mock", "sample", "example")):
-        return True
-    return entropy(v) < 2.5
-
-
-# A git object id or checksum under a key that says so (`rev:` in .pre-commit-config.yaml,
-# `commit =`, `sha256:`). detect-secrets reports these as hex strings; a pinned hook
-# revision would otherwise block the very commit that installs the hooks.
-_PIN_KEY = re.compile(r"(?i)\b(?:rev|revision|commit|sha(?:1|256|512)?|checksum|digest|"
-                      r"hash|ref)[\"']?\s*[:=]\s*[\"']?$")
-
-
-def is_revision_pin(secret_type: str, value: str, line: str) -> bool:
-    if secret_type != "Hex High Entropy String" or len(value) not in (40, 64):
-        return False
-    pos = line.find(value)
-    return pos > 0 and _PIN_KEY.search(line[:pos]) is not None
+# Placeholders are not leaks where examples live: tests, fixtures, documentation.
+is_placeholder = secrets.is_placeholder
+entropy = secrets.entropy
 
 
 _PLACEHOLDER_ACCOUNTS = frozenset(("123456789012", "210987654321", "000000000000"))
@@ -191,6 +141,9 @@ class _EndpointRule:
     networks: tuple[_IPNetwork, ...]
     suffixes: tuple[str, ...]
     domains: tuple[str, ...]
+    # Suffixes of home and zero-configuration networks (.local, .lan): they name a
+    # machine on someone's desk, never what a company runs; annotated wherever they are.
+    soft_suffixes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -202,6 +155,16 @@ class _Plan:
     # Every endpoint rule's keywords in one pattern (lower case): a line with none of
     # them is skipped at once. None when some rule has no keywords.
     any_keyword: re.Pattern[str] | None
+    # What names the company's own infrastructure: the configured domains and the
+    # enterprise suffixes of the host rules (a connection string to such a host in a
+    # comment or the docs is a leak; to any other host it is annotated).
+    infra_domains: tuple[str, ...] = ()
+    infra_suffixes: tuple[str, ...] = ()
+
+    def infra(self, host: str) -> bool:
+        host = host.lower().rstrip(".")
+        return host.endswith(self.infra_suffixes or ("\x00",)) or any(
+            host == d or host.endswith("." + d) for d in self.infra_domains)
 
 
 def _domains(values: Iterable[str]) -> tuple[str, ...]:
@@ -237,8 +200,12 @@ def _plan(rules: RuleSet, config: Config) -> _Plan:
     any_keyword = None
     if words and all(e.keywords for e in active):
         any_keyword = re.compile("|".join(re.escape(k) for k in words))
+    hosts = [e for e in active if e.match == "host"]
     return _Plan(secret_rules, active, tuple(files), scan_secrets=not disabled,
-                 any_keyword=any_keyword)
+                 any_keyword=any_keyword,
+                 infra_domains=tuple(d for e in hosts for d in e.domains),
+                 infra_suffixes=tuple(x for e in hosts for x in e.suffixes
+                                      if x not in e.soft_suffixes))
 
 
 def _disabled(rule_id: str, config: Config) -> bool:
@@ -250,11 +217,15 @@ def _endpoint_rule(rule: Rule, config: Config) -> _EndpointRule:
     match = params.get("match", "plain")
     if match not in _MATCHERS:
         raise ConfigError(f"rule {rule.id}: params.match must be one of {', '.join(_MATCHERS)}")
-    actions = params.get("actions", {})
-    if not isinstance(actions, Mapping) or any(
-            a not in ("block", "annotate", "warn", "off") for a in actions.values()):
-        raise ConfigError(f"rule {rule.id}: params.actions must map contexts to block, "
-                          "annotate, warn or off")
+    for key in ("actions", "suffix_actions", "credential_actions"):
+        table = params.get(key, {})
+        if not isinstance(table, Mapping) or any(
+                a not in ("block", "annotate", "warn", "off") for a in table.values()):
+            raise ConfigError(f"rule {rule.id}: params.{key} must map contexts to block, "
+                              "annotate, warn or off")
+    if params.get("on_guard", "off") not in ("block", "annotate", "warn", "off"):
+        raise ConfigError(f"rule {rule.id}: params.on_guard must be block, annotate, warn "
+                          "or off")
     try:
         networks = tuple(ipaddress.ip_network(n, strict=False)
                          for n in params.get("networks", ()))
@@ -266,7 +237,8 @@ def _endpoint_rule(rule: Rule, config: Config) -> _EndpointRule:
     keywords = rule.keywords
     if match == "host":
         keywords = (*suffixes, *domains)
-    return _EndpointRule(rule, match, keywords, networks, suffixes, domains)
+    soft = tuple(x.lower() for x in params.get("soft_suffixes", ()))
+    return _EndpointRule(rule, match, keywords, networks, suffixes, domains, soft)
 
 
 def _applies(rule: Rule, path: str) -> bool:
@@ -326,14 +298,23 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
 
     for path, lines in added.items():
         file_ctx = file_context(path)
+        if file_ctx not in PLACEHOLDER_CONTEXTS and is_env_file(path) and \
+                env_kind(path) != "env":
+            # An env template or a test/dev environment holds examples, like a fixture.
+            file_ctx = "fixture"
         syntax = _syntax(path)
         # A line of a credentials file is shown by its place only, never its text.
         quiet = any(_applies(rule, path) for rule in plan.files)
         endpoints = tuple(e for e in plan.endpoints if _applies(e.rule, path))
+        guarded: bool | None = None
+        texts = {a.number: a.text for a in lines} if any(
+            (path, a.number) in by_line for a in lines) else {}
         for a in lines:
             line_hits = by_line.get((path, a.number), ())
             if line_hits:
-                findings += _secret_findings(line_hits, a, path, file_ctx, plan, config, quiet)
+                following = [texts.get(a.number + i, "") for i in range(1, 7)]
+                findings += _secret_findings(line_hits, a, path, file_ctx, plan, config, quiet,
+                                             following)
             if not endpoints:
                 continue
             lowered = a.text.lower()
@@ -341,8 +322,11 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
                 continue
             if path.endswith(".toml") and _DOMAIN_SETTING.match(a.text):
                 continue
+            if guarded is None:
+                guarded = _SSRF_FILE.search(path) is not None or any(
+                    _SSRF_FILE.search(x.text[:2000]) for x in lines)
             findings += _endpoint_findings(a, lowered, path, file_ctx, syntax, endpoints,
-                                           line_hits, quiet)
+                                           line_hits, quiet, plan.infra, guarded)
     return findings
 
 
@@ -350,11 +334,19 @@ class _Place:
     """Where things on one added line sit, each fact computed once, when first asked:
     a line of minified code can hold thousands of candidates."""
 
-    def __init__(self, a: _Added, path: str, file_ctx: str) -> None:
+    def __init__(self, a: _Added, path: str, file_ctx: str, guarded_file: bool = False
+                 ) -> None:
         self.a, self.path, self.file_ctx = a, path, file_ctx
         self._comment_at: int | None = -1
         self._strings: list[tuple[int, int]] | None = None
         self._evidence: str | None = None
+        self._guarded: bool | None = True if guarded_file else None
+
+    def guarded(self) -> bool:
+        """Whether the line guards against addresses rather than using one."""
+        if self._guarded is None:
+            self._guarded = _GUARD.search(self.a.text[:2000]) is not None
+        return self._guarded
 
     def is_comment(self, pos: int) -> bool:
         if self.a.comment:
@@ -379,6 +371,19 @@ class _Place:
             self._evidence = _evidence(self.a.text, (), values)
         return self._evidence
 
+
+# A line that keeps requests away from private and metadata addresses (SSRF defences,
+# allow and deny lists, the tests that check them) names them to refuse them.
+_GUARD = re.compile(
+    r"(?i)ssrf|private[\s_-]?(?:ip|addr|address|host|hostname|network|range|net)s?\b|"
+    r"is_?private|\breserved|loopback|link[\s_-]?local|\bimds\b|\breject|\bden(?:y|ied)\b|"
+    r"\bforbid|disallow|\bblock(?:ed|list|s)?\b|\btrusted|(?:allow|deny|black|white)"
+    r"[\s_-]?list|\bcidr|\bsubnet|\brfc[\s-]?\d{3,4}|classif|validat|sanitiz|\bunsafe|"
+    r"toBe\(false\)|\.not\.|should_not|[=!]==?|\bin\s*[\[({]|\.(?:includes|contains|has)\(|"
+    r"starts_?with|startsWith|\bcase\b")
+# Words that make a whole file about such defences.
+_SSRF_FILE = re.compile(r"(?i)ssrf|is_?private_?(?:ip|addr|host)|isPrivate|private[_-]ip|"
+                        r"\bimds\b|block(?:ed)?[_-]?(?:hosts|ips|networks|ranges|addresses)")
 
 # authgate's own configuration names the internal and production domains on purpose.
 _DOMAIN_SETTING = re.compile(r"^\s*[\"']?(?:internal|production)_domains[\"']?\s*=")
@@ -431,7 +436,7 @@ def _secret_rule(hit: secrets.SecretHit, plan: _Plan, config: Config) -> Rule | 
     rule = plan.secrets.get(hit.secret_type)
     if rule is not None:
         return rule
-    # A plugin the catalog does not know (a custom plugin named by the baseline).
+    # A plugin the catalog does not know (a newer detect-secrets' plugin).
     rid = SECRET + _slug(hit.plugin)
     if _disabled(rid, config):
         return None
@@ -440,27 +445,49 @@ def _secret_rule(hit: secrets.SecretHit, plan: _Plan, config: Config) -> Rule | 
 
 
 def _secret_findings(hits: Sequence[secrets.SecretHit], a: _Added, path: str, file_ctx: str,
-                     plan: _Plan, config: Config, quiet: bool = False) -> list[Finding]:
+                     plan: _Plan, config: Config, quiet: bool = False,
+                     following: Sequence[str] = ()) -> list[Finding]:
     out = []
     values = _raw_values(hits)
     place = _Place(a, path, file_ctx)
+    literal = _syntax(path) != "code" or secrets.transformer_of(path) is not None
     for hit in hits:
         rule = _secret_rule(hit, plan, config)
         if rule is None:
             continue
         pos = a.text.find(hit.secret)
         ctx = place.context(max(pos, 0))
-        if ctx in PLACEHOLDER_CONTEXTS and is_placeholder(hit.secret):
+        judged = secrets.judge(hit, a.text, following, literal)
+        action = _secret_action(rule, judged, ctx)
+        if action is None:
             continue
-        if is_revision_pin(hit.secret_type, hit.value, a.text):
-            continue
-        message = f"{rule.message}{_CONTEXT_WORDS.get(ctx, '')} (detect-secrets: {hit.secret_type})"
+        note = "" if action is rule.action else f"; {judged.reason}"
+        message = (f"{rule.message}{_CONTEXT_WORDS.get(ctx, '')} "
+                   f"(detect-secrets: {hit.secret_type}{note})")
         evidence = "" if quiet else place.evidence(values)
-        out.append(_finding(rule, path, a.number, ctx, rule.action, message, evidence,
+        out.append(_finding(rule, path, a.number, ctx, action, message, evidence,
                             hit.secret,
                             extra=(("detect-secrets", hit.secret_type),
                                    *secret_marks(a.text, values))))
     return out
+
+
+def _secret_action(rule: Rule, judged: secrets.Judgement, ctx: str) -> Action | None:
+    """Block means certainly a credential: a provider's token format or a private key
+    anywhere; any other credential-looking value outside tests, fixtures and docs (in
+    them: annotate). What is uncertain annotates in code and is dropped where examples
+    live; what is no secret is dropped."""
+    examples = ctx in PLACEHOLDER_CONTEXTS
+    kind = judged.kind
+    if judged.host and safe_host(judged.host):
+        # A password for localhost, a compose service or a documentation host: a
+        # development default at most.
+        kind = secrets.UNCERTAIN if kind == secrets.CREDENTIAL else secrets.NONE
+    if kind == secrets.NONE or (kind == secrets.UNCERTAIN and examples):
+        return None
+    if kind == secrets.UNCERTAIN or (examples and not judged.provider):
+        return Action.ANNOTATE if rule.action is Action.BLOCK else rule.action
+    return rule.action
 
 
 def _raw_values(hits: Iterable[secrets.SecretHit]) -> list[str]:
@@ -477,17 +504,22 @@ class _Hit:
     value: str  # what value_hash covers
     credential: bool = False
     secret_span: tuple[int, int] | None = None
+    # host rules: a configured domain (True) or only a built-in suffix (False)
+    listed: bool = True
+    soft: bool = False  # a home-network suffix (.local, .lan)
+    infra: bool = True  # connection strings: the host is the company's own
 
 
 def _endpoint_findings(a: _Added, lowered: str, path: str, file_ctx: str, syntax: str,
                        endpoints: Sequence[_EndpointRule],
-                       line_hits: Sequence[secrets.SecretHit], quiet: bool = False
-                       ) -> list[Finding]:
+                       line_hits: Sequence[secrets.SecretHit], quiet: bool = False,
+                       infra: Callable[[str], bool] = lambda host: True,
+                       guarded_file: bool = False) -> list[Finding]:
     text = a.text
     claimed: list[tuple[int, int]] = []
     out: list[Finding] = []
     secret_values = _raw_values(line_hits)
-    place = _Place(a, path, file_ctx)
+    place = _Place(a, path, file_ctx, guarded_file)
     for er in endpoints:
         rule = er.rule
         if er.keywords and not any(k in lowered for k in er.keywords):
@@ -498,17 +530,19 @@ def _endpoint_findings(a: _Added, lowered: str, path: str, file_ctx: str, syntax
             if len(out) >= MAX_PER_LINE:
                 return out
             start, end = m.span()
-            if any(start < e and s < end for s, e in claimed):
+            if _overlaps(claimed, start, end):
                 continue
-            hit = _confirm(er, m, text, place, syntax)
+            hit = _confirm(er, m, text, place, syntax, infra)
             if hit is None:
                 continue
             ctx = place.context(start)
-            claimed.append((start, end))
+            bisect.insort(claimed, (start, end))
             if er.match == "credential-url" and hit.secret_span and any(
                     text[slice(*hit.secret_span)] in v for v in secret_values):
                 continue  # detect-secrets reported this very credential (Slack) already
-            action = Action.BLOCK if hit.credential else _context_action(rule, ctx)
+            action = _endpoint_action(er, hit, ctx, place)
+            if action is Action.OFF:
+                continue
             shown = f" {hit.shown}" if hit.shown else ""
             message = f"{rule.message}{shown}{_CONTEXT_WORDS.get(ctx, '')}"
             if quiet:
@@ -525,15 +559,47 @@ def _endpoint_findings(a: _Added, lowered: str, path: str, file_ctx: str, syntax
     return out
 
 
-def _context_action(rule: Rule, ctx: str) -> Action:
-    actions = rule.params.get("actions")
+def _overlaps(claimed: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps a claimed span. The claimed spans are sorted and do
+    not overlap each other, so only the neighbours need a look: a line of thousands of
+    candidates that are all dropped stays linear."""
+    i = bisect.bisect_left(claimed, (start, end))
+    return any(s < end and start < e for s, e in claimed[max(i - 1, 0):i + 1])
+
+
+def _context_action(rule: Rule, ctx: str, table: str = "actions") -> Action:
+    actions = rule.params.get(table)
+    if table != "actions" and not isinstance(actions, Mapping):
+        actions = rule.params.get("actions")
     if isinstance(actions, Mapping) and ctx in actions:
         return Action(actions[ctx])
     return rule.action
 
 
-def _confirm(er: _EndpointRule, m: re.Match[str], text: str, place: _Place, syntax: str
-             ) -> _Hit | None:
+def _endpoint_action(er: _EndpointRule, hit: _Hit, ctx: str, place: _Place) -> Action:
+    """Block what names real infrastructure; annotate or drop the rest.
+
+    A line that guards against the address (an SSRF check, a test that private
+    addresses are rejected, a list of blocked ranges) takes `params.on_guard`; a
+    credential (a password in a connection string, a webhook) takes
+    `params.credential_actions`; a host known only by a built-in suffix takes
+    `params.suffix_actions` (home-network suffixes annotate); a connection string to a
+    host that is not the company's own annotates."""
+    rule = er.rule
+    if "on_guard" in rule.params and place.guarded():
+        return Action(rule.params["on_guard"])
+    if hit.credential:
+        table = "credential_actions" if "credential_actions" in rule.params else None
+        return _context_action(rule, ctx, table) if table else Action.BLOCK
+    if er.match == "host" and not hit.listed:
+        return Action.ANNOTATE if hit.soft else _context_action(rule, ctx, "suffix_actions")
+    if er.match == "connection-string" and not hit.infra:
+        return Action.ANNOTATE
+    return _context_action(rule, ctx)
+
+
+def _confirm(er: _EndpointRule, m: re.Match[str], text: str, place: _Place, syntax: str,
+             infra: Callable[[str], bool]) -> _Hit | None:
     if er.match == "plain":
         return _Hit(shown=m[0], value=m[0])
     if er.match == "ip":
@@ -541,7 +607,7 @@ def _confirm(er: _EndpointRule, m: re.Match[str], text: str, place: _Place, synt
     if er.match == "host":
         return _confirm_host(er, m, text, place, syntax)
     if er.match == "connection-string":
-        return _confirm_connection(m[0])
+        return _confirm_connection(m[0], infra)
     groups = m.re.groupindex
     if er.match == "credential-url":
         group = "secret" if "secret" in groups else 0
@@ -569,6 +635,14 @@ def _confirm_ip(er: _EndpointRule, candidate: str) -> _Hit | None:
     addr = _parse_ip(candidate)
     if addr is None or safe_ip(addr):
         return None
+    if "/" in candidate:
+        # A range (10.0.0.0/8 in an allow list or a firewall rule) names no machine.
+        try:
+            net = ipaddress.ip_network(candidate.strip("[]").split("%", 1)[0], strict=False)
+        except ValueError:
+            net = None
+        if net is not None and net.prefixlen < net.max_prefixlen:
+            return None
     if not any(addr.version == n.version and addr in n for n in er.networks):
         return None
     return _Hit(shown=str(addr), value=str(addr))
@@ -594,23 +668,27 @@ def _confirm_host(er: _EndpointRule, m: re.Match[str], text: str, place: _Place,
             return None
         if host.split(".", 1)[0] in _CODE_OBJECTS:
             return None
-    return _Hit(shown=host, value=host)
+    soft = not listed and host.endswith(er.soft_suffixes or ("\x00",))
+    return _Hit(shown=host, value=host, listed=listed, soft=soft)
 
 
 _NETLOC_END = re.compile(r"[/?#;]")
 
 
-def _confirm_connection(found: str) -> _Hit | None:
+def _confirm_connection(found: str, infra: Callable[[str], bool]) -> _Hit | None:
     if "://" in found or found.lower().startswith("jdbc:oracle:thin:@"):
-        return _url_connection(found)
-    return _ado_connection(found)
+        return _url_connection(found, infra)
+    return _ado_connection(found, infra)
 
 
 def _credential(password: str | None) -> bool:
-    return bool(password) and not is_placeholder(unquote(password or ""))
+    """A password that looks like a credential (judged as detect-secrets' findings are:
+    not a placeholder, a reference or a word)."""
+    return bool(password) and secrets.value_kind(unquote(password or ""))[0] == \
+        secrets.CREDENTIAL
 
 
-def _url_connection(found: str) -> _Hit | None:
+def _url_connection(found: str, infra: Callable[[str], bool]) -> _Hit | None:
     # jdbc:oracle:thin:@host:port:sid (or @//host:port/service) has no "://".
     rest = found.split("://", 1)[1] if "://" in found else found.split("@", 1)[1].lstrip("/")
     end = _NETLOC_END.search(rest)
@@ -633,7 +711,8 @@ def _url_connection(found: str) -> _Hit | None:
     shown = ",".join(h for h in hosts if not safe_host(h))
     if credential:
         shown += " (with a password)"
-    return _Hit(shown=shown, value=found, credential=credential)
+    return _Hit(shown=shown, value=found, credential=credential,
+                infra=any(infra(h) for h in hosts if not safe_host(h)))
 
 
 _ADO_HOST_KEYS = ("server", "data source", "address", "addr", "network address", "host")
@@ -641,7 +720,7 @@ _ADO_KEYS = ("database", "initial catalog", "uid", "user id", "user", "username"
              "pwd", "trusted_connection", "integrated security", "encrypt")
 
 
-def _ado_connection(found: str) -> _Hit | None:
+def _ado_connection(found: str, infra: Callable[[str], bool]) -> _Hit | None:
     pairs: dict[str, str] = {}
     for part in found.split(";"):
         key, sep, value = part.partition("=")
@@ -656,7 +735,7 @@ def _ado_connection(found: str) -> _Hit | None:
     password = pairs.get("password", pairs.get("pwd"))
     credential = _credential(password)
     shown = host + (" (with a password)" if credential else "")
-    return _Hit(shown=shown, value=found, credential=credential)
+    return _Hit(shown=shown, value=found, credential=credential, infra=infra(host))
 
 
 # --- sensitive files -----------------------------------------------------------------
@@ -672,8 +751,70 @@ def _sensitive_file(fc: FileChange, plan: _Plan) -> list[Finding]:
             continue
         file_ctx = file_context(fc.path)
         ctx = file_ctx if file_ctx != "code" else "config"
+        action, message = rule.action, rule.message
+        if rule.params.get("judge") == "values":
+            judged, message = _judge_values(rule, fc)
+            if judged is None:
+                continue
+            action = judged
         evidence = f"{fc.status.value}: {fc.path}"
-        out.append(_finding(rule, fc.path, None, ctx, rule.action, rule.message,
+        out.append(_finding(rule, fc.path, None, ctx, action, message,
                             scrub(evidence), fc.blob or fc.path))
     return out
 
+
+# The words of an env file's name that make it a template (its values are examples)
+# or a development or test environment (its values are local defaults).
+_TEMPLATE_WORDS = frozenset(("example", "examples", "sample", "samples", "template",
+                             "templates", "dist", "defaults", "default", "tmpl", "tpl",
+                             "skel", "skeleton"))
+_DEV_WORDS = frozenset(("test", "tests", "testing", "ci", "e2e", "dev", "development",
+                        "devcontainer", "local-dev", "fixture", "fixtures", "mock"))
+_ASSIGNMENT = re.compile(r"""^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$""")
+
+
+def is_env_file(path: str) -> bool:
+    base = posixpath.basename(path).lower()
+    return base == ".env" or base.startswith(".env.") or base.endswith(".env") or \
+        ".env." in base
+
+
+def env_kind(path: str) -> str:
+    """"template" (`example.env`, `.env.sample`, `app.env.template`), "dev" (a test,
+    CI or development environment: `hack/test.env`, `.env.test`, anything under
+    `.devcontainer/` or a test folder) or "env"."""
+    base = posixpath.basename(path).lower()
+    parts = set(re.split(r"[._-]+", base))
+    if parts & _TEMPLATE_WORDS:
+        return "template"
+    if parts & _DEV_WORDS or "/.devcontainer/" in "/" + path.lower() or \
+            file_context(path) in ("test", "fixture"):
+        return "dev"
+    return "env"
+
+
+def _judge_values(rule: Rule, fc: FileChange) -> tuple[Action | None, str]:
+    """An env file is judged by its values, like any secret: one that assigns a
+    credential-looking value to a secret's name blocks (annotates in a development or
+    test environment); one with other values annotates; a template, or a development
+    environment with placeholder values only, is not a leak."""
+    kind = env_kind(fc.path)
+    if kind == "template":
+        return None, rule.message
+    credential = False
+    for ln in fc.added:
+        m = _ASSIGNMENT.match(ln.text)
+        if m is None or rule.pattern is None or not rule.pattern.search(ln.text):
+            continue
+        value = re.split(r"\s+#", m[2].strip(), maxsplit=1)[0].strip().strip("'\"")
+        if secrets.secret_name(m[1]) and secrets.value_kind(value)[0] == secrets.CREDENTIAL:
+            credential = True
+            break
+    if credential:
+        if kind == "dev":
+            return Action.ANNOTATE, rule.message + " (a credential in a development or test " \
+                                                   "environment)"
+        return rule.action, rule.message + " (a credential among them)"
+    if kind == "dev":
+        return None, rule.message
+    return Action.ANNOTATE, rule.message

@@ -18,6 +18,10 @@ def run(args: argparse.Namespace) -> int:
     cfg = config.load(root, args.config)
     staged = changes.staged(cwd=root, max_file_size=cfg.max_file_size,
                             env_prefixes=ENV_PREFIXES, baseline=cfg.baseline)
+    if args.filenames:
+        judged = check_named_files(args, root, cfg, staged)
+        if judged is not None:
+            return judged
     if not staged.files:
         return 0
     # Imported only now: a commit with nothing staged loads no rules and no report.
@@ -31,4 +35,48 @@ def run(args: argparse.Namespace) -> int:
     subject = Subject(label="staged", verdict=verdict, revision=staged.revision,
                       skipped=skipped(staged))
     output.emit(args, [subject])
+    if verdict.blocked and args.format == "text" and not args.output:
+        from authgate import guidance
+
+        print("\n".join(guidance.how_to_proceed(
+            verdict, (guidance.content_hook_id(families), guidance.TRAILERS_HOOK))))
+    return 1 if verdict.blocked else 0
+
+
+# --- files named on the command line (pre-commit --all-files / --files, a direct call) ---
+
+def check_named_files(args: argparse.Namespace, root: str, cfg: config.Config,
+                      staged: changes.ChangeSet) -> int | None:
+    """Judge the named files whole, as `scan` judges a tree; None when the names are
+    the staged change, which `run` judges as usual (namedfiles.py says when)."""
+    import sys
+
+    from authgate.namedfiles import NamedFileError, judges_staged, read
+
+    try:
+        if judges_staged(args.filenames, staged, root=root):
+            return None
+        files = read(args.filenames, root=root, staged=staged, max_file_size=cfg.max_file_size)
+    except NamedFileError as exc:
+        sys.stderr.write(f"authgate: {exc}\n")
+        return 2
+    # Imported once the names are known not to be the commit: a commit stays lean.
+    import os
+
+    from authgate.commands import output
+    from authgate.commands.scan import judge_whole
+    from authgate.pipeline import skipped
+    from authgate.policy import decide
+    from authgate.report import Subject
+    from authgate.rules import FAMILIES
+
+    families = tuple(args.only) if args.only else FAMILIES
+    verdict = decide(judge_whole(files, cfg, families, os.cpu_count() or 1), cfg)
+    output.emit(args, [Subject(label=f"files ({len(files.files)})", verdict=verdict,
+                               revision=staged.revision, skipped=skipped(files))])
+    if verdict.blocked and args.format == "text" and not args.output:
+        from authgate.guidance import how_to_proceed
+
+        # No SKIP line: these files are not a commit being made.
+        print("\n".join(how_to_proceed(verdict, skip=())))
     return 1 if verdict.blocked else 0

@@ -12,9 +12,10 @@ import argparse
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import textwrap
+
+from authgate.commands import install
 
 LOGIN_V1 = '''\
 """Login for the example app."""
@@ -75,11 +76,9 @@ AI_MESSAGE = """Add current_user() for token checks
 Co-Authored-By: Claude <noreply@anthropic.com>
 """
 
-HOOKS = {
-    "pre-commit": 'exec "{py}" -m authgate check',
-    "prepare-commit-msg": 'exec "{py}" -m authgate msg "$@"',
-    "commit-msg": 'exec "{py}" -m authgate msg "$1"',
-}
+# The hooks of a commit, written by `authgate install`'s code (no pre-push: nothing is
+# pushed here).
+DEMO_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg")
 
 
 def _env(home: str) -> dict[str, str]:
@@ -87,7 +86,7 @@ def _env(home: str) -> dict[str, str]:
     # variables: what it shows should be the same on every machine.
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("GIT_", "CLAUDE", "AI_AGENT", "CURSOR", "CODEX", "GEMINI",
-                                "COPILOT", "PRE_COMMIT"))}
+                                "COPILOT", "PRE_COMMIT", "SKIP"))}
     env.update({"HOME": home, "GIT_CONFIG_NOSYSTEM": "1",
                 "GIT_CONFIG_GLOBAL": os.path.join(home, ".gitconfig"), "NO_COLOR": "1"})
     return env
@@ -118,12 +117,8 @@ class _Scratch:
 
     def install_hooks(self) -> None:
         hooks = os.path.join(self.repo, ".git", "hooks")
-        os.makedirs(hooks, exist_ok=True)
-        for name, body in HOOKS.items():
-            path = os.path.join(hooks, name)
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(f"#!/bin/sh\n{body.format(py=sys.executable)}\n")
-            os.chmod(path, 0o755)
+        install.write_hooks(hooks, DEMO_HOOKS)
+        # Pinned, so a core.hooksPath in the caller's environment cannot redirect them.
         self.git("config", "core.hooksPath", hooks)
 
 

@@ -24,6 +24,7 @@ from authgate.commands.check import ENV_PREFIXES
 from authgate.config import ConfigError, TrailerNames
 from authgate.findings import scrub
 from authgate.gitio import GitError
+from authgate.guidance import TRAILERS_HOOK, how_to_proceed
 from authgate.pipeline import evaluate_staged
 
 # `trailer.<name>.<variable>` settings that make <name> a trailer git recognises.
@@ -97,6 +98,8 @@ def _gate(args: argparse.Namespace, path: str, recover: str) -> int:
     if verdict.blocked:
         for reason in verdict.reasons or ("blocked by policy",):
             _say(reason)
+        sys.stderr.write("".join(f"{line}\n" for line in how_to_proceed(
+            verdict, (TRAILERS_HOOK,))))
         _say(f"commit blocked; your message is kept, to reuse it: {recover}")
         return 1
 

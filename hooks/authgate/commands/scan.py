@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     whole = changes.tree(args.rev, cwd=root, max_file_size=cfg.max_file_size,
                          baseline=cfg.baseline)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
-    findings = _check(whole, cfg, families, jobs)
+    findings = judge_whole(whole, cfg, families, jobs)
     verdict = decide(findings, cfg)
     output.emit(args, [Subject(label=f"tree {args.rev}", verdict=verdict,
                                revision=whole.revision, skipped=skipped(whole))])
@@ -46,8 +46,10 @@ def _lines(fc: FileChange) -> int:
     return sum(len(h.lines) for h in fc.hunks)
 
 
-def _check(whole: ChangeSet, cfg: config.Config, families: tuple[str, ...],
-           jobs: int) -> list[Finding]:
+def judge_whole(whole: ChangeSet, cfg: config.Config, families: tuple[str, ...],
+                jobs: int) -> list[Finding]:
+    """The findings of whole files, on a pool of `jobs` processes when the work is large
+    (also `authgate check FILE...`: commands/check.py)."""
     total = sum(_lines(f) for f in whole.files)
     if jobs <= 1 or total < PARALLEL_MIN_LINES:
         return run_all(whole, load(cfg, families), cfg, families)
