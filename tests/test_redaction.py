@@ -178,3 +178,14 @@ def test_a_literal_redacted_in_part_is_redacted_whole() -> None:
     signature = GITHUB[4:]
     shown = findings.scrub(f'token = "{findings.redact("eyJhbGciOiJIUzI1NiJ9")}.{signature}"')
     assert shown == f'token = "e********{signature[-1]}"'
+
+
+def test_a_placeholder_word_stays_readable_in_messages(repo: Repo) -> None:
+    # The value detect-secrets reports here is the word "password": the evidence hides
+    # it, the rule's message (which says "password" itself) is not mangled.
+    repo.commit("init", "--allow-empty")
+    repo.write("app/db.py", "# connect with https://user:password@db.acme-corp.net/app\n")
+    repo.add()
+    out = repo.authgate("check").stdout
+    assert "leak.secret.basic-auth: password embedded in a URL" in out, out
+    assert "user:password@" not in out

@@ -123,17 +123,17 @@ def redact_span(text: str, start: int, end: int) -> str:
 # repeats, or a literal), and no two neighbouring repeats share characters. A line of
 # minified code is hundreds of kilobytes; tests/test_linear.py measures the growth.
 _QUOTED = re.compile(r"""(?P<q>["'`])(?P<body>[^"'`\s]{8,})(?P=q)""")
-# scheme://user:password@ or scheme://token@ (GitHub and GitLab clone URLs carry tokens
-# there). The scheme starts where a run of scheme characters starts.
+# The user and password part of a URL, or a lone token in its place (GitHub and GitLab
+# clone URLs carry tokens there). The scheme starts where a run of its characters does.
 _URL_USERINFO = re.compile(
     r"(?<![\w+.-])(?P<scheme>[a-zA-Z][\w+.-]*://)(?P<user>[^/\s:@]*)(?::(?P<pw>[^/\s@]*))?@")
 _URL_QUERY_SECRET = re.compile(
     r"(?i)(?P<key>[?&;](?:x-amz-signature|x-amz-credential|x-amz-security-token|"
     r"x-goog-signature|x-goog-credential|sig|signature|token|access_token|auth|"
     r"api_key|apikey|key|password|secret|code|client_secret)=)(?P<val>[^&\s\"'#]+)")
-# `password = value`, `db_password: "value"`, `apiKey=value`: the whole key (one run of
-# word characters that contains a secret word, checked by the lookahead once per run),
-# then the value.
+# An assignment to a key named for a secret (db_password, apiKey, ...): the whole key
+# (one run of word characters that holds a secret word, checked by the lookahead once
+# per run), then the value.
 _KEY_VALUE = re.compile(
     r"(?i)(?P<key>(?<![\w-])(?=[\w-]*?(?:password|passwd|pwd|secret|token|api[_-]?key|"
     r"private_?key|credential|passphrase|auth_?key|access_?key))[\w-]+"

@@ -63,11 +63,18 @@ def redact_lines(findings: list[Finding], changes: ChangeSet) -> list[Finding]:
         secrets = values.get(f.path, ()) if f.path else ()
         extra = tuple(x for x in f.extra if x[0] != SECRET_SPAN)
         evidence = scrub_text(redact_values(f.evidence, secrets)) if f.evidence else ""
-        message = _scrub_message(redact_values(f.message, secrets), f.path)
+        # A message is authgate's prose: a placeholder value that is a plain word
+        # ("password", "value") stays readable there, the line's evidence hides it.
+        message = _scrub_message(redact_values(f.message, [v for v in secrets
+                                                           if not _word(v)]), f.path)
         if (evidence, message, extra) != (f.evidence, f.message, f.extra):
             f = replace(f, evidence=evidence, message=message, extra=extra)
         out.append(f)
     return out
+
+
+def _word(value: str) -> bool:
+    return value.isalpha() and len(value) <= 12
 
 
 def _line_texts(changes: ChangeSet, wanted: Mapping[tuple[str, int], object]
