@@ -375,10 +375,13 @@ def test_markdown_job_summary_tables() -> None:
                    "security | claude-code | 3 |")
     findings = lines.index("| action | rule | where | message |")
     rows = lines[findings + 2:findings + 5]
+    # Brackets and the asterisks of a redaction are escaped: nothing renders as a link
+    # or as emphasis.
+    masked = redact(SECRET).replace("*", "\\*")
     assert rows[0] == ("| block | `leak.secret.stripe-key` | src/auth/login.py:12 | "
-                       f'Stripe live key [key = "{redact(SECRET)}"] |')
+                       f'Stripe live key \\[key = "{masked}"\\] |')
     assert rows[1] == ("| annotate | `identity.content.token-lifecycle` | "
-                       "src/a\\|b, c:d%e.py:3 | issue_token changed: 100% of expiry \\| "
+                       "src/a\\|b, c:d%e.py:3 | issue\\_token changed: 100% of expiry \\| "
                        "checks |")
     # Every row has exactly its table's columns: no pipe leaks out of a cell.
     assert len(UNESCAPED_PIPE.findall(row)) == 7

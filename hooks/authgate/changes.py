@@ -8,8 +8,10 @@ comes from git objects, never the working tree: during `git add -p` or `git comm
 
 from __future__ import annotations
 
+import codecs
 import enum
 import os
+import posixpath
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -230,12 +232,17 @@ def _object_format(cwd: str | None) -> str:
     return gitio.text(["rev-parse", "--show-object-format"], cwd=cwd) or "sha1"
 
 
+# Agent Trace files grow with every edit an agent makes; beyond this they are not read.
+TRACE_LIMIT = 16_000_000
+
+
 def _read_text(path: str) -> str | None:
+    # A committed symlink to /dev/zero or a FIFO must not exhaust memory or hang.
     try:
-        with open(path, "rb") as fh:
-            return fh.read().decode("utf-8", "replace")
-    except OSError:
+        data = gitio.read_file(path, TRACE_LIMIT)
+    except gitio.FileTooLarge:
         return None
+    return data.decode("utf-8", "replace") if data is not None else None
 
 
 def _note(rev: str | None, cwd: str | None) -> str | None:
@@ -440,24 +447,51 @@ def _is_binary(section: bytes) -> bool:
     return b"\nBinary files " in head or b"\nGIT binary patch" in head
 
 
-# --- text that .gitattributes calls binary -------------------------------------------
+# --- text that git calls binary --------------------------------------------------------
 #
-# `-diff`, `binary` or a `diff=driver` whose driver says binary make git print
-# "Binary files differ" for any content. A repository (or a change) could hide an
-# identity file that way, so such files are read when their content is text.
+# git calls a file binary for a NUL byte in its first 8000 bytes (xdiff-interface.c,
+# buffer_is_binary), and for `-diff`, `binary` or a `diff=driver` whose driver says so
+# in .gitattributes. Either way a change could hide a file from every check: a Python
+# file that starts with `\x00` is still read by Python and by detect-secrets-hook, which
+# finds the key in it. So a "binary" file whose content is text, a stray NUL or two
+# aside, is read like any text; one that is not stays skipped.
 
-# git's own test: a NUL in the first 8000 bytes (xdiff-interface.c, buffer_is_binary).
+# git's own window for the NUL test.
 _BINARY_SNIFF = 8000
+# Media, archives, fonts and compiled objects: binary by name, never read to find out
+# (a commit of images should not cost their bytes).
+_BINARY_NAMES = frozenset((
+    ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".webp", ".tif", ".tiff", ".psd",
+    ".pdf", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".tar", ".jar",
+    ".war", ".class", ".pyc", ".pyo", ".so", ".dll", ".dylib", ".exe", ".o", ".a", ".lib",
+    ".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp3", ".mp4", ".m4a", ".mov", ".avi",
+    ".wav", ".ogg", ".webm", ".flac", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx",
+    ".odt", ".dmg", ".iso", ".bin", ".sqlite", ".db", ".mo", ".wasm", ".npy", ".pkl"))
+
+
+def _text_despite_nul(content: bytes) -> bool:
+    """Text with at most a few NUL (or other control) bytes: what an editor, Python and
+    detect-secrets read as text. UTF-16, images and archives are not."""
+    sample = content[:_BINARY_SNIFF]
+    allowed = max(4, len(sample) // 100)
+    if sample.count(0) > allowed:
+        return False
+    controls = sum(1 for b in sample if b < 0x20 and b not in b"\t\n\r\x0c\x1b\x00")
+    if controls > allowed:
+        return False
+    try:
+        # The sample may end inside a character: only a bad sequence counts.
+        codecs.getincrementaldecoder("utf-8")().decode(sample.replace(b"\x00", b""),
+                                                         final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _reveal_hidden_text(files: tuple[FileChange, ...], *, cwd: str | None,
                         max_file_size: int) -> tuple[FileChange, ...]:
-    candidates = [f for f in files if f.skipped == "binary" and not f.is_submodule]
-    if not candidates:
-        return files
-    attrs = _diff_attributes([f.path for f in candidates], cwd=cwd)
-    # Unspecified: git judged the content itself, and found it binary.
-    candidates = [f for f in candidates if attrs.get(f.path, "unspecified") != "unspecified"]
+    candidates = [f for f in files if f.skipped == "binary" and not f.is_submodule
+                  and posixpath.splitext(f.path)[1].lower() not in _BINARY_NAMES]
     if not candidates:
         return files
     contents = _blobs([b for f in candidates for b in (f.old_blob, f.blob) if b], cwd=cwd)
@@ -465,7 +499,7 @@ def _reveal_hidden_text(files: tuple[FileChange, ...], *, cwd: str | None,
     for f in candidates:
         old = contents.get(f.old_blob or "", b"")
         new = contents.get(f.blob or "", b"")
-        if b"\x00" in old[:_BINARY_SNIFF] or b"\x00" in new[:_BINARY_SNIFF]:
+        if not (_text_despite_nul(old) and _text_despite_nul(new)):
             continue
         if f.old_blob and f.blob:
             out = gitio.run(["diff", "--text", *gitio.DIFF_FLAGS, f.old_blob, f.blob],
@@ -476,15 +510,6 @@ def _reveal_hidden_text(files: tuple[FileChange, ...], *, cwd: str | None,
         revealed[f.path] = FileChange(**{**f.__dict__, "binary": False, "skipped": None,
                                          "hunks": hunks})
     return tuple(revealed.get(f.path, f) for f in files)
-
-
-def _diff_attributes(paths: list[str], *, cwd: str | None) -> dict[str, str]:
-    # Without --cached, check-attr reads .gitattributes the way git diff does.
-    data = b"".join(p.encode("utf-8", "surrogateescape") + b"\x00" for p in paths)
-    out = gitio.run(["check-attr", "-z", "--stdin", "diff"], cwd=cwd, stdin=data)
-    parts = out.split(b"\x00")
-    return {_path(parts[i]): parts[i + 2].decode("utf-8", "replace")
-            for i in range(0, len(parts) - 2, 3)}
 
 
 def _blobs(ids: list[str], *, cwd: str | None) -> dict[str, bytes]:

@@ -134,7 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(module.run(args))
     except (ConfigError, GitError) as exc:
-        sys.stderr.write(f"authgate: {exc}\n")
+        from authgate.escape import terminal
+
+        # The message names a path or quotes config: one line, no terminal sequence.
+        sys.stderr.write(f"authgate: {terminal(str(exc))}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write("authgate: interrupted\n")
@@ -143,13 +146,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except Exception as exc:  # the one place that turns a bug into one line
         if os.environ.get("AUTHGATE_DEBUG"):
-            raise
+            # The traceback for whoever debugs, and still the internal-error code:
+            # a hook runner or CI tells a bug from a block by it.
+            import traceback
+
+            traceback.print_exc()
+            return EXIT_INTERNAL
+        from authgate.escape import terminal
         from authgate.findings import scrub
 
         # The exception text may quote content: it gets the same redaction as evidence.
-        sys.stderr.write(f"authgate: internal error: {type(exc).__name__}: "
-                         f"{scrub(str(exc).splitlines()[0] if str(exc) else '')} "
-                         "(set AUTHGATE_DEBUG=1 for details)\n")
+        sys.stderr.write(terminal(f"authgate: internal error: {type(exc).__name__}: "
+                                  f"{scrub(str(exc).splitlines()[0] if str(exc) else '')} "
+                                  "(set AUTHGATE_DEBUG=1 for details)") + "\n")
         return EXIT_INTERNAL
 
 

@@ -1,7 +1,10 @@
 """The `Finding` value and redaction.
 
 A finding never holds a raw secret: evidence is redacted by whoever builds it, with
-`redact()` for a known secret span and `scrub()` for a line that may hold one.
+`redact()` for a known secret span and `scrub()` for a line that may hold one. A
+finding that found a secret marks where it sits (`secret_marks`), and checks.run_all
+then redacts every finding of that file with it (`redact_values`) and scrubs them all
+once more, so no family can show what another one hid.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 
@@ -114,20 +118,77 @@ def redact_span(text: str, start: int, end: int) -> str:
     return text[:start] + redact(text[start:end]) + text[end:]
 
 
+# Every pattern below is linear in the length of the text: each can start only where
+# its first part cannot continue a previous attempt (a lookbehind on the class it
+# repeats, or a literal), and no two neighbouring repeats share characters. A line of
+# minified code is hundreds of kilobytes; tests/test_linear.py measures the growth.
 _QUOTED = re.compile(r"""(?P<q>["'`])(?P<body>[^"'`\s]{8,})(?P=q)""")
-_URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][\w+.-]*://)(?P<user>[^/\s:@]*):(?P<pw>[^/\s@]+)@")
+# The user and password part of a URL, or a lone token in its place (GitHub and GitLab
+# clone URLs carry tokens there). The scheme starts where a run of its characters does.
+_URL_USERINFO = re.compile(
+    r"(?<![\w+.-])(?P<scheme>[a-zA-Z][\w+.-]*://)(?P<user>[^/\s:@]*)(?::(?P<pw>[^/\s@]*))?@")
 _URL_QUERY_SECRET = re.compile(
-    r"(?i)(?P<key>[?&](?:x-amz-signature|x-amz-credential|sig|signature|token|access_token|"
-    r"api_key|apikey|key|password|secret|code)=)(?P<val>[^&\s\"']+)")
+    r"(?i)(?P<key>[?&;](?:x-amz-signature|x-amz-credential|x-amz-security-token|"
+    r"x-goog-signature|x-goog-credential|sig|signature|token|access_token|auth|"
+    r"api_key|apikey|key|password|secret|code|client_secret)=)(?P<val>[^&\s\"'#]+)")
+# An assignment to a key named for a secret (db_password, apiKey, ...): the whole key
+# (one run of word characters that holds a secret word, checked by the lookahead once
+# per run), then the value.
 _KEY_VALUE = re.compile(
-    r"(?i)(?P<key>(?:password|passwd|pwd|secret|token|api_?key|private_?key|credential)\w*"
+    r"(?i)(?P<key>(?<![\w-])(?=[\w-]*?(?:password|passwd|pwd|secret|token|api[_-]?key|"
+    r"private_?key|credential|passphrase|auth_?key|access_?key))[\w-]+"
     r"[\"']?\s*[:=]>?\s*(?P<q>[\"'`]?))(?P<val>[^\s\"'`,;().]{4,})(?=[\s\"'`,;]|$)")
-_LONG_TOKEN = re.compile(r"(?<![\w/.])[A-Za-z0-9+/_\-]{32,}={0,2}")
+_BEARER = re.compile(r"(?i)(?P<key>\b(?:bearer|basic|token)\s+)(?P<val>[A-Za-z0-9._~+/=-]{8,})")
+# Runs of token characters, judged whole by `_tokenish` (a run is one token or a path).
+_RUN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}")
+# Provider prefixes that make a string a credential whatever its length: AWS access
+# key ids, GitHub, GitLab, Slack, Stripe, npm, PyPI, Google API keys, OpenAI keys.
+_KNOWN_PREFIX = re.compile(
+    r"(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|A3T[A-Z0-9])[A-Z0-9]{12}|"
+    r"gh[pousr]_[A-Za-z0-9]{8}|github_pat_|glpat-|glptt-|gldt-|xox[abposr]-|"
+    r"xapp-|[sr]k_(?:live|test)_|sk-(?:proj-|ant-)?[A-Za-z0-9]{8}|npm_[A-Za-z0-9]{8}|"
+    r"pypi-|AIza[0-9A-Za-z_-]{8}|SG\.[\w-]{8}|hf_[A-Za-z]{8}")
+
+# Already-redacted text ("a********z", "*****") is left as it is; text that holds a
+# redaction and more (a JWT whose first part was redacted) is judged whole.
+_REDACTED = re.compile(r"[^*]?\*{1,8}[^*]?")
+
+
+def _redacted(text: str) -> bool:
+    return _REDACTED.fullmatch(text) is not None
+
+
+def _tokenish(run: str) -> bool:
+    """Whether a run of token characters is (or holds) a credential rather than an
+    identifier or a path: a provider prefix, or a long string that mixes character
+    classes the way generated keys do."""
+    if _KNOWN_PREFIX.search(run):
+        return True
+    body = run.rstrip("=")
+    upper = any(c.isupper() for c in body)
+    lower = any(c.islower() for c in body)
+    digit = any(c.isdigit() for c in body)
+    if "/" in body and not (upper and lower and digit):
+        # A path: its parts are judged one by one (`/services/T0/B0/<token>`).
+        return any(_tokenish(part) for part in body.split("/") if len(part) >= 16)
+    # Generated keys mix digits into letters; identifiers (`AbstractAuthentication
+    # ProcessingFilter`, `test_login_fails_with_expired_token_2fa`) do not.
+    return len(body) >= 20 and digit and ((upper and lower) or _mixed(body))
+
+
+def _mixed(body: str) -> bool:
+    # Letters and digits interleaved (a0b1...), not a word with a number at its end
+    # (`test_login_fails_2`): count the switches between letters and digits.
+    switches = sum(1 for a, b in zip(body, body[1:])
+                   if a.isalnum() and b.isalnum() and a.isdigit() != b.isdigit())
+    return switches >= 4
 
 
 def _looks_secret(body: str) -> bool:
     # Identifiers and words ("verify_signature", "application/json") stay readable;
     # mixed-class literals are what keys and passwords look like.
+    if _redacted(body):
+        return False
     classes = sum((any(c.islower() for c in body), any(c.isupper() for c in body),
                    any(c.isdigit() for c in body),
                    any(not c.isalnum() and c not in "_-./: " for c in body)))
@@ -135,19 +196,114 @@ def _looks_secret(body: str) -> bool:
 
 
 MAX_EVIDENCE = 160
+# What scrub reads of a line: evidence shows MAX_EVIDENCE characters, so a megabyte
+# of minified code costs no more than this.
+MAX_SCRUB = 4096
+
+
+def _userinfo(m: re.Match[str]) -> str:
+    if m["pw"] is not None:
+        pw = m["pw"]
+        return f"{m['scheme']}{m['user']}:{redact(pw) if pw and not _redacted(pw) else pw}@"
+    user = m["user"]
+    # A bare `git@` or `deploy@` is a user name; a token stands alone there.
+    shown = redact(user) if not _redacted(user) and (
+        _tokenish(user) or (_looks_secret(user) and len(user) >= 12)) else user
+    return f"{m['scheme']}{shown}@"
+
+
+def scrub_text(text: str, *, code: bool = True) -> str:
+    """`text` with anything that looks like a credential redacted, whole: URL
+    credentials, query-string secrets, provider-prefixed and long generated tokens and,
+    in a line of code (`code`), quoted mixed-class literals, key=value and bearer
+    secrets. authgate's own messages are not code: "detect-secrets: Secret Keyword"
+    is no assignment."""
+    text = _URL_USERINFO.sub(_userinfo, text)
+    text = _URL_QUERY_SECRET.sub(lambda m: m["key"] + redact(m["val"]), text)
+    if not code:
+        return _RUN.sub(lambda m: redact(m[0]) if _tokenish(m[0]) else m[0], text)
+    text = _QUOTED.sub(
+        lambda m: m["q"] + (redact(m["body"]) if _looks_secret(m["body"]) else m["body"]) + m["q"],
+        text)
+    text = _KEY_VALUE.sub(lambda m: m["key"] + (m["val"] if _redacted(m["val"])
+                                                else redact(m["val"])), text)
+    text = _BEARER.sub(lambda m: m["key"] + (redact(m["val"]) if _looks_secret(m["val"])
+                                             else m["val"]), text)
+    return _RUN.sub(lambda m: redact(m[0]) if _tokenish(m[0]) else m[0], text)
 
 
 def scrub(text: str) -> str:
     """Evidence from a line that may carry a secret: quoted literals, URL credentials,
-    key=value secrets and long token-like runs are redacted; the rest stays readable."""
-    text = _URL_USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{redact(m['pw'])}@", text)
-    text = _URL_QUERY_SECRET.sub(lambda m: m["key"] + redact(m["val"]), text)
-    text = _QUOTED.sub(
-        lambda m: m["q"] + (redact(m["body"]) if _looks_secret(m["body"]) else m["body"]) + m["q"],
-        text)
-    text = _KEY_VALUE.sub(lambda m: m["key"] + redact(m["val"]), text)
-    text = _LONG_TOKEN.sub(lambda m: redact(m[0]), text)
-    text = text.strip()
-    if len(text) > MAX_EVIDENCE:
+    key=value secrets and long token-like runs are redacted; the rest stays readable.
+    At most MAX_EVIDENCE characters come back."""
+    cut = len(text) > MAX_SCRUB
+    if cut:
+        # Cut at a separator, so no token is left half-shown past the cut.
+        text = text[:MAX_SCRUB]
+        text = text[:max(text.rfind(" "), text.rfind("\t"), text.rfind('"'), text.rfind("'"),
+                         text.rfind(","), text.rfind(";"), 0)]
+    text = scrub_text(text).strip()
+    if len(text) > MAX_EVIDENCE or cut:
         text = text[: MAX_EVIDENCE - 1] + "…"
     return text
+
+
+# A Finding's `extra` entry that marks a secret on its line: ("secret-span", "start:end")
+# in the line's text. Every finding on that line is then redacted with it, whichever
+# family found the secret (checks.run_all), and the marks are dropped.
+SECRET_SPAN = "secret-span"
+
+
+def secret_marks(text: str, values: Iterable[str] = (),
+                 spans: Iterable[tuple[int, int]] = ()) -> tuple[tuple[str, str], ...]:
+    """`extra` entries marking every occurrence of each value (and each span) in text."""
+    found = {(s, e) for s, e in spans if 0 <= s < e <= len(text)}
+    for v in {v for v in values if v}:
+        i = text.find(v)
+        while i >= 0:
+            found.add((i, i + len(v)))
+            i = text.find(v, i + len(v))
+    return tuple((SECRET_SPAN, f"{s}:{e}") for s, e in sorted(found))
+
+
+def redact_values(text: str, values: Iterable[str]) -> str:
+    """`text` with every occurrence of each value redacted, and a value cut short by
+    an ellipsis (evidence shortened at its end, or in its middle) redacted too."""
+    values = sorted({v for v in values if len(v) >= 4}, key=len, reverse=True)
+    for v in values:
+        if v in text:
+            text = text.replace(v, redact(v))
+    if "…" in text:
+        for v in values:
+            text = _redact_cut(text, v)
+    return text
+
+
+def _redact_cut(text: str, value: str) -> str:
+    parts = text.split("…")
+    for i in range(len(parts)):
+        if i < len(parts) - 1:  # text before an ellipsis may end with the value's start
+            head = _common_prefix_tail(parts[i], value)
+            if head >= 4:
+                parts[i] = parts[i][:-head] + redact(value[:head])
+        if i > 0:  # text after one may begin with the value's end
+            tail = _common_suffix_head(parts[i], value)
+            if tail >= 4:
+                parts[i] = redact(value[-tail:]) + parts[i][tail:]
+    return "…".join(parts)
+
+
+def _common_prefix_tail(text: str, value: str) -> int:
+    """The longest k such that text ends with value[:k]."""
+    for k in range(min(len(text), len(value)), 0, -1):
+        if text.endswith(value[:k]):
+            return k
+    return 0
+
+
+def _common_suffix_head(text: str, value: str) -> int:
+    """The longest k such that text starts with value[-k:]."""
+    for k in range(min(len(text), len(value)), 0, -1):
+        if text.startswith(value[-k:]):
+            return k
+    return 0

@@ -9,6 +9,7 @@ half of what a hook may spend (see README, "Dependencies").
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from collections.abc import Sequence
 
@@ -118,3 +119,45 @@ def config_value(key: str, *, cwd: str | None = None) -> str | None:
 
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+# Opening a FIFO for reading waits for a writer; with O_NONBLOCK it returns at once
+# and fstat then says what it is. (Not on Windows, which has no FIFOs in a work tree.)
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+class FileTooLarge(Exception):
+    """A work-tree file over the size authgate reads."""
+
+
+def read_file(path: str, limit: int) -> bytes | None:
+    """The bytes of a regular file of the work tree, or None when there is none.
+
+    Content from a repository can make a path anything: a symlink to /dev/zero (endless
+    input), a FIFO (a read that never returns), a device. Only a regular file is read,
+    and only up to `limit` bytes (FileTooLarge beyond)."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        if info.st_size > limit:
+            raise FileTooLarge(f"{path}: {info.st_size} bytes (more than {limit})")
+        chunks = []
+        size = 0
+        while True:
+            # The size read may still grow while reading: the limit holds for the data.
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise FileTooLarge(f"{path}: more than {limit} bytes")
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)

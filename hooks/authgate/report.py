@@ -62,7 +62,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from authgate import __version__
+from authgate import __version__, escape
 from authgate.findings import Action, Finding, Severity
 from authgate.policy import Verdict
 
@@ -90,19 +90,10 @@ def render(fmt: str, subjects: Sequence[Subject], *, color: bool = False,
     return out.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _no_escape_codes(text: str) -> str:
-    """Like _visible, but CR and LF stay for formats that escape them their own way."""
-    return "\n".join("\r".join(_visible(p) for p in line.split("\r"))
-                     for line in text.split("\n"))
-
-
-def _visible(text: str) -> str:
-    """Control and other invisible characters written as escapes, so one finding stays
-    one line and a file name can send no terminal escape or bidi override."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() or c == " " or 0xDC80 <= ord(c) <= 0xDCFF
-                   else repr(c)[1:-1] for c in text)
+# Escaping: one function per output kind, in authgate.escape; every string that comes
+# from the change (paths, messages, evidence, labels) goes through the one for its
+# format before it is written.
+_visible = escape.terminal
 
 
 # --- text ----------------------------------------------------------------------------
@@ -312,12 +303,8 @@ _GH_KIND = {Action.BLOCK: "error", Action.ANNOTATE: "warning", Action.WARN: "not
 _GH_RANK = {"error": 0, "warning": 1, "notice": 2}
 
 
-def _gh_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _gh_prop(text: str) -> str:
-    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+_gh_data = escape.annotation_data
+_gh_prop = escape.annotation_property
 
 
 def _github(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
@@ -330,28 +317,24 @@ def _github(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
         props = []
         if f.path:
             # Escaped, not rewritten: a name with a newline still names its file.
-            props.append(f"file={_gh_prop(_no_escape_codes(f.path))}")
+            props.append(f"file={_gh_prop(f.path)}")
             if f.line:
                 props.append(f"line={f.line}")
-        props.append(f"title={_gh_prop(_visible(f'{f.rule_id} ({s.label})'))}")
+        props.append(f"title={_gh_prop(f'{f.rule_id} ({s.label})')}")
         msg = f.message + (f" [{f.evidence}]" if f.evidence else "")
-        out.append(f"::{_GH_KIND[f.action]} {','.join(props)}::"
-                   f"{_gh_data(_no_escape_codes(msg))}")
+        out.append(f"::{_GH_KIND[f.action]} {','.join(props)}::{_gh_data(msg)}")
     for s in subjects:
         kind = "error" if s.verdict.blocked else "notice"
-        out.append(f"::{kind} title={_gh_prop(_visible(title + ' ' + s.label))}::"
-                   f"{_gh_data(_no_escape_codes(summary_line(s.verdict)))}")
+        out.append(f"::{kind} title={_gh_prop(title + ' ' + s.label)}::"
+                   f"{_gh_data(summary_line(s.verdict))}")
     return "".join(line + "\n" for line in out)
 
 
 # --- markdown ------------------------------------------------------------------------
 
 def _md(text: str) -> str:
-    """A table cell: pipes escaped, one line, and no raw HTML from a path or message."""
-    text = text.replace("\r", " ").replace("\n", " ")
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
-    return " ".join(_visible(text).split()) if text.strip() else "-"
+    """A table cell or inline text: nothing from a path or message renders."""
+    return escape.markdown(text) if text.strip() else "-"
 
 
 def _code(text: str) -> str:

@@ -50,7 +50,7 @@ from authgate.checks.context import (
     string_ranges,
 )
 from authgate.config import Config, ConfigError
-from authgate.findings import Action, Finding, Severity, redact, scrub, value_hash
+from authgate.findings import Action, Finding, Severity, redact, scrub, secret_marks, value_hash
 from authgate.pathmatch import any_match
 from authgate.rules import Rule, RuleSet
 
@@ -477,7 +477,8 @@ def _secret_findings(hits: Sequence[secrets.SecretHit], a: _Added, path: str, fi
         evidence = "" if quiet else place.evidence(values)
         out.append(_finding(rule, path, a.number, ctx, action, message, evidence,
                             hit.secret,
-                            extra=(("detect-secrets", hit.secret_type),)))
+                            extra=(("detect-secrets", hit.secret_type),
+                                   *secret_marks(a.text, values))))
     return out
 
 
@@ -560,8 +561,11 @@ def _endpoint_findings(a: _Added, lowered: str, path: str, file_ctx: str, syntax
                 evidence = _evidence(text, [hit.secret_span], secret_values)
             else:
                 evidence = place.evidence(secret_values)
+            # Marked, so a finding of another family on this line hides them too.
+            marks = secret_marks(text, secret_values,
+                                 [hit.secret_span] if hit.secret_span else [])
             out.append(_finding(rule, path, a.number, ctx, action, message, evidence,
-                                hit.value))
+                                hit.value, extra=marks))
     return out
 
 

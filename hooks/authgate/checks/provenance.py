@@ -30,7 +30,7 @@ from authgate.checks.context import file_context, is_comment
 from authgate.config import Config, ConfigError
 from authgate.findings import Finding, scrub, value_hash
 from authgate.pathmatch import matches
-from authgate.rules import Rule, RuleSet
+from authgate.rules import Rule, RuleSet, check_user_regex
 
 FAMILY = "provenance"
 STRENGTHS = ("strong", "weak")
@@ -47,8 +47,13 @@ DEFAULT_IDENTITY_SOURCES = ("author", "committer", "co-authored-by", "signed-off
 # Values that mean "not set" for an agent variable or "no" for a disclosure trailer.
 OFF_VALUES = frozenset({"", "0", "false", "no", "off"})
 
-_TRAILER_LINE = re.compile(r"^\s*(?P<key>[A-Za-z0-9][A-Za-z0-9-]*)\s*:\s*(?P<value>\S.*?)\s*$")
-_EMAIL = re.compile(r"<\s*(?P<email>[^<>\s]+@[^<>\s]+?)\s*>"
+# Both linear in the length of a line (a 50 KB `Co-authored-by` must not stall the
+# message hook): the value ends at its last non-space character, found by one
+# backtrack, not by trying the end at every space; an address is the whole run between
+# `<` and `>`, with an `@` inside it checked once.
+_TRAILER_LINE = re.compile(
+    r"^\s*(?P<key>[A-Za-z0-9][A-Za-z0-9-]*)\s*:\s*(?P<value>\S(?:.*\S)?)\s*$")
+_EMAIL = re.compile(r"<\s*(?P<email>(?=[^<>\s]+@[^<>\s])[^<>\s]+)\s*>"
                     r"|(?P<bare>(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
 # `git commit -v` puts the diff below this line; git drops it, and so do we.
 _SCISSORS = re.compile(r"^\S -{24} >8 -{24}$")
@@ -155,11 +160,7 @@ def _regex(rule: Rule, key: str, value: str) -> str:
     """A pattern from `params`, as a string; a user's rule is checked now, so a typo is a
     config error and never a crash on some later commit (shipped ones are tested)."""
     if value and rule.origin != "builtin":
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ConfigError(f"rule '{rule.id}' ({rule.origin}): key 'params.{key}' does "
-                              f"not compile: {exc}") from exc
+        check_user_regex(value, False, f"rule '{rule.id}' ({rule.origin}): key 'params.{key}'")
     return value
 
 
@@ -679,7 +680,8 @@ def _from_agent_trace(changes: ChangeSet, plan: _Plan) -> list[Finding]:
         try:
             # A record counts whole or not at all.
             files = list(_trace_files(json.loads(line), head))
-        except (ValueError, TypeError, AttributeError, KeyError):
+        except (ValueError, TypeError, AttributeError, KeyError, RecursionError):
+            # RecursionError: a record nested deeper than json can read is malformed too.
             bad.append(number)
             continue
         for path, tool, model, ranges in files:
@@ -758,7 +760,7 @@ def _from_git_ai(note: str, plan: _Plan) -> list[Finding]:
             tool, model = agents[key]
             models.setdefault((path, tool), model)
             spans.setdefault((path, tool), []).extend(parts[1:2])
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
         return _malformed(plan, "git-ai note", None, [1])
     rule = plan.meta["git-ai"]
     out: list[Finding] = []

@@ -223,7 +223,12 @@ def _yaml_double(body: str) -> str:
     def one(m: re.Match[str]) -> str:
         code = m[1] or m[2] or m[3]
         if code:
-            return chr(int(code, 16))
+            # \UFFFFFFFF is no character (chr raises OverflowError or ValueError): YAML
+            # rejects the scalar, so the line has no YAML form and is judged as text.
+            point = int(code, 16)
+            if point > sys.maxunicode:
+                raise ValueError(f"\\U{code} is not a character")
+            return chr(point)
         return _YAML_ESCAPES.get(m[4], "\\" + m[4])
     return _YAML_HEX.sub(one, body)
 
@@ -234,7 +239,10 @@ def _yaml_scalar(text: str) -> str | None:
         return None
     if text[0] == '"':
         m = re.match(r'"((?:[^"\\]|\\.)*)"', text)
-        return _yaml_double(m[1]) if m else None
+        try:
+            return _yaml_double(m[1]) if m else None
+        except ValueError:
+            return None
     if text[0] == "'":
         m = re.match(r"'((?:[^']|'')*)'", text)
         return m[1].replace("''", "'") if m else None
@@ -577,6 +585,22 @@ class SecretHit:
         return self.value
 
 
+def _may_report(plugin: str, lowered: str) -> bool:
+    """False when a plugin cannot report this (lower-cased) line: one whose every
+    finding holds one of its literals (_NEEDS) is not run on a line without any. Not
+    only faster: some plugins' own patterns are quadratic (NpmDetector's `//.+/:_auth`
+    on a line of many `//`), and the literal keeps them off ordinary long lines."""
+    needs = _NEEDS.get(plugin)
+    if not needs or any(n.pattern for n in needs):
+        return True
+    return any(lit in lowered for n in needs for lit in n.literals)
+
+
+def _builtin(plugin: object) -> bool:
+    # A custom plugin file may name its class like a built-in one.
+    return type(plugin).__module__.startswith("detect_secrets.plugins.")
+
+
 _JWT_TAIL = re.compile(r"[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+(?:\.[A-Za-z0-9_+/=-]*)?")
 _VERIFY_FILTER = "detect_secrets.filters.common.is_ignored_due_to_verification_policies"
 # It asks the file system whether the file exists; authgate reads git, not files.
@@ -602,7 +626,7 @@ def scan(lines: Iterable[Candidate], baseline: Baseline | None = None,
                 (eager if view.eager else first).setdefault(cand.path, []).append((cand, view))
     if not first and not eager:
         return []
-    hits = _engine(first, eager, plugins_used, filters_used)
+    hits = _engine(first, eager, plugins_used, filters_used, gated=use_prefilter)
     if baseline is not None:
         hits = [h for h in hits if not baseline.accepts(h.path, h.secret_type, h.secret_hash)]
     return hits
@@ -648,7 +672,8 @@ def _import_detect_secrets_offline() -> None:
 def _engine(first: Mapping[str, list[tuple[Candidate, View]]],
             eager: Mapping[str, list[tuple[Candidate, View]]],
             plugins_used: Sequence[Mapping[str, Any]] | None,
-            filters_used: Sequence[Mapping[str, Any]] | None) -> list[SecretHit]:
+            filters_used: Sequence[Mapping[str, Any]] | None,
+            gated: bool = True) -> list[SecretHit]:
     # detect-secrets costs about 0.1 s to import: only here, once a line needs it.
     _import_detect_secrets_offline()
     from detect_secrets.core.scan import _is_filtered_out, _scan_line
@@ -686,7 +711,12 @@ def _engine(first: Mapping[str, list[tuple[Candidate, View]]],
             if _is_filtered_out(required_filter_parameters=["line"], filename=path,
                                 line=line, context=snippet):
                 continue
+            # ASCII only: case folding elsewhere is the full gate's business.
+            lowered = line.lower() if gated and line.isascii() else None
             for plugin in plugins:
+                if lowered is not None and _builtin(plugin) and \
+                        not _may_report(type(plugin).__name__, lowered):
+                    continue
                 for secret in _scan_line(plugin=plugin, filename=path, line=line,
                                          line_number=cand.number, context=snippet):
                     if _is_filtered_out(required_filter_parameters=["context"],

@@ -32,11 +32,12 @@ def _files(root: str, rev: str | None) -> list[str]:
 
 def _read(root: str, rev: str | None, path: str) -> str | None:
     if rev is None:
-        full = os.path.join(root, path)
-        if not os.path.isfile(full):
-            return None
-        with open(full, "rb") as fh:
-            return fh.read().decode("utf-8", "replace")
+        # GitHub reads at most 3 MB of CODEOWNERS; never a FIFO or a device.
+        try:
+            data = gitio.read_file(os.path.join(root, path), 3_000_000)
+        except gitio.FileTooLarge as exc:
+            raise gitio.GitError(f"{path}: too large for CODEOWNERS ({exc})") from exc
+        return data.decode("utf-8", "replace") if data is not None else None
     out = gitio.run(["cat-file", "blob", f"{rev}:{path}"], cwd=root, check=False)
     return out.decode("utf-8", "replace") if out else None
 

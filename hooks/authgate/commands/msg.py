@@ -19,9 +19,10 @@ import shlex
 import sys
 from dataclasses import dataclass
 
-from authgate import changes, config, gitio, trailers
+from authgate import changes, config, escape, gitio, trailers
 from authgate.commands.check import ENV_PREFIXES
 from authgate.config import ConfigError, TrailerNames
+from authgate.findings import scrub
 from authgate.gitio import GitError
 from authgate.guidance import TRAILERS_HOOK, how_to_proceed
 from authgate.pipeline import evaluate_staged
@@ -49,13 +50,14 @@ def run(args: argparse.Namespace) -> int:
     except Exception as exc:  # never a traceback in the middle of a commit
         if os.environ.get("AUTHGATE_DEBUG"):
             raise
-        _say(f"internal error: {type(exc).__name__}: {exc} "
+        _say(f"internal error: {type(exc).__name__}: {scrub(str(exc))} "
              f"(commit message untouched; to reuse it: {recover})")
         return 3
 
 
 def _say(line: str) -> None:
-    sys.stderr.write(f"authgate: {line}\n")
+    # Reasons name paths and quote content: one line each, no terminal sequence.
+    sys.stderr.write(f"authgate: {escape.terminal(line)}\n")
     sys.stderr.flush()
 
 
@@ -180,7 +182,7 @@ def _read_template(path: str | None, root: str) -> str | None:
         return None
     full = os.path.join(root, os.path.expanduser(path))
     try:
-        with open(full, "rb") as fh:
-            return trailers.decode(fh.read())
-    except OSError:
+        data = gitio.read_file(full, 1_000_000)  # never a FIFO or a device
+    except gitio.FileTooLarge:
         return None
+    return trailers.decode(data) if data is not None else None

@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from authgate.config import ConfigError
 from authgate.report import Subject, render
 
 
@@ -20,10 +21,19 @@ def emit(args: argparse.Namespace, subjects: Sequence[Subject], title: str = "au
     fmt = getattr(args, "format", "text")
     target = getattr(args, "output", None)
     if target:
-        text = render(fmt, subjects, color=False, title=title)
-        with open(target, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        write_file(target, render(fmt, subjects, color=False, title=title))
         return
     text = render(fmt, subjects, color=use_color(sys.stdout), title=title)
     sys.stdout.write(text)
     sys.stdout.flush()
+
+
+def write_file(target: str, text: str) -> None:
+    """Write a report to `--output`: a path that cannot be written (a missing folder,
+    a directory, no permission) is the user's to fix, so it is one line and exit 2."""
+    try:
+        with open(target, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise ConfigError(f"--output {target}: cannot write the report "
+                          f"({exc.strerror or exc})") from exc

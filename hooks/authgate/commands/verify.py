@@ -40,7 +40,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
-from authgate import changes, config, gitio, history, trailers
+from authgate import changes, config, escape, gitio, history, trailers
 from authgate.changes import ChangeSet, Status
 from authgate.checks import MODULES
 from authgate.commands import output
@@ -135,6 +135,11 @@ def _shown(value: str) -> str:
     """A trailer value to quote: an object id abbreviated, anything else scrubbed (a
     hand-written trailer can hold anything, a secret included)."""
     return value[:12] if _OBJECT_ID.fullmatch(value) else scrub(value)
+
+
+def _shown_claim(claim: str | None) -> str | None:
+    # The summary and the json quote it: a hand-written trailer can hold a secret.
+    return scrub(claim) if claim else claim
 
 
 def _ai_claim(got: Mapping[str, list[str]], names: TrailerNames) -> str | None:
@@ -289,7 +294,7 @@ def judge(changes: ChangeSet, cfg: Config, rules: RuleSet, comment_char: str, *,
     subject = scrub(message.strip().splitlines()[0] if message.strip() else "(no message)")
     return Checked(
         revision=revision, subject=subject[:72], verdict=full, problems=problems,
-        claims=claims, ai_claim=_ai_claim(_values(claimed), names),
+        claims=claims, ai_claim=_shown_claim(_ai_claim(_values(claimed), names)),
         fingerprint=fingerprint(changes), anchor=where, skipped=skipped(changes))
 
 
@@ -505,7 +510,7 @@ def _augment(fmt: str, text: str, s: Mapping[str, Any]) -> str:
     """The rendered report of the commits, with the range summary added."""
     lines = summary_lines(s)
     if fmt == "text":
-        return text + "".join(f"{TITLE}: {ln}\n" for ln in lines)
+        return text + "".join(f"{TITLE}: {escape.terminal(ln)}\n" for ln in lines)
     if fmt == "github":
         kind = "notice" if s["ok"] else "error"
         return text + f"::{kind} title={TITLE}::{_gh(' / '.join(lines))}\n"
@@ -562,12 +567,8 @@ def markdown(checked: Sequence[Checked], s: Mapping[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("`", "'").replace("\n", " ")
-
-
-def _gh(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+_md = escape.markdown
+_gh = escape.annotation_data
 
 
 def _interesting(c: Checked) -> bool:
@@ -636,10 +637,10 @@ def run(args: argparse.Namespace) -> int:
             if subjects or fmt in ("json", "sarif") else ""
         text = _augment(fmt, body, s)
     if target:
-        with open(target, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        output.write_file(target, text)
         # The log still says how it went; the report is in the file.
-        sys.stdout.write(f"{TITLE}: {summary_lines(s)[-1]} (report: {target})\n")
+        sys.stdout.write(escape.terminal(f"{TITLE}: {summary_lines(s)[-1]} (report: {target})")
+                         + "\n")
     else:
         sys.stdout.write(text)
     sys.stdout.flush()
