@@ -55,7 +55,7 @@ def test_a_pull_request_cannot_switch_off_the_check_of_its_own_commits(
     assert proc.returncode == 1, proc.stdout + proc.stderr
     out = proc.stdout
     assert ("app/creds.py:1: leak.secret.aws-key: AWS access key (detect-secrets: AWS "
-            "Access Key) [AWS_ACCESS_KEY_ID = \"********\"]") in out.splitlines()
+            "Access Key) [AWS_ACCESS_KEY_ID = \"A********C\"]") in out.splitlines()
     assert "app/auth.py:5: identity.jwt.verification-disabled: " in out
     assert "verify.blocking.landed: " in out and f"[commit {landed[:12]}]" in out
     # The policy change is itself reported, on the commit that makes it.
@@ -128,7 +128,7 @@ def test_an_untracked_config_does_not_switch_the_hooks_off(repo: Repo) -> None:
     assert proc.returncode == 1, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
     assert ('app/creds.py:1: leak.secret.aws-key: AWS access key (detect-secrets: AWS '
-            'Access Key) [AWS_ACCESS_KEY_ID = "********"]') in lines
+            'Access Key) [AWS_ACCESS_KEY_ID = "A********C"]') in lines
     notice = ("  .authgate.toml is not staged: authgate follows the staged config, not the "
               "work tree (`git add .authgate.toml` to apply it)")
     assert notice in lines
