@@ -3,6 +3,8 @@ policy prints, and what must stay low (UI, docs, tests, payment code)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from authgate.changes import FileChange, Status
@@ -311,6 +313,43 @@ def test_a_user_rule_with_broken_params_is_a_config_error_naming_it() -> None:
         "params": {"variant": [{"regex": "("}]}}]}}, "t")
     with pytest.raises(ConfigError, match=r"^rules\.custom \(identity\.acme\.broken\): bad "):
         check(added("a.py", "x = 1"), config=cfg)
+
+
+@pytest.mark.parametrize(("params", "says"), [
+    # A variant that no line of the change reaches is still checked.
+    ({"variant": [{"regex": "("}]}, "key 'params.variant[0].regex' does not compile"),
+    ({"near": "x", "nearby": "y"}, "unknown key 'params.nearby'"),
+    ({"window": "3"}, "key 'params.window' must be a number, got '3'"),
+    ({"variant": [{"regex": "x", "absent": 1}]},
+     "key 'params.variant[0].absent' must be a string, got 1"),
+])
+def test_user_rule_params_are_checked_when_the_catalog_loads(params: dict[str, object],
+                                                             says: str) -> None:
+    from authgate.config import ConfigError
+
+    cfg = parse({"rules": {"custom": [{
+        "id": "identity.acme.broken", "kind": "line", "regex": "never_in_this_change",
+        "keywords": ["never_in_this_change"], "params": params}]}}, "t")
+    with pytest.raises(ConfigError) as err:
+        check(added("a.py", "x = 1"), config=cfg)
+    assert str(err.value).startswith(f"rules.custom (identity.acme.broken): bad params: {says}")
+
+
+def test_every_shipped_identity_pattern_compiles() -> None:
+    # Shipped patterns compile on first use; the suite is what proves them.
+    from authgate.checks.identity.spec import catalog
+    from authgate.checks.identity.text import Rx
+
+    cat = catalog(rules())
+    found = [v.pattern for s in cat.lines for v in s.variants] + \
+        [x for s in cat.lines for v in s.variants
+         for x in (*v.near, v.near_key, v.unless, v.absent, v.call_absent, v.args, v.args_raw)] + \
+        [x for s in cat.windows for f in s.factors for x in (f.pattern, f.near)] + \
+        [x for s in cat.windows for t in s.lists for x in (t.anchor, t.weak)] + \
+        [c.pattern for c in (cat.tests.cases if cat.tests else ())]
+    compiled = [p.rx if isinstance(p, Rx) else p for p in found if p is not None]
+    assert len(compiled) > 100
+    assert all(isinstance(p, re.Pattern) for p in compiled)
 
 
 @pytest.mark.parametrize(("text", "seconds"), [
