@@ -60,23 +60,40 @@ def call_text(hunk: Hunk, index: int, start: int) -> str:
     return " ".join(parts)
 
 
-def near_ok(v: Variant, hunk: Hunk, index: int) -> bool:
+class Sides:
+    """The lines each side of a hunk shows (context plus added, or context plus
+    removed), listed once per hunk: a window around a match then costs the window,
+    not the hunk (8,000 matching lines in one hunk were 8,000 rebuilds)."""
+
+    def __init__(self, hunk: Hunk) -> None:
+        self.hunk = hunk
+        self._sides: dict[str, tuple[list[int], dict[int, int]]] = {}
+
+    def side(self, kind: str) -> tuple[list[int], dict[int, int]]:
+        """Indices of the lines the `kind` ('+' or '-') side shows, and each one's
+        position in that list."""
+        if kind not in self._sides:
+            shown = [i for i, ln in enumerate(self.hunk.lines) if ln.kind in (" ", kind)]
+            self._sides[kind] = (shown, {i: k for k, i in enumerate(shown)})
+        return self._sides[kind]
+
+
+def near_ok(v: Variant, sides: Sides, index: int) -> bool:
     if not v.near:
         return True
-    side = "-" if hunk.lines[index].kind == "-" else "+"
-    lines = [(i, ln) for i, ln in enumerate(hunk.lines)
-             if (ln.kind == " " or ln.kind == side)]
-    pos = next(k for k, (i, _) in enumerate(lines) if i == index)
+    hunk = sides.hunk
+    shown, where = sides.side("-" if hunk.lines[index].kind == "-" else "+")
+    pos = where[index]
     lo = max(0, pos - v.window)
-    hi = pos if v.near_before else min(len(lines) - 1, pos + v.window)
+    hi = pos if v.near_before else min(len(shown) - 1, pos + v.window)
     if v.near_key is not None:
         # The nearest key line above decides (the item belongs to that key).
         for k in range(pos, lo - 1, -1):
-            text = lines[k][1].text
+            text = hunk.lines[shown[k]].text
             if k == pos and not v.near_key.search(text):
                 continue
             if v.near_key.search(text):
                 return all(p.search(text) for p in v.near)
         return False
-    window = [ln.text for _, ln in lines[lo:hi + 1]]
+    window = [hunk.lines[i].text for i in shown[lo:hi + 1]]
     return all(any(p.search(t) for t in window) for p in v.near)

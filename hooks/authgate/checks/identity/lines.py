@@ -14,7 +14,7 @@ from authgate.checks.context import is_comment
 from authgate.findings import Finding, redact_span, scrub
 from authgate.rules import Rule
 
-from .hunk import call_text, near_ok, positions
+from .hunk import Sides, call_text, near_ok, positions
 from .scan import FileScan
 from .spec import Catalog, ContentSpec, LineSpec, ScanSpec
 from .text import Rx, code_only, comment_markers, norm, render, short
@@ -79,6 +79,7 @@ def scan_lines(scan: FileScan, content: Sequence[ContentSpec], lines: Sequence[L
     file_keyword = cat.keyword
     for hunk in fc.hunks:
         pos = positions(hunk)
+        sides = Sides(hunk)
         header: dict[str, str | None] = {s.id: None for s in stateful}
         down: dict[str, bool] = {s.id: False for s in stateful}
         for i, ln in enumerate(hunk.lines):
@@ -116,7 +117,7 @@ def scan_lines(scan: FileScan, content: Sequence[ContentSpec], lines: Sequence[L
                     continue
                 if not _state_ok(s, header, down):
                     continue
-                f = _match_line(s, variants[s.id], scan, hunk, i, pos[i], markers, balance)
+                f = _match_line(s, variants[s.id], scan, sides, i, pos[i], markers, balance)
                 if f is not None:
                     patterns.append(f)
     tiers: list[Finding] = []
@@ -140,9 +141,10 @@ def _state_ok(s: ScanSpec, header: Mapping[str, str | None],
     return not (s.down is not None and down.get(s.id))
 
 
-def _match_line(s: LineSpec, which: Sequence[int], scan: FileScan, hunk: Hunk,
+def _match_line(s: LineSpec, which: Sequence[int], scan: FileScan, sides: Sides,
                 index: int, at: int, markers: tuple[str, ...],
                 balance: Balance) -> Finding | None:
+    hunk = sides.hunk
     ln = hunk.lines[index]
     for v in (s.variants[i] for i in which):
         m = v.pattern.search(ln.text)
@@ -150,9 +152,9 @@ def _match_line(s: LineSpec, which: Sequence[int], scan: FileScan, hunk: Hunk,
             continue
         if v.unless is not None and v.unless.search(ln.text):
             continue
-        if not near_ok(v, hunk, index):
+        if not near_ok(v, sides, index):
             continue
-        if v.absent is not None and v.absent.search(scan.visible()):
+        if v.absent is not None and scan.shows(v.absent):
             continue
         if v.call_absent is not None and v.call_absent.search(call_text(hunk, index, m.start())):
             continue

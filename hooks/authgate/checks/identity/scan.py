@@ -20,6 +20,17 @@ class FileScan:
     new_text: str | None = None  # the file's visible new lines, built on demand
     changed_lower: str | None = None  # its added and removed lines, lower-cased
     defined: dict[str, set[str]] | None = None  # unit regex -> names the change defines
+    absent_seen: dict[str, bool] | None = None  # absence regex -> found in new lines
+
+    def shows(self, rx: Rx) -> bool:
+        """Whether `rx` occurs anywhere in the file's new lines: asked once per file
+        and pattern, however many lines match (an absence check read the whole file
+        once per matching line)."""
+        if self.absent_seen is None:
+            self.absent_seen = {}
+        if rx.source not in self.absent_seen:
+            self.absent_seen[rx.source] = rx.search(self.visible()) is not None
+        return self.absent_seen[rx.source]
 
     def visible(self) -> str:
         if self.new_text is None:
