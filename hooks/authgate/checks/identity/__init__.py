@@ -23,67 +23,69 @@ checked when it loads), `globs` and `paths` (what a name says), `text` and `hunk
 
 from __future__ import annotations
 
-from authgate.changes import ChangeSet, FileChange, Status
+from dataclasses import replace
+
+from authgate.changes import ChangeSet, Status
 from authgate.config import Config
 from authgate.findings import Finding, Tier
 from authgate.rules import RuleSet
 
+from . import negative_tests
 from .globs import paths_match
-from .lines import Balance, scan_lines
-from .negative_tests import missing_tests
+from .lines import ChangeIndex, added_code, scan_lines
 from .paths import PathClass, classify, classify_in, sensitive_paths
-from .scan import FileScan
-from .spec import Catalog, catalog
+from .scan import FileScan, Moves
+from .spec import Catalog, PathSpec, catalog
 from .text import code_only, render
 from .windows import amount, scan_window
+
+# Contexts whose cosmetic changes are capped: where code lives.
+_CODE_CONTEXTS = ("code", "config")
 
 
 def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
     cat = catalog(rules)
     if cat.empty:
         return []
-    balance = Balance(changes, cat)
+    scans = [FileScan(fc, _classify(fc.path, fc.old_path, cat, config), [])
+             for fc in changes.files]
+    moves = Moves(scans)
+    for scan in scans:
+        scan.moves = moves
+    change = ChangeIndex(changes, cat, added_code(scans))
     findings: list[Finding] = []
-    topics: dict[str, Tier] = {}
-    test_lines: list[str] = []
-    for fc in changes.files:
-        scan = _scan_file(fc, cat, config, balance)
+    for scan in scans:
+        _scan_file(scan, cat, change)
         findings.extend(scan.findings)
-        for f in scan.findings:
-            spec = cat.by_id.get(f.rule_id)
-            if spec is not None and spec.topic:
-                topics[spec.topic] = max(topics.get(spec.topic, Tier.NONE), f.tier)
-        if scan.pc.context in ("test", "fixture"):
-            test_lines.extend(ln.text for ln in fc.added)
-    if cat.tests is not None and findings:
-        missing = missing_tests(cat.tests, findings, topics, test_lines)
-        if missing is not None:
-            findings.append(missing)
+    if findings:
+        findings.extend(negative_tests.judge(cat, scans))
     return findings
 
 
-def _scan_file(fc: FileChange, cat: Catalog, config: Config, balance: Balance) -> FileScan:
-    pc = classify_in(fc.path, cat, config)
-    if fc.old_path and pc.tier == Tier.NONE:
+def _classify(path: str, old_path: str | None, cat: Catalog, config: Config) -> PathClass:
+    pc = classify_in(path, cat, config)
+    if old_path and pc.tier == Tier.NONE:
         # Moving identity code out of an identity directory is still an identity change.
-        old = classify_in(fc.old_path, cat, config)
+        old = classify_in(old_path, cat, config)
         if old.tier > Tier.NONE:
-            pc = PathClass(old.tier, old.rule, old.glob, old.capped, pc.roles, pc.content,
-                           pc.context)
-            path_for_message = fc.old_path
-        else:
-            path_for_message = fc.path
-    else:
-        path_for_message = fc.path
-    scan = FileScan(fc, pc, [])
+            return replace(pc, tier=old.tier, rule=old.rule, glob=old.glob,
+                           capped=old.capped, named=old_path)
+    return pc
+
+
+def _scan_file(scan: FileScan, cat: Catalog, change: ChangeIndex) -> None:
+    fc, pc = scan.fc, scan.pc
     tiered: list[Finding] = []
     if pc.tier > Tier.NONE and pc.rule is not None:
-        tiered.append(cat.by_id[pc.rule.id].finding(pc.message(path_for_message), fc.path,
+        tiered.append(cat.by_id[pc.rule.id].finding(pc.message(pc.named or fc.path), fc.path,
                                                     None, pc.context, tier=pc.tier))
     patterns: list[Finding] = []
-    if pc.content and fc.hunks:
-        content = [s for s in cat.content if s.in_scope(fc.path, pc.roles)]
-        lines = [s for s in cat.lines if s.in_scope(fc.path, pc.roles)]
+    if pc.content and fc.hunks and not scan.generated():
+        # Deleted code decides nothing any more: its keywords raise no tier (its path
+        # still does: removing identity code is a governed change).
+        content = [s for s in cat.content if s.in_scope(fc.path, pc.roles) and pc.reads(s.id)
+                   and fc.status is not Status.DELETED]
+        lines = [s for s in cat.lines if s.in_scope(fc.path, pc.roles) and pc.reads(s.id)]
         if fc.status is Status.DELETED:
             # Deleted code protects nothing: a safeguard cannot be removed from it.
             lines = [s for s in lines if s.rule.lines == "added"]
@@ -92,18 +94,35 @@ def _scan_file(fc: FileChange, cat: Catalog, config: Config, balance: Balance) -
         lines = [s for s in lines if variants[s.id]]
         if content or lines:
             found_tiers, found_patterns = scan_lines(scan, content, lines, variants, cat,
-                                                     balance)
+                                                     change)
             tiered += found_tiers
             patterns += found_patterns
         for spec in cat.windows:
-            if spec.in_scope(fc.path, pc.roles):
+            if spec.in_scope(fc.path, pc.roles) and pc.reads(spec.id):
                 patterns += scan_window(scan, spec)
     if tiered:
+        tiered = _routed(scan, cat, tiered)
         # The reasons at the file's top tier explain it; lower ones only add noise.
         top = max(f.tier for f in tiered)
         tiered = [f for f in tiered if f.tier == top]
     scan.findings = tiered + patterns
-    return scan
+
+
+def _routed(scan: FileScan, cat: Catalog, tiered: list[Finding]) -> list[Finding]:
+    """Tier by what the change does, not only where: a cosmetic change (formatting,
+    types, comments, versions) or generated code is low wherever it is."""
+    fc, pc = scan.fc, scan.pc
+    top = max(f.tier for f in tiered)
+    spec = cat.by_id.get(pc.rule.id) if pc.rule is not None else None
+    if top <= Tier.LOW or not fc.hunks or pc.context not in _CODE_CONTEXTS \
+            or (isinstance(spec, PathSpec) and spec.over_ceiling):
+        return tiered  # governance files (CODEOWNERS, the gate's config) always count
+    if scan.generated() or scan.is_cosmetic():
+        why = "generated code: capped at low" if scan.generated() else \
+            "only formatting, types, comments or versions changed: capped at low"
+        return [replace(f, tier=Tier.LOW, message=f"{f.message} ({why})")
+                if f.tier > Tier.LOW else f for f in tiered]
+    return tiered
 
 
 __all__ = ["PathClass", "amount", "catalog", "classify", "code_only", "render", "run",

@@ -16,7 +16,7 @@ from authgate.findings import Tier
 from authgate.pathmatch import any_match
 from authgate.rules import Rule, RuleSet
 
-from .globs import cores, first_glob, paths_match
+from .globs import cores, first_glob, named_for, paths_match
 from .spec import CONFIG_PATH_RULE, Catalog, PathSpec, catalog
 from .text import keyword_regex, render
 
@@ -35,6 +35,12 @@ class PathClass:
     roles: frozenset[str]
     content: bool  # whether content and pattern rules read this file
     context: str
+    named: str | None = None  # the path the tier comes from, when not this one (a move)
+    only: tuple[str, ...] = ()  # rule id prefixes that read it; empty: all
+
+    def reads(self, rule_id: str) -> bool:
+        return not self.only or any(rule_id == p or rule_id.startswith(p + ".")
+                                    for p in self.only)
 
     def message(self, path: str) -> str:
         if self.rule is None:
@@ -60,18 +66,18 @@ def _config_match(path: str, config: Config) -> tuple[Tier, str] | None:
 def classify_in(path: str, cat: Catalog, config: Config) -> PathClass:
     context = file_context(path)
     roles: set[str] = set()
+    only: list[str] = []
     best: tuple[PathSpec, str] | None = None
     ceiling: tuple[PathSpec, str] | None = None
     for spec in cat.paths:
-        if not spec.rule.paths or not paths_match(spec.rule.paths, path):
+        glob = _matches(spec, path)
+        if glob is None:
             continue
-        if spec.rule.exclude_paths and paths_match(spec.rule.exclude_paths, path):
-            continue
-        glob = first_glob(spec.rule.paths, path) or ""
         if spec.role:
             roles.add(spec.role)
         if spec.context:
             context = spec.context
+        only.extend(spec.only)
         if spec.ceiling:
             ceiling = ceiling or (spec, glob)
         elif best is None or spec.rule.tier > best[0].rule.tier:
@@ -82,9 +88,10 @@ def classify_in(path: str, cat: Catalog, config: Config) -> PathClass:
     if user is not None and cat.config_rule is not None:
         # The repository's own path list wins over the shipped one, both ways.
         return PathClass(user[0], cat.config_rule.rule, user[1], "", frozenset(roles),
-                         content, context)
+                         content, context, only=tuple(only))
     if best is None or best[0].rule.tier == Tier.NONE:
-        return PathClass(Tier.NONE, None, "", "", frozenset(roles), content, context)
+        return PathClass(Tier.NONE, None, "", "", frozenset(roles), content, context,
+                         only=tuple(only))
     spec, glob = best
     tier, capped = spec.rule.tier, ""
     if not spec.over_ceiling:
@@ -93,7 +100,21 @@ def classify_in(path: str, cat: Catalog, config: Config) -> PathClass:
             capped = f"{ceiling[1]}: capped at {tier}"
         if quiet and tier > QUIET_CEILING:
             tier, capped = QUIET_CEILING, f"{context} file: capped at {QUIET_CEILING}"
-    return PathClass(tier, spec.rule, glob, capped, frozenset(roles), content, context)
+    return PathClass(tier, spec.rule, glob, capped, frozenset(roles), content, context,
+                     only=tuple(only))
+
+
+def _matches(spec: PathSpec, path: str) -> str | None:
+    """How the rule's globs or words match the path (for its message), or None."""
+    glob = None
+    if spec.rule.paths and paths_match(spec.rule.paths, path):
+        glob = first_glob(spec.rule.paths, path) or ""
+    else:
+        glob = named_for(spec.words, path)
+    if glob is None or (spec.rule.exclude_paths
+                        and paths_match(spec.rule.exclude_paths, path)):
+        return None
+    return glob
 
 
 def sensitive_paths(paths: Iterable[str], rules: RuleSet, config: Config,
@@ -103,7 +124,7 @@ def sensitive_paths(paths: Iterable[str], rules: RuleSet, config: Config,
     # A first pass over a whole tree's file list: a path can only reach `min_tier` by
     # name if it contains the literal core of a glob of a rule at that tier or above.
     literal = {c for s in cat.paths if s.rule.tier >= min_tier and not s.ceiling
-               for c in cores(s.rule.paths)}
+               for c in (*cores(s.rule.paths), *s.words)}
     candidate = keyword_regex(literal) if "" not in literal else None
     everything = candidate is None or bool(cat.config_rule and config.paths)
     out = []

@@ -34,14 +34,17 @@ CONFIG_PATH_RULE = "identity.path.config"
 _COMMON = ("topic", "role")
 _STATE = ("section", "section_header", "down", "up")
 _VARIANT = ("near", "window", "near_before", "near_key", "unless", "absent",
-            "call_absent", "args", "args_raw")
+            "call_absent", "args", "args_raw", "key_arg", "key_name")
 _ALLOWED = {
-    "path": (*_COMMON, "ceiling", "content", "over_ceiling", "context", "source"),
+    "path": (*_COMMON, "ceiling", "content", "over_ceiling", "context", "source", "words",
+             "only"),
     "identity": (*_COMMON, *_STATE, "over_ceiling"),
-    "line": (*_COMMON, *_STATE, *_VARIANT, "secret", "balance", "unit", "variant"),
+    "line": (*_COMMON, *_STATE, *_VARIANT, "secret", "balance", "unit", "variant",
+             "code_only", "soften", "family", "switch", "hardening", "defaulted", "weakened"),
     "window": (*_COMMON, "check", "direction", "below_floor", "factor", "list"),
-    "meta": (*_COMMON, "min_tier", "case"),
+    "meta": (*_COMMON, "min_tier", "case", "decision", "failure", "partial_rule", "decides"),
 }
+_TIERS = ("none", "low", "medium", "high", "critical")
 _CHECKS = ("compare", "first-entry")
 
 
@@ -178,6 +181,13 @@ class PathSpec(Spec):
     content: bool = True
     over_ceiling: bool = False  # no cap applies (governance files)
     context: str | None = None  # what the file is when the shared globs say otherwise
+    # Words that name the topic: a whole word of the file name (auth_backend.py,
+    # LoginController.java) or a whole folder name (auth/, oauth2/), never a piece of
+    # one (oauthlib/, better-auth/, author.py).
+    words: tuple[str, ...] = ()
+    # Only rules with these id prefixes read the files it names (manifests: the
+    # dependency rules, not every rule that knows a library's name).
+    only: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -215,6 +225,33 @@ class Variant:
     call_absent: Rx | None
     args: Rx | None
     args_raw: Rx | None
+    # The signing key of the matched call (the regex ends at its opening parenthesis):
+    # its position among the positional arguments and its keyword name.
+    key_arg: int | None = None
+    key_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Soften:
+    """When a match is uncertain rather than certainly wrong: it annotates at high
+    tier and says why (the signing side of `none`, an expiry the spec lets go)."""
+
+    regex: Rx
+    why: str
+    window: int  # lines around the match on its side of the hunk (0: the line itself)
+    before: bool  # only lines above
+    scope: str  # "window" or "file" (anywhere in the file's new lines)
+
+
+@dataclass(frozen=True)
+class Family:
+    """Safeguards that do the same job: removing one while the file adds another
+    of its family (or an equal or stronger check) is a replacement, not a removal."""
+
+    name: str
+    members: Rx
+    same: Rx  # an equal or stronger check
+    weaker: Rx | None  # a weaker one: annotates instead of blocking
 
 
 @dataclass(frozen=True)
@@ -223,6 +260,14 @@ class LineSpec(ScanSpec):
     secret: str | None = None  # the regex group holding a literal key, redacted
     balance: bool = False  # removed matches count only when not added back
     unit: Rx | None = None  # a definition regex: removed with its unit is a deletion
+    code_only: bool = False  # a match inside a string literal is prose, not code
+    soften: tuple[Soften, ...] = ()
+    # Removed safeguards: families, and the boolean switches among them.
+    families: tuple[Family, ...] = ()
+    switch: Rx | None = None
+    hardening: str = ""  # messages for a removed switch, a default, a weaker check
+    defaulted: str = ""
+    weakened: str = ""
 
 
 @dataclass(frozen=True)
@@ -256,9 +301,24 @@ class Case:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """What a changed line of auth-decision code decides, for the failure-path tests it
+    asks for: by what the line says (`regex`), or, when no regex says more, by the
+    topic of the rule that saw the decision (`rule_topic`)."""
+
+    topics: tuple[str, ...]
+    pattern: Rx | None
+    rule_topic: str | None
+
+
+@dataclass(frozen=True)
 class TestsSpec(Spec):
     cases: tuple[Case, ...] = ()
     min_tier: Tier = Tier.HIGH
+    decisions: tuple[Decision, ...] = ()
+    failure: Rx | None = None  # a test line that asserts a failure
+    decides: Rx | None = None  # a line that branches, compares, rejects or calls a check
+    partial_rule: str = ""  # the rule that names uncovered topics when some test fails
 
 
 @dataclass(frozen=True)
@@ -288,7 +348,9 @@ def _compile(rule: Rule) -> Spec:
     common: dict[str, Any] = {"rule": rule, "topic": p.text("topic"), "role": p.text("role")}
     if kind == "path":
         return PathSpec(**common, ceiling=p.flag("ceiling"), content=p.flag("content", True),
-                        over_ceiling=p.flag("over_ceiling"), context=p.text("context"))
+                        over_ceiling=p.flag("over_ceiling"), context=p.text("context"),
+                        words=tuple(w.lower() for w in p.strings("words")),
+                        only=p.strings("only"))
     if kind in ("identity", "line"):
         common.update(section=p.rx("section"), section_header=p.rx("section_header"),
                       down=p.rx("down"), up=p.rx("up"))
@@ -297,8 +359,18 @@ def _compile(rule: Rule) -> Spec:
     if kind == "line":
         tables = p.tables("variant") or [{}]
         variants = tuple(_variant(p, t, i, rule) for i, t in enumerate(tables))
+        soften = tuple(_soften(p.sub(t, "soften", i, ("regex", "why", "window", "before",
+                                                       "scope")))
+                       for i, t in enumerate(p.tables("soften")))
+        families = tuple(_family(p.sub(t, "family", i, ("name", "members", "same", "weaker")))
+                         for i, t in enumerate(p.tables("family")))
         return LineSpec(**common, variants=variants, secret=p.text("secret"),
-                        balance=p.flag("balance"), unit=p.rx("unit"))
+                        balance=p.flag("balance"), unit=p.rx("unit"),
+                        code_only=p.flag("code_only"), soften=soften,
+                        families=families,
+                        switch=p.rx("switch"), hardening=p.text("hardening", "") or "",
+                        defaulted=p.text("defaulted", "") or "",
+                        weakened=p.text("weakened", "") or "")
     if kind == "window":
         factors = tuple(_factor(p.sub(t, "factor", i, ("name", "regex", "floor", "near")))
                         for i, t in enumerate(p.tables("factor")))
@@ -312,9 +384,13 @@ def _compile(rule: Rule) -> Spec:
     if not cases:
         p.text("min_tier")  # checked, unused
         return MetaSpec(**common)
-    min_tier = p.choice("min_tier", ("none", "low", "medium", "high", "critical"), "high")
+    min_tier = p.choice("min_tier", _TIERS, "high")
+    decisions = tuple(_decision(p.sub(t, "decision", i, ("topics", "regex", "rule_topic")))
+                      for i, t in enumerate(p.tables("decision")))
     return TestsSpec(**common, min_tier=Tier.parse(min_tier), cases=tuple(
-        _case(p.sub(t, "case", i, ("topic", "name", "regex"))) for i, t in enumerate(cases)))
+        _case(p.sub(t, "case", i, ("topic", "name", "regex"))) for i, t in enumerate(cases)),
+        decisions=decisions, failure=p.rx("failure"), decides=p.rx("decides"),
+        partial_rule=p.text("partial_rule", "") or "")
 
 
 def _variant(p: _Params, table: Mapping[str, Any], index: int, rule: Rule) -> Variant:
@@ -330,6 +406,7 @@ def _variant(p: _Params, table: Mapping[str, Any], index: int, rule: Rule) -> Va
         pattern = rule.pattern
     assert pattern is not None
     window = get(v, "window").number("window", 3)
+    key_arg = get(v, "key_arg").number("key_arg")
     return Variant(
         lang=v.text("lang", "") or "",
         pattern=pattern,
@@ -343,6 +420,8 @@ def _variant(p: _Params, table: Mapping[str, Any], index: int, rule: Rule) -> Va
         call_absent=get(v, "call_absent").rx("call_absent"),
         args=get(v, "args").rx("args"),
         args_raw=get(v, "args_raw").rx("args_raw"),
+        key_arg=None if key_arg is None else int(key_arg),
+        key_name=get(v, "key_name").text("key_name"),
     )
 
 
@@ -359,6 +438,33 @@ def _list(t: _Params) -> ListRule:
     anchor, weak = t.rx("anchor", required=True), t.rx("weak", required=True)
     assert anchor is not None and weak is not None
     return ListRule(anchor, weak)
+
+
+def _soften(t: _Params) -> Soften:
+    regex, why = t.rx("regex", required=True), t.text("why")
+    if not why:
+        raise ParamError(f"key '{t.label}why' is required")
+    window = t.number("window", 0)
+    assert regex is not None
+    return Soften(regex, why, int(window or 0), t.flag("before"),
+                  t.choice("scope", ("window", "file"), "window"))
+
+
+def _family(t: _Params) -> Family:
+    name, members, same = t.text("name"), t.rx("members", required=True), t.rx("same")
+    if not name:
+        raise ParamError(f"key '{t.label}name' is required")
+    assert members is not None
+    return Family(name, members, same or members, t.rx("weaker"))
+
+
+def _decision(t: _Params) -> Decision:
+    topics, pattern, rule_topic = t.strings("topics"), t.rx("regex"), t.text("rule_topic")
+    if not topics:
+        raise ParamError(f"key '{t.label}topics' must name at least one topic")
+    if (pattern is None) == (rule_topic is None):
+        raise ParamError(f"a decision needs 'regex' or 'rule_topic' ({t.label[:-1]})")
+    return Decision(topics, pattern, rule_topic)
 
 
 def _case(c: _Params) -> Case:
