@@ -68,8 +68,8 @@ def _classify(path: str, old_path: str | None, cat: Catalog, config: Config) -> 
         # Moving identity code out of an identity directory is still an identity change.
         old = classify_in(old_path, cat, config)
         if old.tier > Tier.NONE:
-            return replace(pc, tier=old.tier, rule=old.rule, glob=old.glob,
-                           capped=old.capped, named=old_path)
+            return pc._replace(tier=old.tier, rule=old.rule, glob=old.glob,
+                               capped=old.capped, named=old_path)
     return pc
 
 

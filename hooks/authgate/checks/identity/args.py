@@ -5,16 +5,17 @@ in the first (`jwt.encode({"sub": uid, "aud": AUD}, key, algorithm="HS256")`).""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
+
+from .text import Rx
 
 _OPEN = {"(": ")", "[": "]", "{": "}"}
-_KEYWORD = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(?!=)\s*(.*)$", re.DOTALL)
-_LITERAL = re.compile(
+_KEYWORD = Rx(r"^\s*([A-Za-z_]\w*)\s*=(?!=)\s*(.*)$", re.DOTALL)
+_LITERAL = Rx(
     r"""^\s*[bBrRuUfF]{0,2}(?P<q>["'`])(?P<body>(?:\\.|(?!(?P=q)).){2,})(?P=q)\s*$""", re.DOTALL)
 
 
-@dataclass(frozen=True)
-class Arg:
+class Arg(NamedTuple):
     text: str  # the argument as written (for a keyword argument: its value)
     name: str | None  # the keyword, for `name=value`
 

@@ -14,22 +14,24 @@ import re
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
+from .text import Rx
+
 # Larger changes are not aligned (the alignment is quadratic at worst) and count as
 # real changes, which is the safe side.
 MAX_TOKENS = 4000
 
-_TOKEN = re.compile(r"""
+_TOKEN = Rx(r"""
     (?P<ver>\bv?\d+\.\d+\.\d+[-+\w.]*)
   | (?P<str>(?:\b[rRbBuUfF]{1,2})?(?P<q>\"\"\"|'''|["'`])(?:\\.|(?!(?P=q)).)*(?P=q))
   | (?P<id>[A-Za-z_$][\w$]*[!?]?)
   | (?P<num>\d[\w.]*)
   | (?P<op>->|=>|===|!==|==|!=|<=|>=|\*\*|//|&&|\|\||::|\.\.\.|[^\s\w])
 """, re.VERBOSE | re.DOTALL)
-_PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGa]|%[-#0 +]*\d*(?:\.\d+)?"
+_PLACEHOLDER = Rx(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGa]|%[-#0 +]*\d*(?:\.\d+)?"
                           r"[sdifrxXeEgGa]|\{[^{}]*\}|\$\{[^{}]*\}|#\{[^{}]*\}")
-_INTERPOLATION = re.compile(r"\{([^{}]*)\}")
-_EMPTY_INTERFACE = re.compile(r"\binterface\s*\{\s*\}")  # Go's old spelling of `any`
-_VERSION_TEXT = re.compile(r"^(?:[\^~<>=v\s]*\d+(?:\.\d+)+[-+\w.]*|catalog:[\w-]*|workspace:\S*)$")
+_INTERPOLATION = Rx(r"\{([^{}]*)\}")
+_EMPTY_INTERFACE = Rx(r"\binterface\s*\{\s*\}")  # Go's old spelling of `any`
+_VERSION_TEXT = Rx(r"^(?:[\^~<>=v\s]*\d+(?:\.\d+)+[-+\w.]*|catalog:[\w-]*|workspace:\S*)$")
 
 _TYPE_WORDS = frozenset({
     "str", "int", "float", "bool", "bytes", "dict", "list", "tuple", "set", "frozenset",
@@ -103,12 +105,12 @@ def _string_parts(text: str) -> tuple[str, list[str]]:
     return literal, [t for expr in code for t in tokens([expr])]
 
 
-_IMPORT_LINE = re.compile(
+_IMPORT_LINE = Rx(
     r"""^\s*(?:import\b|from\s+[\w.]+\s+import\b|export\s+(?:type\s+)?(?:\*|\{[^}]*\}?)\s*(?:from\b|$)"""
     r"""|(?:const|let|var)\s+[\w{}\s,$]+=\s*require\(|require(?:_relative)?[\s(]|use\s+[\w:\\]+"""
     r"""|using\s+[\w.]+\s*;|#include\b)""")
 # Inside a multi-line import: a name, a name with an alias, a closing bracket.
-_IMPORT_PART = re.compile(r"^\s*(?:[\w.$]+(?:\s+as\s+\w+)?\s*,?|[)}\]]\s*(?:from\s.*)?;?)\s*$")
+_IMPORT_PART = Rx(r"^\s*(?:[\w.$]+(?:\s+as\s+\w+)?\s*,?|[)}\]]\s*(?:from\s.*)?;?)\s*$")
 
 
 def imports_only(code_lines: Sequence[str]) -> bool:
@@ -159,7 +161,7 @@ def _harmless(removed: Sequence[str], added: Sequence[str]) -> bool:
 
 
 _TYPE_MODULES = frozenset({"typing", "__future__", "typing_extensions"})
-_FORWARD_REF = re.compile(r"^'[A-Z][\w.]*(?:\[.*\])?'$")
+_FORWARD_REF = Rx(r"^'[A-Z][\w.]*(?:\[.*\])?'$")
 
 
 def _typeish(t: str, literal: bool = False) -> bool:

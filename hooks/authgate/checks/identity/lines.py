@@ -38,7 +38,7 @@ from .text import Rx, code_only, comment_markers, norm, render, short
 
 # A declaration up to the name it declares: a match in there is the thing being
 # defined (Go receivers and types, Python/JS/Kotlin definitions and bindings).
-_DECLARATION = re.compile(
+_DECLARATION = Rx(
     r"^\s*(?:export\s+)?(?:default\s+)?(?:(?:public|private|protected|internal|static|final"
     r"|abstract|async|override|pub)\s+)*(?:func|def|fn|function|type|class|struct|interface"
     r"|enum|var|const|let|val)\s+(?:\([^)]*\)\s*)?[\w.*$]+")

@@ -8,7 +8,7 @@ quote are not code)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from authgate.checks.context import file_context
 from authgate.config import TIERS, Config
@@ -24,8 +24,7 @@ QUIET_CONTEXTS = ("test", "fixture", "docs")
 QUIET_CEILING = Tier.LOW
 
 
-@dataclass(frozen=True)
-class PathClass:
+class PathClass(NamedTuple):
     """What a path's name says: its tier, why, and what the file is."""
 
     tier: Tier

@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from authgate.changes import Hunk
 from authgate.checks.context import string_ranges
@@ -27,15 +27,14 @@ from .scan import FileScan
 from .spec import Family, LineSpec
 from .text import Rx
 
-_NAME = re.compile(r"\w+")
-_VALUE = re.compile(r"""\s*["']?\s*(?:[:=]|=>)\s*(?P<v>[\w.$\[\]"']+)""")
-_OFF = re.compile(r"""^["']?(?:false|False|FALSE|0|nil|null|None|no|off)["']?$""")
-_ON = re.compile(r"""^["']?(?:true|True|TRUE|1|yes|on)["']?$""")
-_DECORATOR = re.compile(r"^\s*(?:@|\[)")
+_NAME = Rx(r"\w+")
+_VALUE = Rx(r"""\s*["']?\s*(?:[:=]|=>)\s*(?P<v>[\w.$\[\]"']+)""")
+_OFF = Rx(r"""^["']?(?:false|False|FALSE|0|nil|null|None|no|off)["']?$""")
+_ON = Rx(r"""^["']?(?:true|True|TRUE|1|yes|on)["']?$""")
+_DECORATOR = Rx(r"^\s*(?:@|\[)")
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """What a removed match comes to: its action ("block" or "annotate") and message;
     the message is empty when the rule's own message fits."""
 
@@ -73,7 +72,7 @@ def judge(spec: LineSpec, m: re.Match[str], scan: FileScan, h: int, index: int,
     return Verdict("block")
 
 
-_KEY = re.compile(r"\s*(?::|=>|\]\s*=)")
+_KEY = Rx(r"\s*(?::|=>|\]\s*=)")
 
 
 def _quoted_word(text: str, m: re.Match[str], name: str) -> bool:
@@ -125,16 +124,16 @@ def _weaker(family: Family, scan: FileScan, h: int, index: int, units: Units) ->
     return ""
 
 
-@dataclass
 class Units:
     """The units (functions, classes) of each hunk of a file, as the rule's `unit`
     regex finds them, with the new side of each: built once per hunk, so judging a
     run of removed lines stays linear."""
 
-    unit: Rx | None
-    _starts: dict[int, list[int]] = field(default_factory=dict)
-    _text: dict[tuple[int, int, int], str] = field(default_factory=dict)
-    _deleted: dict[tuple[int, str], list[bool]] = field(default_factory=dict)
+    def __init__(self, unit: Rx | None) -> None:
+        self.unit = unit
+        self._starts: dict[int, list[int]] = {}
+        self._text: dict[tuple[int, int, int], str] = {}
+        self._deleted: dict[tuple[int, str], list[bool]] = {}
 
     def deleted(self, scan: FileScan, unit: Rx, h: int, index: int) -> bool:
         """Whether the removed line at `index` goes with a function or class that the

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, NamedTuple
 
 from authgate.config import ConfigError
 from authgate.findings import Finding, Tier, value_hash
@@ -136,13 +135,36 @@ class _Params:
 # --- specs ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Spec:
-    """What every identity rule has: its rule, its topic, where it applies."""
+    """What every identity rule has: its rule, its topic, where it applies.
+
+    A kind's spec declares its fields as annotated class attributes with defaults;
+    the constructor takes them by keyword. (Plain classes: a catalog loads on every
+    commit, and generating dataclass methods cost more than the whole check.)"""
+
+    _fields: ClassVar[dict[str, Any]] = {"topic": None, "role": None}
 
     rule: Rule
     topic: str | None = None
     role: str | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A class without annotations of its own sees its parent's: same defaults.
+        own = {name: getattr(cls, name) for name in getattr(cls, "__annotations__", {})
+               if name not in ("rule", "_fields") and hasattr(cls, name)}
+        cls._fields = {**cls._fields, **own}
+
+    def __init__(self, rule: Rule, **values: Any) -> None:
+        unknown = set(values) - set(self._fields)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no field {sorted(unknown)[0]!r}")
+        self.rule = rule
+        for name, default in self._fields.items():
+            setattr(self, name, values.get(name, default))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.rule.id})"
 
     @property
     def id(self) -> str:
@@ -173,7 +195,6 @@ class Spec:
                        action=r.action, value_hash=value_hash(hash_of) if hash_of else None)
 
 
-@dataclass(frozen=True)
 class PathSpec(Spec):
     # The rule's tier caps instead of raising; `content` False: content and pattern
     # rules skip the files it caps.
@@ -190,7 +211,6 @@ class PathSpec(Spec):
     only: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
 class ScanSpec(Spec):
     """A rule that reads changed lines, with the per-hunk state some of them need."""
 
@@ -204,13 +224,11 @@ class ScanSpec(Spec):
         return self.section is not None or self.down is not None
 
 
-@dataclass(frozen=True)
 class ContentSpec(ScanSpec):
     pass
 
 
-@dataclass(frozen=True)
-class Variant:
+class Variant(NamedTuple):
     """One way a line rule matches: a regex plus the conditions around it."""
 
     lang: str
@@ -231,8 +249,7 @@ class Variant:
     key_name: str | None = None
 
 
-@dataclass(frozen=True)
-class Soften:
+class Soften(NamedTuple):
     """When a match is uncertain rather than certainly wrong: it annotates at high
     tier and says why (the signing side of `none`, an expiry the spec lets go)."""
 
@@ -243,8 +260,7 @@ class Soften:
     scope: str  # "window" or "file" (anywhere in the file's new lines)
 
 
-@dataclass(frozen=True)
-class Family:
+class Family(NamedTuple):
     """Safeguards that do the same job: removing one while the file adds another
     of its family (or an equal or stronger check) is a replacement, not a removal."""
 
@@ -254,7 +270,6 @@ class Family:
     weaker: Rx | None  # a weaker one: annotates instead of blocking
 
 
-@dataclass(frozen=True)
 class LineSpec(ScanSpec):
     variants: tuple[Variant, ...] = ()
     secret: str | None = None  # the regex group holding a literal key, redacted
@@ -270,21 +285,18 @@ class LineSpec(ScanSpec):
     weakened: str = ""
 
 
-@dataclass(frozen=True)
-class Factor:
+class Factor(NamedTuple):
     name: str
     pattern: Rx
     floor: float | None
     near: Rx | None
 
 
-@dataclass(frozen=True)
-class ListRule:
+class ListRule(NamedTuple):
     anchor: Rx
     weak: Rx
 
 
-@dataclass(frozen=True)
 class WindowSpec(Spec):
     check: str = "compare"
     direction: str = "lower"
@@ -293,15 +305,13 @@ class WindowSpec(Spec):
     lists: tuple[ListRule, ...] = ()
 
 
-@dataclass(frozen=True)
-class Case:
+class Case(NamedTuple):
     topic: str
     name: str
     pattern: Rx
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """What a changed line of auth-decision code decides, for the failure-path tests it
     asks for: by what the line says (`regex`), or, when no regex says more, by the
     topic of the rule that saw the decision (`rule_topic`)."""
@@ -311,7 +321,6 @@ class Decision:
     rule_topic: str | None
 
 
-@dataclass(frozen=True)
 class TestsSpec(Spec):
     cases: tuple[Case, ...] = ()
     min_tier: Tier = Tier.HIGH
@@ -321,7 +330,6 @@ class TestsSpec(Spec):
     partial_rule: str = ""  # the rule that names uncovered topics when some test fails
 
 
-@dataclass(frozen=True)
 class MetaSpec(Spec):
     """Rules evaluated elsewhere (`authgate codeowners`)."""
 
@@ -345,9 +353,9 @@ def compile_rule(rule: Rule) -> Spec:
 def _compile(rule: Rule) -> Spec:
     kind = rule.kind if rule.kind in _ALLOWED else "meta"
     p = _Params(rule.params, _ALLOWED[kind], "params.", rule.origin != "builtin")
-    common: dict[str, Any] = {"rule": rule, "topic": p.text("topic"), "role": p.text("role")}
+    common: dict[str, Any] = {"topic": p.text("topic"), "role": p.text("role")}
     if kind == "path":
-        return PathSpec(**common, ceiling=p.flag("ceiling"), content=p.flag("content", True),
+        return PathSpec(rule, **common, ceiling=p.flag("ceiling"), content=p.flag("content", True),
                         over_ceiling=p.flag("over_ceiling"), context=p.text("context"),
                         words=tuple(w.lower() for w in p.strings("words")),
                         only=p.strings("only"))
@@ -355,7 +363,7 @@ def _compile(rule: Rule) -> Spec:
         common.update(section=p.rx("section"), section_header=p.rx("section_header"),
                       down=p.rx("down"), up=p.rx("up"))
     if kind == "identity":
-        return ContentSpec(**common)
+        return ContentSpec(rule, **common)
     if kind == "line":
         tables = p.tables("variant") or [{}]
         variants = tuple(_variant(p, t, i, rule) for i, t in enumerate(tables))
@@ -364,7 +372,7 @@ def _compile(rule: Rule) -> Spec:
                        for i, t in enumerate(p.tables("soften")))
         families = tuple(_family(p.sub(t, "family", i, ("name", "members", "same", "weaker")))
                          for i, t in enumerate(p.tables("family")))
-        return LineSpec(**common, variants=variants, secret=p.text("secret"),
+        return LineSpec(rule, **common, variants=variants, secret=p.text("secret"),
                         balance=p.flag("balance"), unit=p.rx("unit"),
                         code_only=p.flag("code_only"), soften=soften,
                         families=families,
@@ -376,18 +384,18 @@ def _compile(rule: Rule) -> Spec:
                         for i, t in enumerate(p.tables("factor")))
         lists = tuple(_list(p.sub(t, "list", i, ("lang", "anchor", "weak")))
                       for i, t in enumerate(p.tables("list")))
-        return WindowSpec(**common, check=p.choice("check", _CHECKS, "compare"),
+        return WindowSpec(rule, **common, check=p.choice("check", _CHECKS, "compare"),
                           direction=p.choice("direction", ("lower", "higher"), "lower"),
                           below_floor=p.text("below_floor", "") or "",
                           factors=factors, lists=lists)
     cases = p.tables("case")
     if not cases:
         p.text("min_tier")  # checked, unused
-        return MetaSpec(**common)
+        return MetaSpec(rule, **common)
     min_tier = p.choice("min_tier", _TIERS, "high")
     decisions = tuple(_decision(p.sub(t, "decision", i, ("topics", "regex", "rule_topic")))
                       for i, t in enumerate(p.tables("decision")))
-    return TestsSpec(**common, min_tier=Tier.parse(min_tier), cases=tuple(
+    return TestsSpec(rule, **common, min_tier=Tier.parse(min_tier), cases=tuple(
         _case(p.sub(t, "case", i, ("topic", "name", "regex"))) for i, t in enumerate(cases)),
         decisions=decisions, failure=p.rx("failure"), decides=p.rx("decides"),
         partial_rule=p.text("partial_rule", "") or "")
@@ -478,8 +486,7 @@ def _case(c: _Params) -> Case:
 # --- the catalog ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Catalog:
+class Catalog(NamedTuple):
     paths: tuple[PathSpec, ...]
     content: tuple[ContentSpec, ...]
     lines: tuple[LineSpec, ...]
@@ -514,15 +521,15 @@ def build(rules: RuleSet) -> Catalog:
     )
 
 
-@dataclass
 class _Catalogs:
     """The compiled catalogs of the last few RuleSets a process loaded.
 
     Matched by identity: a RuleSet holds dicts (not hashable), and one process (verify,
     scan) judges many changes with the same RuleSet."""
 
-    size: int = 8
-    entries: list[tuple[RuleSet, Catalog]] = field(default_factory=list)
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self.entries: list[tuple[RuleSet, Catalog]] = []
 
     def get(self, rules: RuleSet) -> Catalog:
         for held, cat in self.entries:

@@ -38,6 +38,15 @@ class Rx:
     def finditer(self, text: str) -> Iterable[re.Match[str]]:
         return self.rx.finditer(text)
 
+    def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        return self.rx.match(text, pos)
+
+    def findall(self, text: str) -> list[Any]:
+        return self.rx.findall(text)
+
+    def sub(self, repl: str, text: str) -> str:
+        return self.rx.sub(repl, text)
+
     def __repr__(self) -> str:
         return f"Rx({self.source!r})"
 
@@ -138,7 +147,7 @@ def comment_markers(path: str) -> tuple[str, ...]:
     return ("//",)
 
 
-_STRIP_SPACE = re.compile(r"\s+")
+_STRIP_SPACE = Rx(r"\s+")
 
 
 def norm(text: str) -> str:
