@@ -165,7 +165,7 @@ def test_sensitive_paths_use_the_identity_path_rules() -> None:
              "tests/test_login.py", ".github/CODEOWNERS", "docs/CODEOWNERS", "src/author.py"]
     got = {p: pc.message(p) for p, pc in sensitive_paths(paths, rules(), Config())}
     assert got == {
-        "app/auth/login.py": "path app/auth/login.py matches **/*auth*",
+        "app/auth/login.py": "path app/auth/login.py matches folder 'auth/'",
         ".github/CODEOWNERS": "path .github/CODEOWNERS matches /.github/CODEOWNERS",
         "docs/CODEOWNERS": "path docs/CODEOWNERS matches /docs/CODEOWNERS",
     }
@@ -190,7 +190,7 @@ def test_cli_reports_shadowed_security_rule_and_exits_1(repo: Repo) -> None:
     assert proc.returncode == 1, proc.stderr
     out = proc.stdout.splitlines()
     assert ("app/auth/login.py: identity.codeowners.missing-security-owner: identity path "
-            "(matches **/*auth*) owned by @org/web (.github/CODEOWNERS:2 `*.py`), "
+            "(matches folder 'auth/') owned by @org/web (.github/CODEOWNERS:2 `*.py`), "
             "not by @org/security") in out
     assert any(line.startswith(".github/CODEOWNERS:2: identity.codeowners.shadowed: ")
                for line in out)

@@ -45,7 +45,7 @@ def test_ui_only_change_passes_low(repo: Repo) -> None:
     proc = repo.authgate("check", "--only", "identity")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "authgate: ok: identity impact low; requires review: code-owner;" in proc.stdout
-    assert ("  low: static/css/login.css: path static/css/login.css matches **/*login* "
+    assert ("  low: static/css/login.css: path static/css/login.css matches word 'login' "
             "(**/*.css: capped at low)") in proc.stdout.splitlines()
 
 

@@ -450,8 +450,8 @@ def test_block_keeps_the_message_and_says_how_to_recover_it(gate: Repo) -> None:
     out = proc.stdout.decode() + proc.stderr.decode()
     lines = [ln for ln in out.splitlines() if ln.startswith("authgate: ")]
     assert "authgate: blocked: (commit): identity.tests.negative-missing: high-impact " \
-           "identity change without negative-case tests for expired token, bad signature, " \
-           "wrong audience" in lines
+           "change to expiry, signature without any failure-path test: add one for expired " \
+           "token, tampered token or bad signature" in lines
     assert lines[-1] == ("authgate: commit blocked; your message is kept, to reuse it: "
                          "git commit -e -F .git/COMMIT_EDITMSG")
     # Recover: change the policy (a stand-in for adding the tests), reuse the message.

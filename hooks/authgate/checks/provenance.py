@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from authgate.changes import ChangeSet, FileChange, Status
-from authgate.checks.context import file_context, is_comment
+from authgate.checks.context import file_context, is_comment, string_ranges
 from authgate.config import Config, ConfigError
 from authgate.findings import Finding, scrub, value_hash
 from authgate.pathmatch import matches
@@ -582,10 +582,11 @@ def _windows(openings: list[tuple[_Scoped, int]], path: str, added: list[tuple[i
 
 
 class _Strings:
-    """Whether a line sits inside a multi-line string literal, as far as a line scanner
-    can tell: triple quotes (Python, Kotlin, Java, Swift, Scala, TOML...), Rust raw
-    strings and shell/Ruby/Perl/PHP heredocs. A Markdown fence in there is data (a
-    docstring example, a README written by a setup script), not a pasted chat answer.
+    """Whether a line sits inside a multi-line string literal or doc comment, as far as
+    a line scanner can tell: triple quotes (Python, Kotlin, Java, Swift, Scala,
+    TOML...), Rust raw strings, shell/Ruby/Perl/PHP heredocs and `/* ... */` blocks
+    (JSDoc, Javadoc, KDoc, GoDoc). A Markdown fence in there is data (a docstring or
+    doc-comment example, a README written by a setup script), not a pasted chat answer.
     State starts outside at each hunk: what precedes a hunk is unknown."""
 
     _TRIPLE = frozenset({".py", ".pyi", ".kt", ".kts", ".java", ".swift", ".scala",
@@ -593,6 +594,9 @@ class _Strings:
     _HEREDOC = frozenset({".sh", ".bash", ".zsh", ".ksh", ".rb", ".pl", ".pm", ".php"})
     _HEREDOC_START = re.compile(r"<<<?[-~]?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
     _RAW_START = re.compile(r"\br(#+)\"")
+    _C_BLOCK = frozenset({".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx",
+                          ".java", ".kt", ".kts", ".scala", ".groovy", ".go", ".c", ".h",
+                          ".cc", ".cpp", ".hpp", ".cs", ".swift", ".rs", ".php", ".dart"})
 
     def __init__(self, path: str) -> None:
         name = posixpath.basename(path)
@@ -600,6 +604,7 @@ class _Strings:
         self.triple = ext in self._TRIPLE
         self.heredoc = ext in self._HEREDOC or name in ("Dockerfile", "Containerfile")
         self.rust = ext == ".rs"
+        self.cblock = ext in self._C_BLOCK
         self.closer: str | None = None  # the delimiter that ends the open string
 
     @property
@@ -642,6 +647,14 @@ class _Strings:
             m = self._HEREDOC_START.search(text, pos)
             if m and (best < 0 or m.end() < best):
                 best, closer = m.end(), "\n" + m[2]
+        if self.cblock:
+            # A block comment opens at `/*` outside a string ('src/**/*.ts' is a glob).
+            quoted = string_ranges(text) if "/*" in text else []
+            i = text.find("/*", pos)
+            while i >= 0 and any(start < i < end for start, end in quoted):
+                i = text.find("/*", i + 2)
+            if i >= 0 and (best < 0 or i + 2 < best):
+                best, closer = i + 2, "*/"
         return best, closer
 
 

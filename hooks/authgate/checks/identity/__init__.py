@@ -1,0 +1,129 @@
+"""Identity impact: how much a change matters for authentication and authorization,
+the one-line mistakes that break them, and whether risky changes bring negative tests.
+
+Everything it looks for is data in `rules/identity.toml` (see the header there for the
+rule kinds and their params). Per file it emits:
+
+- tier findings (`identity.path.*`, `identity.content.*`, ...) whose one-line messages
+  say what matched and where ("path app/auth/x.py matches **/*auth*",
+  "jwt.decode changed at line 42"); only those at the file's highest tier are kept;
+- pattern findings (`identity.jwt.*`, `identity.tls.*`, ...) at critical tier, which
+  block by default; absence checks that would need dataflow only warn;
+- for the whole change, `identity.tests.negative-missing` when a high-impact change
+  stages no test that proves the failure modes of what it touched.
+
+Only added lines (and removed lines, for rules that look for a removed safeguard or
+a lowered setting) are read; a regex compiles once, the first time a change needs it.
+
+The package, by seam: `spec` (the catalog compiled into one typed spec per rule,
+checked when it loads), `globs` and `paths` (what a name says), `text` and `hunk`
+(reading code and hunks), `lines` (content keywords and line patterns), `windows`
+(comparisons over a hunk), `negative_tests` (the change-level test requirement).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from authgate.changes import ChangeSet, Status
+from authgate.config import Config
+from authgate.findings import Finding, Tier
+from authgate.rules import RuleSet
+
+from . import negative_tests
+from .globs import paths_match
+from .lines import ChangeIndex, added_code, scan_lines
+from .paths import PathClass, classify, classify_in, sensitive_paths
+from .scan import FileScan, Moves
+from .spec import Catalog, PathSpec, catalog
+from .text import code_only, render
+from .windows import amount, scan_window
+
+# Contexts whose cosmetic changes are capped: where code lives.
+_CODE_CONTEXTS = ("code", "config")
+
+
+def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
+    cat = catalog(rules)
+    if cat.empty:
+        return []
+    scans = [FileScan(fc, _classify(fc.path, fc.old_path, cat, config), [])
+             for fc in changes.files]
+    moves = Moves(scans)
+    for scan in scans:
+        scan.moves = moves
+    change = ChangeIndex(changes, cat, added_code(scans))
+    findings: list[Finding] = []
+    for scan in scans:
+        _scan_file(scan, cat, change)
+        findings.extend(scan.findings)
+    if findings:
+        findings.extend(negative_tests.judge(cat, scans))
+    return findings
+
+
+def _classify(path: str, old_path: str | None, cat: Catalog, config: Config) -> PathClass:
+    pc = classify_in(path, cat, config)
+    if old_path and pc.tier == Tier.NONE:
+        # Moving identity code out of an identity directory is still an identity change.
+        old = classify_in(old_path, cat, config)
+        if old.tier > Tier.NONE:
+            return pc._replace(tier=old.tier, rule=old.rule, glob=old.glob,
+                               capped=old.capped, named=old_path)
+    return pc
+
+
+def _scan_file(scan: FileScan, cat: Catalog, change: ChangeIndex) -> None:
+    fc, pc = scan.fc, scan.pc
+    tiered: list[Finding] = []
+    if pc.tier > Tier.NONE and pc.rule is not None:
+        tiered.append(cat.by_id[pc.rule.id].finding(pc.message(pc.named or fc.path), fc.path,
+                                                    None, pc.context, tier=pc.tier))
+    patterns: list[Finding] = []
+    if pc.content and fc.hunks and not scan.generated():
+        # Deleted code decides nothing any more: its keywords raise no tier (its path
+        # still does: removing identity code is a governed change).
+        content = [s for s in cat.content if s.in_scope(fc.path, pc.roles) and pc.reads(s.id)
+                   and fc.status is not Status.DELETED]
+        lines = [s for s in cat.lines if s.in_scope(fc.path, pc.roles) and pc.reads(s.id)]
+        if fc.status is Status.DELETED:
+            # Deleted code protects nothing: a safeguard cannot be removed from it.
+            lines = [s for s in lines if s.rule.lines == "added"]
+        variants = {s.id: [i for i, v in enumerate(s.variants)
+                           if not v.paths or paths_match(v.paths, fc.path)] for s in lines}
+        lines = [s for s in lines if variants[s.id]]
+        if content or lines:
+            found_tiers, found_patterns = scan_lines(scan, content, lines, variants, cat,
+                                                     change)
+            tiered += found_tiers
+            patterns += found_patterns
+        for spec in cat.windows:
+            if spec.in_scope(fc.path, pc.roles) and pc.reads(spec.id):
+                patterns += scan_window(scan, spec)
+    if tiered:
+        tiered = _routed(scan, cat, tiered)
+        # The reasons at the file's top tier explain it; lower ones only add noise.
+        top = max(f.tier for f in tiered)
+        tiered = [f for f in tiered if f.tier == top]
+    scan.findings = tiered + patterns
+
+
+def _routed(scan: FileScan, cat: Catalog, tiered: list[Finding]) -> list[Finding]:
+    """Tier by what the change does, not only where: a cosmetic change (formatting,
+    types, comments, versions) or generated code is low wherever it is."""
+    fc, pc = scan.fc, scan.pc
+    top = max(f.tier for f in tiered)
+    spec = cat.by_id.get(pc.rule.id) if pc.rule is not None else None
+    if top <= Tier.LOW or not fc.hunks or pc.context not in _CODE_CONTEXTS \
+            or (isinstance(spec, PathSpec) and spec.over_ceiling):
+        return tiered  # governance files (CODEOWNERS, the gate's config) always count
+    if scan.generated() or scan.is_cosmetic():
+        why = "generated code: capped at low" if scan.generated() else \
+            "only formatting, types, comments or versions changed: capped at low"
+        return [replace(f, tier=Tier.LOW, message=f"{f.message} ({why})")
+                if f.tier > Tier.LOW else f for f in tiered]
+    return tiered
+
+
+__all__ = ["PathClass", "amount", "catalog", "classify", "code_only", "render", "run",
+           "sensitive_paths"]

@@ -1,0 +1,75 @@
+"""A call's arguments read with balanced brackets and strings, so the second
+positional argument is the second argument and not the second key of a dict literal
+in the first (`jwt.encode({"sub": uid, "aud": AUD}, key, algorithm="HS256")`)."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from .text import Rx
+
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_KEYWORD = Rx(r"^\s*([A-Za-z_]\w*)\s*=(?!=)\s*(.*)$", re.DOTALL)
+_LITERAL = Rx(
+    r"""^\s*[bBrRuUfF]{0,2}(?P<q>["'`])(?P<body>(?:\\.|(?!(?P=q)).){2,})(?P=q)\s*$""", re.DOTALL)
+
+
+class Arg(NamedTuple):
+    text: str  # the argument as written (for a keyword argument: its value)
+    name: str | None  # the keyword, for `name=value`
+
+
+def call_args(call: str) -> list[Arg]:
+    """The arguments of the call whose text starts at its opening parenthesis.
+    A call cut short (the hunk ends) gives the arguments read so far."""
+    if not call.startswith("("):
+        return []
+    out: list[Arg] = []
+    stack: list[str] = []
+    quote = ""
+    start = 1
+    i = 1
+    n = len(call)
+    while i < n:
+        c = call[i]
+        if quote:
+            if c == "\\":
+                i += 2
+                continue
+            if c == quote:
+                quote = ""
+        elif c in "\"'`":
+            quote = c
+        elif c in _OPEN:
+            stack.append(_OPEN[c])
+        elif stack and c == stack[-1]:
+            stack.pop()
+        elif not stack and c in ",)":
+            out.append(_arg(call[start:i]))
+            if c == ")":
+                return [a for a in out if a.text.strip()]
+            start = i + 1
+        i += 1
+    out.append(_arg(call[start:]))
+    return [a for a in out if a.text.strip()]
+
+
+def _arg(text: str) -> Arg:
+    m = _KEYWORD.match(text)
+    return Arg(m[2].strip(), m[1]) if m else Arg(text.strip(), None)
+
+
+def literal(text: str) -> str | None:
+    """The body of `text` when it is a plain string literal of two characters or
+    more (no interpolation); else None."""
+    m = _LITERAL.match(text)
+    if m is None:
+        return None
+    body = m["body"]
+    if (m["q"] == "`" and "${" in body) or (m["q"] == '"' and "#{" in body):
+        return None
+    prefix = text.strip()[: text.strip().index(m["q"])].lower()
+    if "f" in prefix:
+        return None
+    return body

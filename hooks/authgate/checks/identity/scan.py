@@ -1,0 +1,184 @@
+"""One file of a change as the identity rules read it: its path class, which changed
+lines are code (not comments, docstrings or block comments), which changed lines only
+moved, whether the whole change is cosmetic; each built the first time a rule asks."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from authgate.changes import FileChange, Hunk
+from authgate.checks.context import comment_flags, comment_start
+from authgate.findings import Finding
+
+from . import cosmetic
+from .paths import PathClass
+from .text import Rx, norm
+
+
+class FileScan:
+    """One file of the change, and what the rules learn of it as they read it."""
+
+    def __init__(self, fc: FileChange, pc: PathClass, findings: list[Finding]) -> None:
+        self.fc, self.pc, self.findings = fc, pc, findings
+        self.new_text: str | None = None  # the file's visible new lines, on demand
+        self.changed_lower: str | None = None  # its added and removed lines, lower-cased
+        self.defined: dict[str, set[str]] | None = None  # unit regex -> names defined
+        self.absent_seen: dict[str, bool] | None = None  # absence regex -> found
+        self._comments: dict[int, list[bool]] = {}
+        self._cosmetic: bool | None = None
+        self.moves: Moves | None = None  # the change's moved lines, shared by its files
+        # Changed lines of code where a content or pattern rule saw an auth decision,
+        # with the rule's topic: what the negative-case tests are asked for.
+        self.decisions: list[tuple[str, str]] = []
+
+    def visible(self) -> str:
+        if self.new_text is None:
+            self.new_text = "\n".join(ln.text for h in self.fc.hunks for ln in h.lines
+                                      if ln.kind != "-")
+        return self.new_text
+
+    def shows(self, rx: Rx) -> bool:
+        """Whether `rx` occurs anywhere in the file's new lines: asked once per file
+        and pattern, however many lines match (an absence check read the whole file
+        once per matching line)."""
+        if self.absent_seen is None:
+            self.absent_seen = {}
+        if rx.source not in self.absent_seen:
+            self.absent_seen[rx.source] = rx.search(self.visible()) is not None
+        return self.absent_seen[rx.source]
+
+    def changed(self) -> str:
+        if self.changed_lower is None:
+            self.changed_lower = "\n".join(ln.text for h in self.fc.hunks for ln in h.lines
+                                            if ln.kind != " ").lower()
+        return self.changed_lower
+
+    def names(self, unit: Rx) -> set[str]:
+        if self.defined is None:
+            self.defined = {}
+        if unit.source not in self.defined:
+            found = set()
+            for ln in self.fc.added:
+                m = unit.search(ln.text)
+                if m:
+                    found.add(next(g for g in m.groups() if g))
+            self.defined[unit.source] = found
+        return self.defined[unit.source]
+
+    # --- what is code --------------------------------------------------------------
+
+    def comments(self, h: int) -> list[bool]:
+        """For each line of hunk `h`: is it a comment? Read side by side, so the inside
+        of a docstring or a /* ... */ block counts, as far as the hunk shows it."""
+        if h not in self._comments:
+            hunk = self.fc.hunks[h]
+            flags = [False] * len(hunk.lines)
+            for kind in ("+", "-"):
+                shown = [i for i, ln in enumerate(hunk.lines) if ln.kind in (" ", kind)]
+                side = _comment_flags(self.fc.path, [hunk.lines[i].text for i in shown])
+                for i, flag in zip(shown, side):
+                    if hunk.lines[i].kind == kind or kind == "+":
+                        flags[i] = flag
+            self._comments[h] = flags
+        return self._comments[h]
+
+    def code(self, hunk: Hunk, h: int, i: int) -> str | None:
+        """Line `i` of hunk `h` without its trailing comment; None for a comment."""
+        if self.comments(h)[i]:
+            return None
+        text = hunk.lines[i].text
+        cut = comment_start(self.fc.path, text)
+        return text if cut is None else text[:cut]
+
+    def moved(self, h: int, i: int) -> bool:
+        """Whether changed line `i` of hunk `h` appears, as code, on the other side of
+        the change too (in this file or another): moved or re-indented, not changed."""
+        if self.moves is None:
+            self.moves = Moves([self])
+        return self.moves.moved(self, h, i)
+
+    def code_lines(self) -> list[tuple[str, str]]:
+        """(kind, code) of every changed line of code, comments and blanks left out."""
+        out = []
+        for h, hunk in enumerate(self.fc.hunks):
+            for i, ln in enumerate(hunk.lines):
+                if ln.kind != " ":
+                    code = self.code(hunk, h, i)
+                    if code and code.strip():
+                        out.append((ln.kind, code))
+        return out
+
+    def generated(self) -> bool:
+        """Whether the file says it is generated (`Code generated ... DO NOT EDIT`,
+        `@generated`) in its first lines, as far as the change shows them."""
+        for hunk in self.fc.hunks[:1]:
+            if hunk.new_start > 1:
+                return False
+            head = [ln.text for ln in hunk.lines if ln.kind != "-"][:10]
+            return any(_GENERATED.search(text) for text in head)
+        return False
+
+    def is_cosmetic(self) -> bool:
+        """Whether the file's code is the same before and after, up to formatting,
+        comments, string formatting, annotations and versions (`cosmetic`)."""
+        if self._cosmetic is None:
+            lines = self.code_lines()
+            old = [code for kind, code in lines if kind == "-"]
+            new = [code for kind, code in lines if kind == "+"]
+            self._cosmetic = bool(self.fc.hunks) and (
+                cosmetic.imports_only([code for _, code in lines])
+                or cosmetic.same_code(cosmetic.tokens(old), cosmetic.tokens(new)))
+        return self._cosmetic
+
+
+_GENERATED = Rx(r"(?i)\bcode generated\b.*\bdo not edit\b|@generated\b|"
+                        r"\bauto-?generated\b|\bgenerated by\b.*\bdo not (?:edit|modify)\b")
+
+
+class Moves:
+    """The changed lines of code of a whole change, by side: a line removed in one
+    place and added in another (a function moved to another file) only moved."""
+
+    def __init__(self, scans: list[FileScan]) -> None:
+        self._scans = scans
+        self._sides: tuple[Counter[str], Counter[str]] | None = None
+
+    def moved(self, scan: FileScan, h: int, i: int) -> bool:
+        if self._sides is None:
+            sides: tuple[Counter[str], Counter[str]] = (Counter(), Counter())
+            for s in self._scans:
+                for kind, text in s.code_lines():
+                    sides[kind == "+"][_line_key(text)] += 1
+            self._sides = sides
+        hunk = scan.fc.hunks[h]
+        line = scan.code(hunk, h, i)
+        if not line or not line.strip():
+            return False
+        return self._sides[hunk.lines[i].kind != "+"][_line_key(line)] > 0
+
+
+_TRIPLE = Rx(r"\"\"\"|'''")
+
+
+def _comment_flags(path: str, texts: list[str]) -> list[bool]:
+    """`comment_flags`, plus for Python a hunk that starts inside a docstring: when the
+    first triple quote it shows closes one (it ends its line and does not follow a
+    `def`/`class` header), the lines down to it are the docstring's."""
+    if path.endswith((".py", ".pyi")):
+        for k, text in enumerate(texts):
+            quotes = _TRIPLE.findall(text)
+            if not quotes:
+                continue
+            stripped = text.strip()
+            header = k > 0 and texts[k - 1].rstrip().endswith(":")
+            closes = len(quotes) % 2 == 1 and stripped.endswith(quotes[-1]) \
+                and (stripped != quotes[-1] or not header) \
+                and "=" not in stripped.split(quotes[-1])[0]
+            if closes and not (stripped.startswith(quotes[0]) and stripped != quotes[0]):
+                return [True] * (k + 1) + comment_flags(path, texts[k + 1:])
+            break
+    return comment_flags(path, texts)
+
+
+def _line_key(code: str) -> str:
+    return norm(code).rstrip(",;").replace("'", '"')
