@@ -13,6 +13,7 @@ import pytest
 from authgate.changes import ChangeSet, Identity, parse_ident
 from authgate.config import Config
 from authgate.hookcache import key
+
 from conftest import Repo
 
 CLAUDE = {"GIT_AUTHOR_NAME": "Claude", "GIT_AUTHOR_EMAIL": "noreply@anthropic.com"}

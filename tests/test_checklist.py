@@ -12,6 +12,7 @@ from authgate.checklist import Item, build, catalog
 from authgate.config import Config
 from authgate.findings import Action, Finding, Severity
 from authgate.rules import load
+
 from conftest import Repo
 
 TOKENS = ('import jwt\n\n\ndef read(token, key):\n'

@@ -41,7 +41,7 @@ class Topic:
 
 @functools.lru_cache(maxsize=1)
 def catalog() -> tuple[Topic, ...]:
-    data = tomllib.loads(resources.files("authgate").joinpath("rules", "checklist.toml")
+    data = tomllib.loads(resources.files("authgate").joinpath("rules").joinpath("checklist.toml")
                          .read_text(encoding="utf-8"))
     return tuple(Topic(t["name"], tuple(t["rules"]), tuple(t["items"]))
                  for t in data["topic"])
