@@ -165,3 +165,24 @@ def test_a_blocked_commit_shows_its_checklist_through_pre_commit(hooked_repo: Re
     assert "reviewers verify:" in output
     for t in TOKEN_ITEMS:
         assert f"[ ] token: {t} (app/auth/tokens.py:5)" in output
+
+
+def test_verify_shows_each_commits_checklist_in_the_job_summary_and_sarif(repo: Repo) -> None:
+    stage(repo, {"README.md": "readme\n"})
+    base = repo.commit("readme")
+    stage(repo, {"app/ui/button.py": BUTTON})
+    repo.commit("Add a button")
+    stage(repo, {"app/auth/tokens.py": TOKENS})
+    head = repo.commit("Read tokens")
+    md = repo.authgate("verify", "--range", f"{base}..{head}", "--format", "markdown").stdout
+    assert f"### Reviewer checklist for {head[:12]} Read tokens\n" in md, md
+    assert "Add a button\n" not in md.split("### Reviewer checklist", 1)[1]
+    for t in TOKEN_ITEMS:
+        assert f"- [ ] {t} (token): app/auth/tokens.py:5\n" in md
+    sarif = json.loads(repo.authgate("verify", "--range", f"{base}..{head}",
+                                     "--format", "sarif").stdout)
+    props = sarif["runs"][0]["properties"]
+    assert "authgate-verify" in props
+    assert [(c["item"], c["locations"]) for c in props["checklist"]] == [
+        (t, ["app/auth/tokens.py:5"]) for t in TOKEN_ITEMS]
+    assert props["checklist"][0]["subject"].endswith("Read tokens")

@@ -400,13 +400,15 @@ def _code(text: str) -> str:
     return "`" + text.replace("|", "\\|").replace("`", "'") + "`"
 
 
-def _md_checklist(subjects: Sequence[Subject]) -> list[str]:
-    """A task list per subject with a checklist: what its reviewers must verify."""
+def markdown_checklist(subjects: Sequence[Subject], *, named: bool | None = None) -> list[str]:
+    """A task list per subject with a checklist: what its reviewers must verify. The
+    heading names the subject when there are several (or `named` says so)."""
+    named = len(subjects) > 1 if named is None else named
     out: list[str] = []
     for s in subjects:
         if not s.verdict.checklist:
             continue
-        head = "Reviewer checklist" + (f" for {_md(s.label)}" if len(subjects) > 1 else "")
+        head = "Reviewer checklist" + (f" for {_md(s.label)}" if named else "")
         out += ["", f"### {head}", ""]
         out += [f"- [ ] {_md(c.item)} ({_md(c.topic)}): "
                 f"{', '.join(_md(x) for x in _where(c.locations))}" for c in s.verdict.checklist]
@@ -436,7 +438,7 @@ def _markdown(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
             where = f.location if len(subjects) == 1 else f"{s.label} {f.location}"
             msg = f.message + (f" [{f.evidence}]" if f.evidence else "")
             out.append(f"| {f.action} | {_code(f.rule_id)} | {_md(where)} | {_md(msg)} |")
-    out += _md_checklist(subjects)
+    out += markdown_checklist(subjects)
     skipped = [(s, x) for s in subjects for x in s.skipped]
     if skipped:
         out += ["", "Not read: " + "; ".join(_md(x) for _, x in skipped)]
