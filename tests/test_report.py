@@ -79,6 +79,11 @@ def test_text_is_path_line_rule_message_then_a_summary() -> None:
         "  AI evidence: provenance.trailer.claude: Co-Authored-By: Claude (strong)",
         "  high: src/a|b, c:d%e.py:3: issue_token changed: 100% of\\r\\nexpiry | checks",
         # The blocking finding is the first line; its "blocked:" reason is not repeated.
+        # The token finding raises the reviewer checklist (checklist.py), under the verdict.
+        "  reviewers verify:",
+        "    [ ] token: scope minimal (src/a|b, c:d%e.py:3)",
+        "    [ ] token: audience, issuer and expiry checked (src/a|b, c:d%e.py:3)",
+        "    [ ] token: tampered and expired tokens rejected (src/a|b, c:d%e.py:3)",
     ]
 
 

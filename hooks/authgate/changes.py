@@ -179,6 +179,29 @@ def staged(
     )
 
 
+def parse_ident(line: str) -> Identity | None:
+    """`Name <email> 1700000000 +0100` (git var's form) as an Identity."""
+    head = line.strip().rsplit(" ", 2)[0]
+    name, sep, email = head.rpartition("<")
+    if not sep or not email.endswith(">"):
+        return None
+    return Identity(name.strip(), email[:-1])
+
+
+def with_identities(changes: ChangeSet, *, cwd: str | None = None) -> ChangeSet:
+    """The staged change with the author and committer git will record for it, as
+    `git var` reports them (GIT_AUTHOR_*, GIT_COMMITTER_* and config honoured), so
+    provenance judges who makes the commit before it exists, as verify does after.
+    An identity git cannot tell (none configured: git commit will refuse) stays None."""
+    idents: list[Identity | None] = []
+    for var in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
+        try:
+            idents.append(parse_ident(gitio.text(["var", var], cwd=cwd)))
+        except gitio.GitError:
+            idents.append(None)
+    return ChangeSet(**{**changes.__dict__, "author": idents[0], "committer": idents[1]})
+
+
 def commit(rev: str, *, cwd: str | None = None,
            max_file_size: int = DEFAULT_MAX_FILE_SIZE, baseline: str | None = None) -> ChangeSet:
     """One commit against its first parent (a merge is judged on what it brings in)."""

@@ -52,7 +52,9 @@ def key(changes: ChangeSet, config: Config, families: Iterable[str]) -> str | No
     catalogs = [rules.joinpath(name).read_bytes() for name in _CATALOGS]
     texts = (__version__, ",".join(families), as_toml(config), changes.tree,
              changes.revision or "", repr(sorted(changes.environment.items())),
-             changes.agent_trace or "", changes.secrets_baseline or "")
+             changes.agent_trace or "", changes.secrets_baseline or "",
+             # Who commits: provenance judges the author and committer git will record.
+             str(changes.author or ""), str(changes.committer or ""))
     for data in [t.encode("utf-8", "surrogateescape") for t in texts] + catalogs:
         h.update(len(data).to_bytes(8, "big") + data)
     return h.hexdigest()

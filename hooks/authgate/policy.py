@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from authgate.config import Config
 from authgate.findings import ACTION_ORDER, Action, Finding, Tier
+
+if TYPE_CHECKING:
+    from authgate.checklist import Item
 
 # The identity check's finding for a high-impact change without negative-case tests;
 # policy makes it block when the change is also AI-assisted.
@@ -34,6 +38,8 @@ class Verdict:
     suppressed: int
     # The repository asks for AI disclosure (`ai = "disclose"`) and evidence is strong.
     disclose_ai: bool = False
+    # What this change's reviewers must verify (checklist.py), from its findings.
+    checklist: tuple[Item, ...] = ()
 
     @property
     def blocking(self) -> tuple[Finding, ...]:
@@ -82,6 +88,12 @@ def decide(findings: Iterable[Finding], config: Config) -> Verdict:
     if config.ai == "forbid" and ai_assisted:
         reasons.append(f"blocked: this repository forbids AI-assisted changes "
                        f"({', '.join(tools) or 'agent'} detected)")
+    items: tuple[Item, ...] = ()
+    if any(f.family == "identity" for f in counted):
+        # Imported only for an identity change: most commits never load the catalog.
+        from authgate.checklist import build
+
+        items = build(counted)
     return Verdict(
         tier=tier,
         ai_assisted=ai_assisted,
@@ -93,6 +105,7 @@ def decide(findings: Iterable[Finding], config: Config) -> Verdict:
         findings=tuple(sorted(decided, key=_order)),
         suppressed=suppressed,
         disclose_ai=config.ai == "disclose" and ai_assisted,
+        checklist=items,
     )
 
 

@@ -30,6 +30,13 @@ subject:
                       submodule, unmerged); binary files are not listed
     notes             [str]: extra facts for people
     findings          [finding]: every finding, suppressed ones included, worst first
+    checklist         [item]: what the change's reviewers must verify, from its
+                      identity findings (rules/checklist.toml); [] when none apply
+
+item:
+    item        str: what to verify, in the guidance's words ("fixation prevented")
+    topic       "token" | "password" | "session" | "migration" | "exposure" | "ci"
+    locations   [str]: "path:line" of every finding that raised the item
 
 finding:
     rule        str: stable rule id, "family.group.name"
@@ -145,6 +152,7 @@ def _text(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
         if v.ai_assisted:
             out.append(_visible(f"  AI evidence: {'; '.join(v.ai_evidence[:3])}"))
         out.extend(_visible(f"  {r}") for r in unrepeated_reasons(v))
+        out.extend(checklist_lines(v))
         out.extend(_visible(f"  {n}") for n in s.notes)
     return "\n".join(out) + ("\n" if out else "")
 
@@ -158,6 +166,29 @@ def unrepeated_reasons(v: Verdict) -> list[str]:
         restated.add(f"blocked: {f.location}: {f.rule_id}: {f.message}")
         restated.add(f"{v.tier}: {f.location}: {f.message}")
     return [r for r in v.reasons if r not in restated]
+
+
+# Locations shown per checklist item in the text and markdown reports (JSON has all).
+_MAX_LOCATIONS = 3
+
+
+def _where(locations: Sequence[str]) -> list[str]:
+    more = len(locations) - _MAX_LOCATIONS
+    return list(locations[:_MAX_LOCATIONS]) + ([f"+{more} more"] if more > 0 else [])
+
+
+def checklist_lines(v: Verdict) -> list[str]:
+    """The reviewer checklist under the verdict, one item a line with where it came from."""
+    if not v.checklist:
+        return []
+    return ["  reviewers verify:"] + [
+        _visible(f"    [ ] {c.topic}: {c.item} ({', '.join(_where(c.locations))})")
+        for c in v.checklist]
+
+
+def checklist_dicts(v: Verdict) -> list[dict[str, Any]]:
+    return [{"item": c.item, "topic": c.topic, "locations": list(c.locations)}
+            for c in v.checklist]
 
 
 # --- json ----------------------------------------------------------------------------
@@ -181,6 +212,7 @@ def subject_dict(s: Subject) -> dict[str, Any]:
         "blocked": v.blocked, "reasons": list(v.reasons), "suppressed": v.suppressed,
         "skipped": list(s.skipped), "notes": list(s.notes),
         "findings": [finding_dict(f) for f in v.findings],
+        "checklist": checklist_dicts(v),
     }
 
 
@@ -274,11 +306,20 @@ def _sarif(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
             "text": "The root of the repository"}}},
         "results": results,
     }
+    checklist = _sarif_checklist(subjects)
+    if checklist:
+        run["properties"] = {"checklist": checklist}
     if notifications:
         run["invocations"] = [{"executionSuccessful": True,
                                "toolExecutionNotifications": notifications}]
     doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _sarif_checklist(subjects: Sequence[Subject]) -> list[dict[str, Any]]:
+    # Code scanning has no place for a review checklist; run properties keep it for
+    # whoever reads the log, each item with the subject it belongs to.
+    return [{"subject": s.label, **c} for s in subjects for c in checklist_dicts(s.verdict)]
 
 
 def _uri(path: str) -> str:
@@ -342,6 +383,21 @@ def _code(text: str) -> str:
     return "`" + text.replace("|", "\\|").replace("`", "'") + "`"
 
 
+def markdown_checklist(subjects: Sequence[Subject], *, named: bool | None = None) -> list[str]:
+    """A task list per subject with a checklist: what its reviewers must verify. The
+    heading names the subject when there are several (or `named` says so)."""
+    named = len(subjects) > 1 if named is None else named
+    out: list[str] = []
+    for s in subjects:
+        if not s.verdict.checklist:
+            continue
+        head = "Reviewer checklist" + (f" for {_md(s.label)}" if named else "")
+        out += ["", f"### {head}", ""]
+        out += [f"- [ ] {_md(c.item)} ({_md(c.topic)}): "
+                f"{', '.join(_md(x) for x in _where(c.locations))}" for c in s.verdict.checklist]
+    return out
+
+
 def _counted(v: Verdict) -> int:
     return sum(1 for f in v.findings if f.suppressed is None and f.action is not Action.OFF)
 
@@ -365,6 +421,7 @@ def _markdown(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
             where = f.location if len(subjects) == 1 else f"{s.label} {f.location}"
             msg = f.message + (f" [{f.evidence}]" if f.evidence else "")
             out.append(f"| {f.action} | {_code(f.rule_id)} | {_md(where)} | {_md(msg)} |")
+    out += markdown_checklist(subjects)
     skipped = [(s, x) for s in subjects for x in s.skipped]
     if skipped:
         out += ["", "Not read: " + "; ".join(_md(x) for _, x in skipped)]

@@ -35,6 +35,10 @@ def run(args: argparse.Namespace) -> int:
     from authgate.rules import FAMILIES
 
     families = tuple(args.only) if args.only else FAMILIES
+    if "provenance" in families:
+        # Who git will record as author and committer: an assistant's own identity
+        # is seen now, not only by verify once the commit exists.
+        staged = changes.with_identities(staged, cwd=root)
     verdict = evaluate_staged(staged, cfg, gitio.git_dir(root), families, root=root,
                               explicit=args.config)
     subject = Subject(label="staged", verdict=verdict, revision=staged.revision,

@@ -88,6 +88,9 @@ def _gate(args: argparse.Namespace, path: str, recover: str) -> int:
     template = source == "template"
     staged = changes.staged(cwd=root, max_file_size=cfg.max_file_size,
                             env_prefixes=ENV_PREFIXES, baseline=cfg.baseline)
+    # The author and committer git will record, judged with the content (the cache
+    # key holds them), as check judges them.
+    staged = changes.with_identities(staged, cwd=root)
     verdict = evaluate_staged(staged, cfg, gitio.git_dir(root),
                               message=None if template
                               else trailers.visible(text, syntax.comment),

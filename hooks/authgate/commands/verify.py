@@ -48,7 +48,7 @@ from authgate.config import Config, ConfigError, TrailerNames
 from authgate.findings import Action, Finding, Severity, Tier, scrub
 from authgate.pipeline import evaluate, skipped
 from authgate.policy import Verdict
-from authgate.report import Subject, render
+from authgate.report import Subject, markdown_checklist, render
 from authgate.rules import FAMILIES, RuleSet, load
 
 TITLE = "authgate verify"
@@ -521,7 +521,8 @@ def _augment(fmt: str, text: str, s: Mapping[str, Any]) -> str:
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     if fmt == "sarif":
         doc = json.loads(text)
-        doc["runs"][0]["properties"] = {"authgate-verify": dict(s)}
+        # Added to the run's properties: the reviewer checklist may be there already.
+        doc["runs"][0].setdefault("properties", {})["authgate-verify"] = dict(s)
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     return text
 
@@ -564,6 +565,9 @@ def markdown(checked: Sequence[Checked], s: Mapping[str, Any]) -> str:
                        f"{_md(msg)} |")
         if len(rows) > MARKDOWN_ROWS:
             out.append(f"\n… {len(rows) - MARKDOWN_ROWS} more findings (see the json report)")
+    # What each commit's reviewers must verify, as task lists (report.py renders them).
+    out += markdown_checklist([Subject(label=f"{c.short} {c.subject}", verdict=c.verdict)
+                               for c in shown[:MARKDOWN_ROWS]], named=True)
     return "\n".join(out) + "\n"
 
 
