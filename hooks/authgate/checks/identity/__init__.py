@@ -15,10 +15,13 @@ rule kinds and their params). Per file it emits:
 Only added lines (and removed lines, for rules that look for a removed safeguard or
 a lowered setting) are read; a regex compiles once, the first time a change needs it.
 
-The package, by seam: `spec` (the catalog compiled into one typed spec per rule,
-checked when it loads), `globs` and `paths` (what a name says), `text` and `hunk`
-(reading code and hunks), `lines` (content keywords and line patterns), `windows`
-(comparisons over a hunk), `negative_tests` (the change-level test requirement).
+The package, by seam: `spec` and `params` (the catalog compiled into one typed spec
+per rule, checked when it loads), `globs` and `paths` (what a name says), `text`,
+`hunk` and `args` (reading code, hunks and a call's arguments), `scan` and `cosmetic`
+(one file of the change: which lines are code, which only moved, whether the change
+is cosmetic), `lines` and `safeguards` (content keywords, line patterns, removed
+safeguards), `windows` (comparisons over a hunk), `negative_tests` (the change-level
+test requirement, by what the change decides).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ per loaded RuleSet (`catalog`).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar, NamedTuple
 
 from authgate.config import ConfigError
@@ -26,6 +26,7 @@ from authgate.findings import Finding, Tier, value_hash
 from authgate.rules import Rule, RuleSet
 
 from .globs import paths_match
+from .params import ParamError, Params
 from .text import Rx, keyword_regex
 
 CONFIG_PATH_RULE = "identity.path.config"
@@ -45,91 +46,6 @@ _ALLOWED = {
 }
 _TIERS = ("none", "low", "medium", "high", "critical")
 _CHECKS = ("compare", "first-entry")
-
-
-class ParamError(ValueError):
-    """A rule's params do not fit its kind; the message names the key."""
-
-
-class _Params:
-    """Typed reads of one params table (or a sub-table), each a ParamError when wrong."""
-
-    def __init__(self, table: Mapping[str, Any], allowed: Sequence[str], label: str,
-                 strict: bool) -> None:
-        if not isinstance(table, Mapping):
-            raise ParamError(f"{label} must be a table")
-        unknown = sorted(set(table) - set(allowed))
-        if unknown:
-            raise ParamError(f"unknown key '{label}{unknown[0]}' "
-                             f"(known: {', '.join(sorted(allowed))})")
-        self.table, self.label, self.strict = table, label, strict
-
-    def _get(self, key: str, kinds: tuple[type, ...], what: str) -> Any:
-        value = self.table.get(key)
-        if value is not None and (not isinstance(value, kinds)
-                                  or (bool not in kinds and isinstance(value, bool))):
-            raise ParamError(f"key '{self.label}{key}' must be {what}, got {value!r}")
-        return value
-
-    def text(self, key: str, default: str | None = None) -> str | None:
-        value = self._get(key, (str,), "a string")
-        return default if value is None else str(value)
-
-    def flag(self, key: str, default: bool = False) -> bool:
-        value = self._get(key, (bool,), "true or false")
-        return default if value is None else bool(value)
-
-    def number(self, key: str, default: float | None = None) -> float | None:
-        value = self._get(key, (int, float), "a number")
-        return default if value is None else float(value)
-
-    def choice(self, key: str, options: Sequence[str], default: str) -> str:
-        value = self.text(key, default) or default
-        if value not in options:
-            raise ParamError(f"key '{self.label}{key}' must be one of {', '.join(options)}")
-        return value
-
-    def rx(self, key: str, required: bool = False) -> Rx | None:
-        value = self.text(key)
-        if value is None:
-            if required:
-                raise ParamError(f"key '{self.label}{key}' is required (a regex)")
-            return None
-        return self._compiled(key, value)
-
-    def rxs(self, key: str) -> tuple[Rx, ...]:
-        value = self.table.get(key)
-        if value is None:
-            return ()
-        items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
-            raise ParamError(f"key '{self.label}{key}' must be a regex or a list of regexes")
-        return tuple(self._compiled(key, v) for v in items)
-
-    def strings(self, key: str) -> tuple[str, ...]:
-        value = self.table.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ParamError(f"key '{self.label}{key}' must be an array of strings")
-        return tuple(value)
-
-    def tables(self, key: str) -> list[Mapping[str, Any]]:
-        value = self.table.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
-            raise ParamError(f"key '{self.label}{key}' must be an array of tables")
-        return value
-
-    def sub(self, table: Mapping[str, Any], key: str, index: int,
-            allowed: Sequence[str]) -> _Params:
-        return _Params(table, allowed, f"{self.label}{key}[{index}].", self.strict)
-
-    def _compiled(self, key: str, value: str) -> Rx:
-        rx = Rx(value)
-        if self.strict:
-            try:
-                rx.rx  # noqa: B018 -- compiling is the check
-            except re.error as exc:
-                raise ParamError(f"key '{self.label}{key}' does not compile: {exc}") from exc
-        return rx
 
 
 # --- specs ---------------------------------------------------------------------------
@@ -352,7 +268,7 @@ def compile_rule(rule: Rule) -> Spec:
 
 def _compile(rule: Rule) -> Spec:
     kind = rule.kind if rule.kind in _ALLOWED else "meta"
-    p = _Params(rule.params, _ALLOWED[kind], "params.", rule.origin != "builtin")
+    p = Params(rule.params, _ALLOWED[kind], "params.", rule.origin != "builtin")
     common: dict[str, Any] = {"topic": p.text("topic"), "role": p.text("role")}
     if kind == "path":
         return PathSpec(rule, **common, ceiling=p.flag("ceiling"), content=p.flag("content", True),
@@ -401,10 +317,10 @@ def _compile(rule: Rule) -> Spec:
         partial_rule=p.text("partial_rule", "") or "")
 
 
-def _variant(p: _Params, table: Mapping[str, Any], index: int, rule: Rule) -> Variant:
+def _variant(p: Params, table: Mapping[str, Any], index: int, rule: Rule) -> Variant:
     v = p.sub(table, "variant", index, ("lang", "regex", "paths", *_VARIANT))
 
-    def get(reader: _Params, key: str) -> Any:
+    def get(reader: Params, key: str) -> Any:
         return reader if key in table else p
 
     pattern: Rx | re.Pattern[str] | None = v.rx("regex")
@@ -433,7 +349,7 @@ def _variant(p: _Params, table: Mapping[str, Any], index: int, rule: Rule) -> Va
     )
 
 
-def _factor(f: _Params) -> Factor:
+def _factor(f: Params) -> Factor:
     name = f.text("name")
     if not name:
         raise ParamError(f"key '{f.label}name' is required")
@@ -442,13 +358,13 @@ def _factor(f: _Params) -> Factor:
     return Factor(name, pattern, f.number("floor"), f.rx("near"))
 
 
-def _list(t: _Params) -> ListRule:
+def _list(t: Params) -> ListRule:
     anchor, weak = t.rx("anchor", required=True), t.rx("weak", required=True)
     assert anchor is not None and weak is not None
     return ListRule(anchor, weak)
 
 
-def _soften(t: _Params) -> Soften:
+def _soften(t: Params) -> Soften:
     regex, why = t.rx("regex", required=True), t.text("why")
     if not why:
         raise ParamError(f"key '{t.label}why' is required")
@@ -458,7 +374,7 @@ def _soften(t: _Params) -> Soften:
                   t.choice("scope", ("window", "file"), "window"))
 
 
-def _family(t: _Params) -> Family:
+def _family(t: Params) -> Family:
     name, members, same = t.text("name"), t.rx("members", required=True), t.rx("same")
     if not name:
         raise ParamError(f"key '{t.label}name' is required")
@@ -466,7 +382,7 @@ def _family(t: _Params) -> Family:
     return Family(name, members, same or members, t.rx("weaker"))
 
 
-def _decision(t: _Params) -> Decision:
+def _decision(t: Params) -> Decision:
     topics, pattern, rule_topic = t.strings("topics"), t.rx("regex"), t.text("rule_topic")
     if not topics:
         raise ParamError(f"key '{t.label}topics' must name at least one topic")
@@ -475,7 +391,7 @@ def _decision(t: _Params) -> Decision:
     return Decision(topics, pattern, rule_topic)
 
 
-def _case(c: _Params) -> Case:
+def _case(c: Params) -> Case:
     topic, name, pattern = c.text("topic"), c.text("name"), c.rx("regex", required=True)
     if not topic or not name:
         raise ParamError(f"keys '{c.label}topic' and '{c.label}name' are required")
