@@ -90,8 +90,13 @@ def test_verify_markdown_passes_no_html_or_cr_from_subjects_and_paths(repo: Repo
     assert "FAILED" in out
     assert "\r" not in out
     assert "<h2>" not in out and "&lt;h2&gt;All commits OK&lt;/h2&gt;" in out
-    # One heading only: the forged one is escaped text inside a table cell.
-    assert [ln for ln in out.splitlines() if ln.startswith("#")] == ["## authgate verify"]
+    # Only authgate's own headings (the summary, and the commit's reviewer checklist,
+    # whose subject is escaped text): the forged one in the path is inside a table cell.
+    headings = [ln for ln in out.splitlines() if ln.startswith("#")]
+    assert headings[0] == "## authgate verify"
+    assert all(h == "## authgate verify" or h.startswith("### Reviewer checklist for ")
+               for h in headings), headings
+    assert not any("verify: ok" in h for h in headings)
     # Paths and globs do not turn bold or italic.
     assert "app/auth/\\_\\_init\\_\\_.py" in out
     assert not _unescaped(out, "**/*auth*")
