@@ -42,7 +42,7 @@ def staged_key(hooked_repo: Repo) -> Repo:
     return hooked_repo
 
 
-def _blocked(repo: Repo, proc: subprocess.CompletedProcess[bytes], head: str) -> str:
+def _assert_blocked(repo: Repo, proc: subprocess.CompletedProcess[bytes], head: str) -> str:
     out = proc.stdout.decode() + proc.stderr.decode()
     assert proc.returncode != 0, out
     assert repo.out("rev-parse", "HEAD") == head, "the commit landed"
@@ -63,7 +63,7 @@ def test_a_template_and_no_verify_do_not_skip_judging(staged_key: Repo,
     proc = repo.git("-c", "commit.template=template.txt", "commit", "-q", "--no-verify",
                     env={"GIT_EDITOR": f"{shlex.quote(sys.executable)} "
                                        f"{shlex.quote(str(editor))}"}, check=False)
-    _blocked(repo, proc, head)
+    _assert_blocked(repo, proc, head)
 
 
 @pytest.mark.parametrize("args", [
@@ -75,7 +75,7 @@ def test_an_empty_looking_message_does_not_skip_judging(staged_key: Repo,
                                                         args: tuple[str, ...]) -> None:
     head = staged_key.out("rev-parse", "HEAD")
     proc = staged_key.git("commit", "-q", "--no-verify", *args, check=False)
-    _blocked(staged_key, proc, head)
+    _assert_blocked(staged_key, proc, head)
 
 
 # --- the hook cache is local state, trusted only within its own commit -----------------
@@ -96,7 +96,7 @@ def test_a_forged_cache_entry_does_not_let_a_blocked_change_through(staged_key: 
     # --no-verify skips pre-commit's run, not the message hook: it judges afresh.
     proc = repo.git("commit", "-q", "--no-verify", "-m", "add the deploy client",
                     check=False)
-    _blocked(repo, proc, head)
+    _assert_blocked(repo, proc, head)
 
 
 @pytest.mark.parametrize("damage", ["[]", "[" * 100_000 + "]" * 100_000, "null",
@@ -132,7 +132,7 @@ def test_a_cache_with_wrong_types_in_a_finding_is_a_miss(staged_key: Repo) -> No
     entry["findings"] = [*good, "x", *({**f, "line": "1", "refs": 5} for f in good)]
     _cache(repo).write_text(json.dumps(entry), encoding="utf-8")
     proc = repo.git("commit", "-q", "-m", "add the deploy client", check=False)
-    out = _blocked(repo, proc, head)
+    out = _assert_blocked(repo, proc, head)
     assert "internal error" not in out
 
 
