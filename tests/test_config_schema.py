@@ -219,12 +219,16 @@ params = { tool = "my-bot", strength = "strong", vars = { MY_BOT_SESSION = "" } 
 '''
 
 
-def test_a_custom_env_rule_fires_in_check_for_any_variable_name(repo: Repo) -> None:
+def _bot_policy_and_a_staged_change(repo: Repo) -> None:
     repo.write(".authgate.toml", MY_BOT)
     repo.add()
     repo.commit("policy")
     repo.write("a.py", "a = 1\n")
     repo.add()
+
+
+def test_a_custom_env_rule_fires_in_check_for_any_variable_name(repo: Repo) -> None:
+    _bot_policy_and_a_staged_change(repo)
     with_bot = repo.authgate("check", env={"MY_BOT_SESSION": "1"})
     assert with_bot.returncode == 0
     assert ("(environment): provenance.env.my-bot: the in-house coding bot ran this commit "
@@ -235,11 +239,7 @@ def test_a_custom_env_rule_fires_in_check_for_any_variable_name(repo: Repo) -> N
 
 
 def test_a_custom_env_rule_fires_in_msg_and_a_real_commit(repo: Repo) -> None:
-    repo.write(".authgate.toml", MY_BOT)
-    repo.add()
-    repo.commit("policy")
-    repo.write("a.py", "a = 1\n")
-    repo.add()
+    _bot_policy_and_a_staged_change(repo)
     repo.write("msg.txt", "add a\n")
     proc = repo.authgate("msg", "msg.txt", env={"MY_BOT_SESSION": "1"})
     assert proc.returncode == 0, proc.stderr
