@@ -626,13 +626,13 @@ def test_environment_does_not_change_the_diff(repo: Repo, monkeypatch: pytest.Mo
     assert _snapshot(repo) == plain
 
 
-def test_environment_prefixes_are_captured_only_when_asked(repo: Repo) -> None:
+def test_only_the_named_environment_variables_are_captured(repo: Repo) -> None:
     repo.write("a", "a\n")
     repo.add()
-    env = {"CLAUDECODE": "1", "HOME": "/x", "AIDER_MODEL": "m"}
-    assert staged(repo, environ=env).environment == {}
-    assert staged(repo, environ=env, env_prefixes=("CLAUDE", "AIDER")).environment == {
-        "CLAUDECODE": "1", "AIDER_MODEL": "m"}
+    env = {"CLAUDECODE": "1", "HOME": "/x", "AIDER_MODEL": "m", "CLAUDE_X": "2"}
+    assert staged(repo).environment == {}
+    named = changes.with_environment(staged(repo), ("CLAUDECODE", "AIDER_MODEL", "GONE"), env)
+    assert named.environment == {"CLAUDECODE": "1", "AIDER_MODEL": "m"}
 
 
 def test_agent_trace_is_read_from_the_work_tree(repo: Repo) -> None:

@@ -62,13 +62,12 @@ severity = "high"
 regex = 'legacy_sso\(\s*"'
 keywords = ["legacy_sso"]
 lines = "added"
-entropy = 3.5
 [rules.custom.params]
-strength = "weak"
-names = ["a", "b"]
+topic = "session"
+near = ["sso", "login"]
 
 [[allowlist]]
-rule = "leak.endpoint.private-ip"
+rule = "leak.endpoint.private-ipv4"
 path = "deploy/compose/"
 reason = "the compose network\nis private"
 
@@ -99,10 +98,10 @@ EXPECTED = Config(
     custom_rules=({"id": "identity.custom.legacy-sso",
                    "title": 'Legacy "SSO" helper\twith a tab', "severity": "high",
                    "regex": 'legacy_sso\\(\\s*"', "keywords": ["legacy_sso"],
-                   "lines": "added", "entropy": 3.5,
-                   "params": {"strength": "weak", "names": ["a", "b"]}},),
+                   "lines": "added",
+                   "params": {"topic": "session", "near": ["sso", "login"]}},),
     allowlist=(AllowEntry(reason="the compose network\nis private",
-                          rule="leak.endpoint.private-ip", path="deploy/compose/"),
+                          rule="leak.endpoint.private-ipv4", path="deploy/compose/"),
                AllowEntry(reason="accepted test key", hash="ab12")),
 )
 

@@ -322,11 +322,12 @@ def test_a_user_rule_in_the_identity_family_runs_like_a_shipped_one() -> None:
 def test_a_user_rule_with_broken_params_is_a_config_error_naming_it() -> None:
     from authgate.config import ConfigError
 
-    cfg = parse({"rules": {"custom": [{
-        "id": "identity.acme.broken", "kind": "line", "keywords": ["x"],
-        "params": {"variant": [{"regex": "("}]}}]}}, "t")
-    with pytest.raises(ConfigError, match=r"^rules\.custom \(identity\.acme\.broken\): bad "):
-        check(added("a.py", "x = 1"), config=cfg)
+    # When the config loads, before any change is read.
+    with pytest.raises(ConfigError, match=r"^t: key 'rules\.custom\[0\]\.params\.variant\[0\]"
+                                          r"\.regex' does not compile: missing \), "):
+        parse({"rules": {"custom": [{
+            "id": "identity.acme.broken", "kind": "line", "keywords": ["x"],
+            "params": {"variant": [{"regex": "("}]}}]}}, "t")
 
 
 @pytest.mark.parametrize(("params", "says"), [

@@ -116,7 +116,8 @@ def test_a_broken_user_rule_is_one_line_and_exit_2(repo: Repo) -> None:
     repo.add()
     proc = repo.authgate("check", "--only", "identity")
     assert proc.returncode == 2
-    assert proc.stderr.startswith("authgate: rules.custom (identity.acme.x): bad params: ")
+    assert proc.stderr == ("authgate: .authgate.toml (staged): key 'rules.custom[0].params.unit' "
+                           "does not compile: missing ), unterminated subpattern at position 0\n")
     assert len(proc.stderr.strip().splitlines()) == 1
 
 

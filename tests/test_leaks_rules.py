@@ -363,15 +363,15 @@ def test_user_endpoint_rule_from_config() -> None:
                              ("app/x.py", 1, "leak.endpoint.staging-host", "warn")]
 
 
-def test_bad_rule_params_are_a_config_error() -> None:
-    cfg = parse({"rules": {"custom": [{"id": "leak.endpoint.x", "regex": "x",
-                                       "params": {"match": "dns"}}]}})
-    with pytest.raises(ConfigError, match=r"rule leak\.endpoint\.x: params\.match must be"):
-        check({"a.py": "x\n"}, cfg)
-    cfg = parse({"rules": {"custom": [{"id": "leak.endpoint.y", "regex": "y",
-                                       "params": {"actions": {"code": "explode"}}}]}})
-    with pytest.raises(ConfigError, match=r"params\.actions"):
-        check({"a.py": "y\n"}, cfg)
+def test_bad_rule_params_are_a_config_error_when_the_config_loads() -> None:
+    with pytest.raises(ConfigError, match=r"key 'rules\.custom\[0\]\.params\.match' must be "
+                                          r"one of plain, ip, host, "):
+        parse({"rules": {"custom": [{"id": "leak.endpoint.x", "regex": "x",
+                                     "params": {"match": "dns"}}]}})
+    with pytest.raises(ConfigError, match=r"key 'rules\.custom\[0\]\.params\.actions' must "
+                                          r"map contexts to block, annotate, warn or off$"):
+        parse({"rules": {"custom": [{"id": "leak.endpoint.y", "regex": "y",
+                                     "params": {"actions": {"code": "explode"}}}]}})
 
 
 def test_disabled_rules_and_groups_are_silent() -> None:

@@ -62,8 +62,8 @@ def test_longest_policy_key_wins_and_context_specific_key_beats_plain() -> None:
 
 
 def test_policy_off_drops_finding_from_tier_and_blocking() -> None:
-    cfg = parse({"policy": {"identity.pattern": "off"}}, "t")
-    v = decide([finding("identity.pattern.jwt-none", tier=Tier.CRITICAL, action=Action.BLOCK)],
+    cfg = parse({"policy": {"identity.jwt": "off"}}, "t")
+    v = decide([finding("identity.jwt.none-algorithm", tier=Tier.CRITICAL, action=Action.BLOCK)],
                cfg)
     assert (v.tier, v.blocked) == (Tier.NONE, False)
 

@@ -15,12 +15,12 @@ from authgate import config as config_mod
 from authgate import rules as rules_mod
 from authgate.changes import ChangeSet, FileChange, Hunk, Identity, Line, Status
 from authgate.checks import provenance
-from authgate.commands.check import ENV_PREFIXES
 from authgate.config import Config, ConfigError
 from authgate.findings import Action, Finding
 from authgate.pipeline import evaluate
 from authgate.policy import decide
 from authgate.report import Subject, render
+from authgate.rules import agent_variables
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -131,10 +131,12 @@ def test_every_rule_reads_as_a_fact_or_a_defect() -> None:
             assert strength in ("strong", "weak"), rule.id
 
 
-def test_env_rules_name_only_variables_that_check_captures() -> None:
+def test_the_hooks_capture_every_variable_an_env_rule_reads_and_no_other() -> None:
+    captured = agent_variables(Config())
+    assert {"CLAUDECODE", "AGENT", "AI_AGENT", "CURSOR_AGENT", "GEMINI_CLI"} <= set(captured)
+    assert "HOME" not in captured and "PATH" not in captured
     for rule in RULES.kind("provenance", "env"):
-        for name in rule.params["vars"]:
-            assert name.startswith(ENV_PREFIXES), f"{rule.id}: {name} is not captured"
+        assert set(rule.params["vars"]) <= set(captured), rule.id
 
 
 # --- real message shapes ------------------------------------------------------------------

@@ -54,19 +54,29 @@ def test_disable_by_id_or_prefix_and_regrade() -> None:
 
 
 @pytest.mark.parametrize("table, fragment", [
-    ({**CUSTOM, "id": "Bad Id"}, "key 'id' must be a dotted lower-case slug"),
-    ({**CUSTOM, "id": "other.x.y"}, "key 'id' must start with one of"),
-    ({**CUSTOM, "regex": "("}, "key 'regex' does not compile"),
-    ({**CUSTOM, "severity": "huge"}, "key 'severity' must be one of"),
-    ({**CUSTOM, "colour": "red"}, "unknown key 'colour'"),
+    ({**CUSTOM, "id": "Bad Id"}, "key 'rules.custom[0].id' must be a dotted lower-case slug"),
+    ({**CUSTOM, "id": "other.x.y"}, "key 'rules.custom[0].id' must start with one of"),
+    ({**CUSTOM, "regex": "("}, "key 'rules.custom[0].regex' does not compile"),
+    ({**CUSTOM, "severity": "huge"}, "key 'rules.custom[0].severity' must be one of"),
+    ({**CUSTOM, "colour": "red"}, "unknown key 'rules.custom[0].colour'"),
+    ({**CUSTOM, "params": 3}, "key 'rules.custom[0].params' must be a table, got 3"),
 ])
 def test_bad_rules_are_one_line_errors_naming_the_key(table: dict[str, object],
                                                       fragment: str) -> None:
+    # Found when the config loads, before any catalog is used.
     with pytest.raises(ConfigError) as err:
-        load(parse({"rules": {"custom": [table]}}, "pyproject.toml [tool.authgate]"))
-    assert fragment in str(err.value)
-    assert str(err.value).startswith("pyproject.toml [tool.authgate]: rules.custom[0]")
+        parse({"rules": {"custom": [table]}}, "pyproject.toml [tool.authgate]")
+    assert str(err.value).startswith(f"pyproject.toml [tool.authgate]: {fragment}")
     assert "\n" not in str(err.value)
+
+
+def test_the_id_scan_finds_exactly_the_ids_of_the_parsed_catalogs() -> None:
+    from authgate import rules
+
+    parsed = {r.id for r in load(parse({}, "t"))}
+    rules._CACHE.clear()
+    assert rules.known_ids(parse({}, "t")) == parsed
+    assert len(parsed) > 150 and "leak.endpoint.private-ipv4" in parsed
 
 
 def test_disabling_an_unknown_rule_is_an_error() -> None:
@@ -104,8 +114,9 @@ id = "provenance.env.my-agent"
 title = "In-house agent"
 kind = "env"
 message = "in-house agent environment"
-params = { variables = ["MYAGENT", "MYAGENT_SESSION"] }
+params = { strength = "weak", vars = { MYAGENT = "", MYAGENT_SESSION = "^on$" } }
 """)
     shown = repo.authgate("explain", "provenance.env.my-agent")
     assert shown.returncode == 0
-    assert "params.variables:MYAGENT, MYAGENT_SESSION" in shown.stdout
+    assert "params.strength:weak\n" in shown.stdout
+    assert "params.vars:    {'MYAGENT': '', 'MYAGENT_SESSION': '^on$'}\n" in shown.stdout

@@ -12,7 +12,7 @@ import codecs
 import enum
 import os
 import posixpath
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from authgate import gitio
@@ -149,8 +149,6 @@ def staged(
     *,
     cwd: str | None = None,
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
-    environ: Mapping[str, str] | None = None,
-    env_prefixes: tuple[str, ...] = (),
     baseline: str | None = None,
 ) -> ChangeSet:
     """The staged index against HEAD (or against nothing before the first commit).
@@ -168,12 +166,10 @@ def staged(
     # so only a hand-run `authgate check` meets this.
     unmerged = any(f.skipped == "unmerged" for f in files)
     tree = gitio.text(["write-tree"], cwd=cwd) if (files or head) and not unmerged else None
-    environ = os.environ if environ is None else environ
-    env = {k: v for k, v in environ.items() if env_prefixes and k.startswith(env_prefixes)}
     top = gitio.toplevel(cwd)
     return ChangeSet(
         files=files, source="index", revision=head, tree=tree,
-        parents=(head,) if head else (), environment=env,
+        parents=(head,) if head else (),
         agent_trace=_read_text(os.path.join(top, ".agent-trace", "traces.jsonl")),
         secrets_baseline=read_blob(f":{baseline}", cwd=cwd) if baseline else None,
     )
@@ -200,6 +196,15 @@ def with_identities(changes: ChangeSet, *, cwd: str | None = None) -> ChangeSet:
         except gitio.GitError:
             idents.append(None)
     return ChangeSet(**{**changes.__dict__, "author": idents[0], "committer": idents[1]})
+
+
+def with_environment(changes: ChangeSet, names: Iterable[str],
+                     environ: Mapping[str, str] | None = None) -> ChangeSet:
+    """The staged change with the committer's environment variables among `names` (the
+    ones the loaded env rules read: rules.agent_variables), as provenance judges them."""
+    environ = os.environ if environ is None else environ
+    return ChangeSet(**{**changes.__dict__,
+                        "environment": {k: environ[k] for k in names if k in environ}})
 
 
 def commit(rev: str, *, cwd: str | None = None,

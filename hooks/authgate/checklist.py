@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from authgate.findings import Action, Finding
+from authgate.ruleids import any_matches
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -36,7 +37,7 @@ class Topic:
     items: tuple[str, ...]
 
     def matches(self, rule_id: str) -> bool:
-        return any(rule_id == key or rule_id.startswith(key + ".") for key in self.rules)
+        return any_matches(self.rules, rule_id)
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,8 +1,10 @@
-"""`[tool.authgate]` in pyproject.toml, or a `.authgate.toml`: read, defaulted, validated.
+"""`[tool.authgate]` in pyproject.toml, or a `.authgate.toml`: the Config, where it is
+read from, and how it prints.
 
-Every key has a default, so no config at all is a valid config. An unknown key or a
-value of the wrong type is a `ConfigError` whose one line names the file, the key and
-what was expected: a typo must never silently switch a check off.
+Every key has a default, so no config at all is a valid config. What a valid config is
+lives in schema.py, which checks the whole table when it loads: an unknown key, a
+value of the wrong type or a rule id that names no rule is a `ConfigError` whose one
+line names the file, the key and what was expected.
 
 Where the config is read from is part of the policy (README, "Threat model"): the
 hooks read it from the index (`rev=INDEX`: what is being committed, never an
@@ -13,7 +15,6 @@ untracked or unstaged file), `authgate verify` from the base of the range it jud
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -104,55 +105,6 @@ class Config:
     allowlist: tuple[AllowEntry, ...] = ()
     baseline: str = ".secrets.baseline"
 
-
-# key -> (expected type description, validator/converter). Sections are nested dicts.
-def _str_list(v: Any) -> tuple[str, ...] | None:
-    if isinstance(v, list) and all(isinstance(x, str) for x in v):
-        return tuple(v)
-    return None
-
-
-def _one_of(options: tuple[str, ...]) -> Any:
-    def check(v: Any) -> str | None:
-        return v if isinstance(v, str) and v in options else None
-    check.expected = "one of " + " | ".join(f'"{o}"' for o in options)  # type: ignore[attr-defined]
-    return check
-
-
-def _int(v: Any) -> int | None:
-    return v if isinstance(v, int) and not isinstance(v, bool) and v > 0 else None
-
-
-def _size(v: Any) -> int | None:
-    return v if _int(v) is not None and v <= MAX_FILE_SIZE_LIMIT else None
-
-
-def _str(v: Any) -> str | None:
-    return v if isinstance(v, str) else None
-
-
-def _bool(v: Any) -> bool | None:
-    return v if isinstance(v, bool) else None
-
-
-_str_list.expected = "an array of strings"  # type: ignore[attr-defined]
-_int.expected = "a positive integer"  # type: ignore[attr-defined]
-_size.expected = f"a positive integer up to {MAX_FILE_SIZE_LIMIT}"  # type: ignore[attr-defined]
-_str.expected = "a string"  # type: ignore[attr-defined]
-_bool.expected = "a boolean"  # type: ignore[attr-defined]
-
-_TOP = {
-    "max_file_size": _size,
-    "exclude": _str_list,
-    "ai": _one_of(("allow", "disclose", "forbid")),
-    "internal_domains": _str_list,
-    "production_domains": _str_list,
-    "security_owners": _str_list,
-    "approvers": _str_list,
-    "require_approval": _bool,
-    "baseline": _str,
-}
-_SECTIONS = ("reviews", "policy", "trailers", "rules", "paths", "allowlist")
 
 
 def load(root: str, explicit: str | None = None, *, rev: str | None = None) -> Config:
@@ -303,255 +255,12 @@ def _from_bytes(raw: bytes, name: str, shown: str) -> Config:
     return parse(data, shown)
 
 
+
 def parse(table: Mapping[str, Any], source: str) -> Config:
-    """Validate a config table; every error names `source` and the dotted key."""
-    if not isinstance(table, Mapping):
-        raise ConfigError(f"{source}: expected a table")
-    values: dict[str, Any] = {"source": source}
-    for key, raw in table.items():
-        if key in _TOP:
-            values[key] = _check(source, key, raw, _TOP[key])
-            if key == "exclude":
-                _globs(source, key, values[key])
-        elif key == "reviews":
-            values["reviews"] = _reviews(source, raw)
-        elif key == "policy":
-            values.update(_policy(source, raw))
-        elif key == "trailers":
-            values["trailers"] = _trailers(source, raw)
-        elif key == "rules":
-            values.update(_rules(source, raw))
-        elif key == "paths":
-            values["paths"] = _tier_map(source, "paths", raw)
-        elif key == "allowlist":
-            values["allowlist"] = _allowlist(source, raw)
-        else:
-            known = ", ".join(sorted([*_TOP, *_SECTIONS]))
-            raise ConfigError(f"{source}: unknown key '{key}' (known: {known})")
-    return Config(**values)
+    """Validate a config table (schema.py); every error names `source` and the key."""
+    from authgate import schema  # it reads this module's dataclasses
 
-
-def _check(source: str, key: str, raw: Any, conv: Any) -> Any:
-    value = conv(raw)
-    if value is None:
-        raise ConfigError(f"{source}: key '{key}' must be {conv.expected}, got {raw!r}")
-    return value
-
-
-def _table(source: str, key: str, raw: Any) -> Mapping[str, Any]:
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{source}: key '{key}' must be a table, got {raw!r}")
-    return raw
-
-
-def _reviews(source: str, raw: Any) -> Mapping[str, tuple[str, ...]]:
-    merged = dict(Config().reviews)
-    merged.update(_tier_map(source, "reviews", raw))
-    return merged
-
-
-def _tier_map(source: str, key: str, raw: Any) -> Mapping[str, tuple[str, ...]]:
-    out = {}
-    for tier, value in _table(source, key, raw).items():
-        if tier not in TIERS:
-            raise ConfigError(f"{source}: unknown key '{key}.{tier}' (tiers: {', '.join(TIERS)})")
-        out[tier] = _check(source, f"{key}.{tier}", value, _str_list)
-        if key == "paths":
-            _globs(source, f"{key}.{tier}", out[tier])
-    return out
-
-
-def _globs(source: str, key: str, globs: Any) -> None:
-    """Every glob of `key` compiles: a broken one is the user's to fix, not a crash."""
-    from authgate.pathmatch import compile_glob
-
-    for glob in globs if isinstance(globs, (list, tuple)) else (globs,):
-        if not isinstance(glob, str):
-            continue  # the type is checked (and reported) where the value is read
-        try:
-            compile_glob(glob)
-        except (re.error, ValueError, RecursionError) as exc:
-            why = exc.msg if isinstance(exc, re.error) else str(exc)
-            raise ConfigError(f"{source}: key '{key}' has an invalid glob {glob!r}: "
-                              f"{why}") from exc
-
-
-def _policy(source: str, raw: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    actions: dict[str, str] = {}
-    for key, value in _table(source, "policy", raw).items():
-        if key == "missing_tests_ai":
-            out["missing_tests_ai_action"] = _check(source, "policy.missing_tests_ai", value,
-                                                    _one_of(ACTIONS))
-        else:
-            actions[key] = _check(source, f"policy.{key}", value, _one_of(ACTIONS))
-    out["policy"] = actions
-    return out
-
-
-def _trailers(source: str, raw: Any) -> TrailerNames:
-    known = {f.name for f in fields(TrailerNames)}
-    values = {}
-    for key, value in _table(source, "trailers", raw).items():
-        if key not in known:
-            raise ConfigError(f"{source}: unknown key 'trailers.{key}' "
-                              f"(known: {', '.join(sorted(known))})")
-        text = _check(source, f"trailers.{key}", value, _str)
-        if not text or not all(c.isascii() and (c.isalnum() or c == "-") for c in text):
-            raise ConfigError(f"{source}: key 'trailers.{key}' must be a trailer name "
-                              f"(ASCII letters, digits, '-'), got {value!r}")
-        if text.lower() in RESERVED_TRAILERS:
-            raise ConfigError(f"{source}: key 'trailers.{key}' must not be {text!r}: git or "
-                              "other tools own that trailer, and authgate rewrites its own")
-        values[key] = text
-    names = TrailerNames(**values)
-    # Set keys first, so that a clash names the key the user wrote.
-    order = sorted((f.name for f in fields(TrailerNames)), key=lambda k: k not in values)
-    seen: dict[str, str] = {}
-    for key in order:
-        name = getattr(names, key)
-        other = seen.setdefault(name.lower(), key)
-        if other != key:
-            raise ConfigError(f"{source}: key 'trailers.{other}' must differ from "
-                              f"'trailers.{key}' (both are {name!r})")
-    return names
-
-
-def _rules(source: str, raw: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in _table(source, "rules", raw).items():
-        if key == "disable":
-            out["disable"] = _check(source, "rules.disable", value, _str_list)
-        elif key == "severity":
-            sev = {}
-            for rid, level in _table(source, "rules.severity", value).items():
-                sev[rid] = _check(source, f"rules.severity.{rid}", level, _one_of(SEVERITIES))
-            out["severity"] = sev
-        elif key == "custom":
-            if not isinstance(value, list) or not all(isinstance(r, Mapping) for r in value):
-                raise ConfigError(f"{source}: key 'rules.custom' must be an array of tables "
-                                  "([[tool.authgate.rules.custom]])")
-            for i, rule in enumerate(value):
-                _custom_rule(source, f"rules.custom[{i}]", rule)
-            out["custom_rules"] = tuple(value)
-        else:
-            raise ConfigError(f"{source}: unknown key 'rules.{key}' "
-                              "(known: custom, disable, severity)")
-    return out
-
-
-# Nesting deeper than this in a custom rule is no rule the checks could read.
-_MAX_DEPTH = 8
-
-
-def _custom_rule(source: str, where: str, rule: Mapping[str, Any]) -> None:
-    """What can be checked of a custom rule before a check reads it: its globs, and
-    that each `params` value has the type the shipped rules give the same parameter
-    (the checks read params as they read their own catalog's)."""
-    for key in ("paths", "exclude_paths"):
-        if key in rule:
-            _globs(source, f"{where}.{key}", rule[key])
-    params = rule.get("params")
-    if params is None:
-        return
-    if not isinstance(params, Mapping):
-        raise ConfigError(f"{source}: key '{where}.params' must be a table, got {params!r}")
-    rid = rule.get("id")
-    family = rid.split(".", 1)[0] if isinstance(rid, str) else ""
-    _conforms(source, f"{where}.params", params, _param_shapes(family), 0)
-
-
-@dataclass
-class _Shape:
-    """The types one parameter takes in the shipped catalogs (learned, not written)."""
-
-    kinds: set[str] = field(default_factory=set)
-    items: _Shape | None = None  # of an array's elements
-    keys: dict[str, _Shape] = field(default_factory=dict)  # of a table's keys
-
-    def learn(self, value: Any) -> None:
-        self.kinds.add(_kind(value))
-        if isinstance(value, list):
-            for item in value:
-                self.items = self.items or _Shape()
-                self.items.learn(item)
-        elif isinstance(value, Mapping):
-            for k, v in value.items():
-                self.keys.setdefault(k, _Shape()).learn(v)
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, Mapping):
-        return "a table"
-    return "a date or time"
-
-
-_SHAPES: dict[str, _Shape] = {}
-
-
-def _param_shapes(family: str) -> _Shape:
-    if family not in _SHAPES:
-        from authgate import rules  # the catalogs import this module
-
-        shape = _Shape()
-        if family in rules.FAMILIES:
-            for rule in rules.load(Config(), (family,)):
-                shape.learn(dict(rule.params))
-        _SHAPES[family] = shape
-    return _SHAPES[family]
-
-
-def _conforms(source: str, key: str, value: Any, shape: _Shape | None, depth: int) -> None:
-    if depth > _MAX_DEPTH:
-        raise ConfigError(f"{source}: key '{key}' is nested too deeply")
-    if shape is not None and shape.kinds and _kind(value) not in shape.kinds:
-        expected = " or ".join(sorted(shape.kinds))
-        raise ConfigError(f"{source}: key '{key}' must be {expected}, got {value!r}")
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            _conforms(source, f"{key}[{i}]", item, shape.items if shape else None, depth + 1)
-    elif isinstance(value, Mapping):
-        for k, v in value.items():
-            sub = shape.keys.get(k) if shape else None
-            _conforms(source, f"{key}.{k}", v, sub, depth + 1)
-            if k in ("paths", "exclude_paths"):
-                _globs(source, f"{key}.{k}", v)
-
-
-def _allowlist(source: str, raw: Any) -> tuple[AllowEntry, ...]:
-    if not isinstance(raw, list):
-        raise ConfigError(f"{source}: key 'allowlist' must be an array of tables "
-                          "([[tool.authgate.allowlist]])")
-    entries = []
-    for i, item in enumerate(raw):
-        where = f"allowlist[{i}]"
-        item = _table(source, where, item)
-        unknown = set(item) - {"reason", "rule", "path", "hash"}
-        if unknown:
-            raise ConfigError(f"{source}: unknown key '{where}.{sorted(unknown)[0]}' "
-                              "(known: hash, path, reason, rule)")
-        if "reason" not in item:
-            raise ConfigError(f"{source}: key '{where}.reason' is required "
-                              "(a string saying why)")
-        reason = _check(source, f"{where}.reason", item["reason"], _str)
-        if not reason.strip():
-            raise ConfigError(f"{source}: key '{where}.reason' must say why (it is required)")
-        entry = AllowEntry(reason=reason, **{k: _check(source, f"{where}.{k}", item[k], _str)
-                                             for k in ("rule", "path", "hash") if k in item})
-        if entry.path:
-            _globs(source, f"{where}.path", entry.path)
-        if not (entry.rule or entry.path or entry.hash):
-            raise ConfigError(f"{source}: key '{where}' needs at least one of rule, path, hash")
-        entries.append(entry)
-    return tuple(entries)
+    return schema.parse(table, source)
 
 
 def as_toml(cfg: Config) -> str:
@@ -561,7 +270,9 @@ def as_toml(cfg: Config) -> str:
     config: every key, defaults included."""
     q = _toml_value
     lines = [f"# effective authgate config, from {_one_line(cfg.source)}", "[tool.authgate]"]
-    for name in _TOP:
+    from authgate.schema import TOP
+
+    for name in TOP:
         lines.append(f"{name} = {q(getattr(cfg, name))}")
     lines += ["", "[tool.authgate.reviews]"]
     lines += [f"{_toml_key(t)} = {q(v)}" for t, v in cfg.reviews.items()]

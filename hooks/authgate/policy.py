@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from authgate.config import Config
 from authgate.findings import ACTION_ORDER, Action, Finding, Tier
+from authgate.ruleids import most_specific
 
 if TYPE_CHECKING:
     from authgate.checklist import Item
@@ -47,13 +48,8 @@ class Verdict:
 
 
 def action_for(finding: Finding, policy: Mapping[str, str]) -> Action:
-    parts = finding.rule_id.split(".")
-    for n in range(len(parts), 0, -1):
-        prefix = ".".join(parts[:n])
-        for key in (f"{prefix}@{finding.context}", prefix):
-            if key in policy:
-                return Action(policy[key])
-    return finding.action
+    action = most_specific(policy, finding.rule_id, finding.context)
+    return finding.action if action is None else Action(action)
 
 
 def decide(findings: Iterable[Finding], config: Config) -> Verdict:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
+from authgate import ruleids
 from authgate.changes import ChangeSet
 from authgate.config import Config
 from authgate.findings import SECRET_SPAN, Finding, redact_values, scrub_text
@@ -143,14 +144,14 @@ def _allowed_inline(f: Finding, allows: dict[tuple[str, int], tuple[str, str | N
     pattern, reason = entry
     if not reason:
         return None
-    if pattern == f.rule_id or f.rule_id.startswith(pattern.rstrip("*").rstrip(".") + "."):
+    if ruleids.matches(pattern, f.rule_id):
         return f"inline: {reason}"
     return None
 
 
 def _allowed_by_config(f: Finding, config: Config) -> str | None:
     for entry in config.allowlist:
-        if entry.rule and not (f.rule_id == entry.rule or f.rule_id.startswith(entry.rule + ".")):
+        if entry.rule and not ruleids.matches(entry.rule, f.rule_id):
             continue
         if entry.path and (f.path is None or not matches(entry.path, f.path)):
             continue

@@ -52,6 +52,7 @@ from authgate.checks.context import (
 from authgate.config import Config, ConfigError
 from authgate.findings import Action, Finding, Severity, redact, scrub, secret_marks, value_hash
 from authgate.pathmatch import any_match
+from authgate.ruleids import any_matches, matches
 from authgate.rules import Rule, RuleSet
 
 FAMILY = "leak"
@@ -185,7 +186,7 @@ def _plan(rules: RuleSet, config: Config) -> _Plan:
     for rule in rules.family(FAMILY):
         if rule.kind in ("file", "path"):
             files.append(rule)
-        elif rule.id.startswith(SECRET):
+        elif matches(SECRET, rule.id):
             stype = rule.params.get("secret_type")
             if not isinstance(stype, str):
                 raise ConfigError(f"rule {rule.id}: leak.secret rules need params.secret_type "
@@ -209,7 +210,7 @@ def _plan(rules: RuleSet, config: Config) -> _Plan:
 
 
 def _disabled(rule_id: str, config: Config) -> bool:
-    return any(rule_id == d or rule_id.startswith(d + ".") for d in config.disable)
+    return any_matches(config.disable, rule_id)
 
 
 def _endpoint_rule(rule: Rule, config: Config) -> _EndpointRule:

@@ -30,7 +30,8 @@ from authgate.checks.context import file_context, is_comment, string_ranges
 from authgate.config import Config, ConfigError
 from authgate.findings import Finding, scrub, value_hash
 from authgate.pathmatch import matches
-from authgate.rules import Rule, RuleSet, check_user_regex
+from authgate.patterns import check_user_regex
+from authgate.rules import Rule, RuleSet
 
 FAMILY = "provenance"
 STRENGTHS = ("strong", "weak")

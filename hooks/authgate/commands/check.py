@@ -6,20 +6,13 @@ import argparse
 
 from authgate import changes, config, gitio
 
-# Prefixes of environment variables worth capturing for provenance: cheap to filter
-# here, and the check itself decides which ones mean an agent.
-ENV_PREFIXES = ("CLAUDE", "GEMINI", "CODEX", "COPILOT", "CURSOR", "GOOSE", "CRUSH",
-                "OPENCODE", "AI_AGENT", "AGENT", "AIDER", "AMP", "WINDSURF", "CLINE",
-                "OPENHANDS", "REPL_", "DEVIN", "JULES", "QWEN", "KIRO")
-
 
 def run(args: argparse.Namespace) -> int:
     root = gitio.toplevel()
     # The index's config, as the commit will carry it; a different one in the work
     # tree is reported, not obeyed (README, "Threat model").
     cfg, notices = config.load_staged(root, args.config)
-    staged = changes.staged(cwd=root, max_file_size=cfg.max_file_size,
-                            env_prefixes=ENV_PREFIXES, baseline=cfg.baseline)
+    staged = changes.staged(cwd=root, max_file_size=cfg.max_file_size, baseline=cfg.baseline)
     if args.filenames:
         # Files named that are not the commit are an audit of the work tree, as `scan`
         # is: judged with the work tree's config (the commit gate uses the index's).
@@ -32,13 +25,15 @@ def run(args: argparse.Namespace) -> int:
     from authgate.commands import output
     from authgate.pipeline import evaluate_staged, skipped
     from authgate.report import Subject
-    from authgate.rules import FAMILIES
+    from authgate.rules import FAMILIES, agent_variables
 
     families = tuple(args.only) if args.only else FAMILIES
     if "provenance" in families:
         # Who git will record as author and committer: an assistant's own identity
-        # is seen now, not only by verify once the commit exists.
+        # is seen now, not only by verify once the commit exists; and the agent
+        # variables the env rules read (read now: an empty commit loads no catalog).
         staged = changes.with_identities(staged, cwd=root)
+        staged = changes.with_environment(staged, agent_variables(cfg))
     verdict = evaluate_staged(staged, cfg, gitio.git_dir(root), families, root=root,
                               explicit=args.config)
     subject = Subject(label="staged", verdict=verdict, revision=staged.revision,

@@ -16,6 +16,8 @@ import tempfile
 import textwrap
 
 from authgate.commands import install
+from authgate.config import Config
+from authgate.rules import agent_variables
 
 LOGIN_V1 = '''\
 """Login for the example app."""
@@ -84,9 +86,9 @@ DEMO_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg")
 def _env(home: str) -> dict[str, str]:
     # The demo must not inherit the caller's git identity, hooks path or agent
     # variables: what it shows should be the same on every machine.
+    agent = set(agent_variables(Config()))  # what the demo's hooks would capture
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GIT_", "CLAUDE", "AI_AGENT", "CURSOR", "CODEX", "GEMINI",
-                                "COPILOT", "PRE_COMMIT", "SKIP"))}
+           if k not in agent and not k.startswith(("GIT_", "PRE_COMMIT", "SKIP"))}
     env.update({"HOME": home, "GIT_CONFIG_NOSYSTEM": "1",
                 "GIT_CONFIG_GLOBAL": os.path.join(home, ".gitconfig"), "NO_COLOR": "1"})
     return env

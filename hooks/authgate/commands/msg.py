@@ -20,12 +20,12 @@ import sys
 from dataclasses import dataclass
 
 from authgate import changes, config, escape, gitio, trailers
-from authgate.commands.check import ENV_PREFIXES
 from authgate.config import ConfigError, TrailerNames
 from authgate.findings import scrub
 from authgate.gitio import GitError
 from authgate.guidance import TRAILERS_HOOK, how_to_proceed
 from authgate.pipeline import evaluate_staged
+from authgate.rules import agent_variables
 
 # `trailer.<name>.<variable>` settings that make <name> a trailer git recognises.
 _TRAILER_VARIABLES = ("key", "command", "where", "ifexists", "ifmissing")
@@ -86,11 +86,11 @@ def _gate(args: argparse.Namespace, path: str, recover: str) -> int:
     # hook even with --no-verify, so a template or an "empty" message that git commits
     # anyway (--allow-empty-message, --cleanup=verbatim) must not be a way past it.
     template = source == "template"
-    staged = changes.staged(cwd=root, max_file_size=cfg.max_file_size,
-                            env_prefixes=ENV_PREFIXES, baseline=cfg.baseline)
-    # The author and committer git will record, judged with the content (the cache
-    # key holds them), as check judges them.
+    staged = changes.staged(cwd=root, max_file_size=cfg.max_file_size, baseline=cfg.baseline)
+    # The author and committer git will record, and the agent variables the env rules
+    # read, judged with the content (the cache key holds them), as check judges them.
     staged = changes.with_identities(staged, cwd=root)
+    staged = changes.with_environment(staged, agent_variables(cfg))
     verdict = evaluate_staged(staged, cfg, gitio.git_dir(root),
                               message=None if template
                               else trailers.visible(text, syntax.comment),

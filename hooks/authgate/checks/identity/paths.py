@@ -14,6 +14,7 @@ from authgate.checks.context import file_context
 from authgate.config import TIERS, Config
 from authgate.findings import Tier
 from authgate.pathmatch import any_match
+from authgate.ruleids import any_matches
 from authgate.rules import Rule, RuleSet
 
 from .globs import cores, first_glob, named_for, paths_match
@@ -38,8 +39,7 @@ class PathClass(NamedTuple):
     only: tuple[str, ...] = ()  # rule id prefixes that read it; empty: all
 
     def reads(self, rule_id: str) -> bool:
-        return not self.only or any(rule_id == p or rule_id.startswith(p + ".")
-                                    for p in self.only)
+        return not self.only or any_matches(self.only, rule_id)
 
     def message(self, path: str) -> str:
         if self.rule is None:
