@@ -271,3 +271,35 @@ def test_a_go_package_documented_in_its_own_file_is_low(repo: Repo) -> None:
                                                              "package oauth2\n"),
                                "server/oauth2/doc.go": ("", doc)})
     assert tier(found) == Tier.LOW, why(found)
+
+
+def test_typescript_types_given_names_are_low_but_a_changed_algorithm_is_not(
+        repo: Repo) -> None:
+    old = ("import { sign } from './sign'\n\n"
+           "export async function generateSecret(alg: string) {\n" +
+           BODY.replace("    ", "  const ") + "  return sign(alg, 'HS256')\n}\n")
+    new = old.replace("export async function generateSecret(alg: string)",
+                      "export type SecretAlgorithm =\n  | 'HS256'\n  | 'HS512'\n\n"
+                      "export interface SecretOptions {\n  extractable?: boolean\n}\n\n"
+                      "export async function generateSecret(alg: SecretAlgorithm)")
+    assert tier(commit_pair(repo, {"src/jwk/secret.ts": (old, new)})) == Tier.LOW
+    changed = new.replace("sign(alg, 'HS256')", "sign(alg, 'none')")
+    assert tier(commit_pair(repo, {"src/jwk/secret.ts": (new, changed)})) == Tier.HIGH
+
+
+def test_a_typescript_declaration_file_is_types_only(repo: Repo) -> None:
+    old = "export interface JWK {\n  kty?: string\n  alg?: string\n}\n"
+    new = old.replace("alg?: string", "alg?: JWSAlgorithm | (string & {})")
+    assert tier(commit_pair(repo, {"src/jwk/types.d.ts": (old, new)})) == Tier.LOW
+
+
+def test_a_declaration_rewrapped_by_a_formatter_is_low(repo: Repo) -> None:
+    old = ("import {\n  decrypt,\n  verify,\n} from './lib'\n\n"
+           "export interface GetKey\n  extends KeyFunction<HeaderParameters, Token> {}\n\n"
+           "export function run(jwt: string) {\n" + BODY.replace("    ", "  const ") +
+           "  return verify(jwt)\n}\n")
+    new = old.replace("import {\n  decrypt,\n  verify,\n} from './lib'",
+                      "import { decrypt, verify } from './lib'").replace(
+        "export interface GetKey\n  extends KeyFunction<HeaderParameters, Token> {}",
+        "export interface GetKey extends KeyFunction<\n  HeaderParameters,\n  Token\n> {}")
+    assert tier(commit_pair(repo, {"src/jws/verify.ts": (old, new)})) == Tier.LOW

@@ -143,15 +143,28 @@ _INDEX_MORE = Rx(r"(?i)^\s*(?:on|where|using|include|with|concurrently|if)\b|^\s
 _NAME = Rx(r"[A-Za-z_]\w*")
 
 
-def inert(code_lines: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+def inert(code_lines: Sequence[tuple[str, str]],
+          typescript: bool = False) -> list[tuple[str, str]]:
     """The changed lines of code (kind, code) that could decide something: module
-    metadata, re-exports of names the change imports, and index statements (with the
-    lines that continue them: table, columns, predicate) are left out."""
+    metadata, re-exports of names the change imports, index statements (with the lines
+    that continue them: table, columns, predicate), single-line imports, type aliases,
+    package clauses and (TypeScript) type and interface declarations are left out."""
     imported = {n for _, c in code_lines if _IMPORT_LINE.match(c) or _IMPORT_PART.match(c)
                 for n in _NAME.findall(c)}
     out: list[tuple[str, str]] = []
     index = False  # inside an index statement: its `on table (...)` and `where` lines
+    # Per side, inside a TypeScript type declaration: its open brackets (or -1 where a
+    # union may still continue on the next line).
+    declaring: dict[str, int] = {}
     for kind, code in code_lines:
+        if typescript:
+            depth = declaring.pop(kind, None)
+            started = _TS_TYPE.match(code)
+            if started or (depth is not None and (depth > 0 or code.lstrip()[:1] in "|&"
+                                                  or _TS_MORE.match(code))):
+                depth = max(depth or 0, 0) + _depth(code)
+                declaring[kind] = depth if depth > 0 else -1
+                continue
         if _INDEX.search(code) or (index and _INDEX_MORE.match(code)):
             index = True
             continue
@@ -167,6 +180,20 @@ def inert(code_lines: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
             continue
         out.append((kind, code))
     return out
+
+
+# A TypeScript type or interface declaration: types only, erased when compiled.
+_TS_TYPE = Rx(r"^\s*(?:export\s+)?(?:declare\s+)?(?:type\s+\w+(?:<[^=]*>)?\s*=|interface\s+\w+)")
+
+
+_TS_MORE = Rx(r"^\s*(?:extends|implements)\b")
+
+
+def _depth(code: str) -> int:
+    """How many brackets a line opens and does not close."""
+    bare = re.sub(r"'[^']*'|\"[^\"]*\"|`[^`]*`", "", code)
+    return sum(bare.count(c) for c in "{[(<") - sum(bare.count(c) for c in "}])>") \
+        + bare.count("=>")
 
 
 # A whole line in /* ... */: a comment wherever the syntax exists (SQL included).
@@ -300,6 +327,9 @@ def same_code(old: Sequence[str], new: Sequence[str]) -> bool:
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             continue
+        if op == "replace" and i2 - i1 == j2 - j1 == 1 and i1 and old[i1 - 1] in _ANNOTATES \
+                and {old[i1], new[j1]} & _PRIMITIVES and _typeish(old[i1]) and _typeish(new[j1]):
+            continue  # `key: string` -> `key: SecretAlgorithm`: a type given a name
         if not _harmless(old[i1:i2], new[j1:j2]):
             return False
     return True
@@ -357,6 +387,10 @@ def _prose(t: str) -> bool:
         and not _SENTENCE_SQL.search(t)
 
 
+# Built-in types a parameter may be narrowed from, and what precedes an annotation.
+_PRIMITIVES = frozenset({"str", "int", "float", "bool", "bytes", "string", "number", "boolean",
+                         "any", "unknown", "object", "bigint", "Any", "String", "Object"})
+_ANNOTATES = frozenset({":", "->", "<", "|", "as"})
 _TYPE_MODULES = frozenset({"typing", "__future__", "typing_extensions"})
 _FORWARD_REF = Rx(r"^'[A-Z][\w.]*(?:\[.*\])?'$")
 

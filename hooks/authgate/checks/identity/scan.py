@@ -122,21 +122,31 @@ class FileScan:
 
     def is_cosmetic(self) -> bool:
         """Whether the file's code is the same before and after, up to formatting,
-        comments, string formatting, annotations and versions (`cosmetic`)."""
+        comments, string formatting, annotations and versions (`cosmetic`), once the
+        lines that decide nothing whatever they say are set aside (`cosmetic.inert`)."""
         if self._cosmetic is None:
-            lines = cosmetic.inert(self.code_lines())
-            old = [code for kind, code in lines if kind == "-"]
-            new = [code for kind, code in lines if kind == "+"]
+            path = self.fc.path
+            raw = self.code_lines()
+            # A TypeScript declaration file holds types only: erased when compiled.
             self._cosmetic = bool(self.fc.hunks) and (
-                not lines or cosmetic.imports_only([code for _, code in lines])
+                path.endswith((".d.ts", ".d.mts", ".d.cts"))
                 or (self._migration() and cosmetic.index_only_migration(
-                    [code for _, code in self.code_lines()]))
-                or cosmetic.same_code(cosmetic.tokens(old), cosmetic.tokens(new)))
+                    [code for _, code in raw]))
+                # Compared as they are, and without the inert lines: setting lines
+                # aside can split what only moved between lines (a re-wrapped import).
+                or _same(raw) or _same(cosmetic.inert(raw, typescript=path.endswith(
+                    (".ts", ".tsx", ".mts", ".cts")))))
         return self._cosmetic
-
 
     def _migration(self) -> bool:
         return "migration" in self.pc.roles or _MIGRATION_DIR.search(self.fc.path) is not None
+
+
+def _same(lines: list[tuple[str, str]]) -> bool:
+    old = [code for kind, code in lines if kind == "-"]
+    new = [code for kind, code in lines if kind == "+"]
+    return not lines or cosmetic.imports_only([code for _, code in lines]) \
+        or cosmetic.same_code(cosmetic.tokens(old), cosmetic.tokens(new))
 
 
 _MIGRATION_DIR = Rx(r"(?i)(?:^|/)(?:migrations?|migrate|alterations?)/")
