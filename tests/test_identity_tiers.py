@@ -303,3 +303,12 @@ def test_a_declaration_rewrapped_by_a_formatter_is_low(repo: Repo) -> None:
         "export interface GetKey\n  extends KeyFunction<HeaderParameters, Token> {}",
         "export interface GetKey extends KeyFunction<\n  HeaderParameters,\n  Token\n> {}")
     assert tier(commit_pair(repo, {"src/jws/verify.ts": (old, new)})) == Tier.LOW
+
+
+def test_a_function_exported_or_made_public_is_low(repo: Repo) -> None:
+    ts = "const redirectSchema = z.string().url()\n" + BODY.replace("    ", "const ")
+    assert tier(commit_pair(repo, {"src/sso/schemas.ts": (ts, "export " + ts)})) == Tier.LOW
+    java = ("class JwtSigner {\n  private byte[] sign(byte[] data) {\n    return mac(data);\n"
+            "  }\n}\n")
+    assert tier(commit_pair(repo, {"src/main/java/io/acme/JwtSigner.java": (
+        java, java.replace("  private byte[] sign", "  public byte[] sign"))})) == Tier.LOW

@@ -339,6 +339,8 @@ def _harmless(removed: Sequence[str], added: Sequence[str]) -> bool:
     both = [*removed, *added]
     if all(t in _FORMAT or t == "<version>" for t in both):
         return True  # string formatting, a version number
+    if all(t in _VISIBILITY for t in both):
+        return True  # who may call it (`export`, `public`, `private`), not what it does
     if all(t in _TYPE_WORDS or t in (",", ".") for t in both):
         return True  # a type spelled another way (Dict -> dict), or listed in an import
     if not removed or not added:
@@ -391,6 +393,8 @@ def _prose(t: str) -> bool:
 _PRIMITIVES = frozenset({"str", "int", "float", "bool", "bytes", "string", "number", "boolean",
                          "any", "unknown", "object", "bigint", "Any", "String", "Object"})
 _ANNOTATES = frozenset({":", "->", "<", "|", "as"})
+# Visibility modifiers: which modules may name a function, never what it decides.
+_VISIBILITY = frozenset({"export", "public", "private", "protected", "internal"})
 _TYPE_MODULES = frozenset({"typing", "__future__", "typing_extensions"})
 _FORWARD_REF = Rx(r"^'[A-Z][\w.]*(?:\[.*\])?'$")
 
