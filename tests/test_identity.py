@@ -46,7 +46,7 @@ LAYERS = [
     ("accounts/hashers.py", ["class Fast: ..."], Tier.HIGH),
     ("accounts/forgot_password.py", ["x = 1"], Tier.HIGH),
     ("web/session_store.py", ["x = 1"], Tier.HIGH),
-    ("api/jwt_utils.go", ["package api"], Tier.HIGH),
+    ("api/jwt_utils.go", ["package api", "func parse() {}"], Tier.HIGH),
     ("accounts/totp.py", ["x = 1"], Tier.HIGH),
     ("api/permissions.py", ["x = 1"], Tier.HIGH),
     ("infra/iam.tf", ['locals { deployer = "ci" }'], Tier.HIGH),

@@ -52,6 +52,13 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
         return []
     scans = [FileScan(fc, _classify(fc.path, fc.old_path, cat, config), [])
              for fc in changes.files]
+    for scan in scans:
+        if scan.fc.old_path and not scan.fc.hunks and scan.fc.status is Status.RENAMED \
+                and scan.pc.named is None:
+            # Renamed with its content unchanged, from a name of the same tier (a release
+            # renaming `next-*` migrations to their version): nothing moved out of an
+            # identity path, nothing in it changed.
+            scan.renamed_same = classify_in(scan.fc.old_path, cat, config).tier >= scan.pc.tier
     moves = Moves(scans)
     for scan in scans:
         scan.moves = moves
@@ -113,19 +120,25 @@ def _scan_file(scan: FileScan, cat: Catalog, change: ChangeIndex) -> None:
 
 def _routed(scan: FileScan, cat: Catalog, tiered: list[Finding]) -> list[Finding]:
     """Tier by what the change does, not only where: a cosmetic change (formatting,
-    types, comments, versions) or generated code is low wherever it is."""
+    types, comments, versions, metadata, logging), generated code or a file renamed
+    unchanged is low wherever it is."""
     fc, pc = scan.fc, scan.pc
     top = max(f.tier for f in tiered)
     spec = cat.by_id.get(pc.rule.id) if pc.rule is not None else None
-    if top <= Tier.LOW or not fc.hunks or pc.context not in _CODE_CONTEXTS \
+    if top <= Tier.LOW or pc.context not in _CODE_CONTEXTS \
             or (isinstance(spec, PathSpec) and spec.over_ceiling):
         return tiered  # governance files (CODEOWNERS, the gate's config) always count
-    if scan.generated() or scan.is_cosmetic():
-        why = "generated code: capped at low" if scan.generated() else \
-            "only formatting, types, comments or versions changed: capped at low"
-        return [replace(f, tier=Tier.LOW, message=f"{f.message} ({why})")
-                if f.tier > Tier.LOW else f for f in tiered]
-    return tiered
+    why = ""
+    if not fc.hunks:
+        why = "renamed, content unchanged: capped at low" if scan.renamed_same else ""
+    elif scan.generated():
+        why = "generated code: capped at low"
+    elif scan.is_cosmetic():
+        why = "only formatting, types, comments or versions changed: capped at low"
+    if not why:
+        return tiered
+    return [replace(f, tier=Tier.LOW, message=f"{f.message} ({why})")
+            if f.tier > Tier.LOW else f for f in tiered]
 
 
 __all__ = ["PathClass", "amount", "catalog", "classify", "code_only", "render", "run",

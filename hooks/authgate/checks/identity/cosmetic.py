@@ -2,6 +2,13 @@
 formatting, comments, string formatting (`"%s" % x` to f"{x}"), type annotations and
 version numbers. A cosmetic change in an auth path is low impact: it decides nothing.
 
+Some changed lines decide nothing whatever they say, and are set aside before the
+sides are compared (`inert`): module metadata (`__version__`, `__copyright__`), the
+export list entries of names the change imports (a re-export), and statements that
+only add or drop an index. Some spans of code are dropped from both sides' tokens
+(`_normalise`): `cast(T, x)` is `x`, and a log call that passes no credential or
+identity data is output, not a decision.
+
 The code of each side is read as tokens (strings keep their literal text, so "HS256"
 to "RS256" is a change; interpolations are code) and the two token sequences are
 aligned; every difference must be one of the harmless kinds below. Anything else,
@@ -120,8 +127,198 @@ def imports_only(code_lines: Sequence[str]) -> bool:
         _IMPORT_LINE.match(c) or _IMPORT_PART.match(c) for c in code_lines)
 
 
+# Module metadata: who wrote it, its version and licence, its one-line description.
+_METADATA = Rx(r"^\s*__(?:version|version_info|author|authors|author_email|email|maintainer"
+               r"|maintainer_email|copyright|license|licence|credits|status|title|description"
+               r"|summary|url|uri|docformat|doc)__\s*(?::[^=]*)?=")
+# An export list entry: a quoted name alone on its line (`"decode_complete",`).
+_EXPORT_ENTRY = Rx(r"""^\s*(?P<q>["'])(?P<name>[A-Za-z_]\w*)(?P=q)\s*,?\s*$""")
+_EXPORT_LIST = Rx(r"^\s*__all__\s*(?::[^=]*)?\+?=")
+# Statements that add or drop an index: how rows are found, never who may read them.
+_INDEX = Rx(r"(?i)^\s*(?:create\s+(?:unique\s+)?index|drop\s+index|reindex)\b"
+            r"|^\s*(?:add_index|remove_index)\b|^\s*migrations\.(?:AddIndex|RemoveIndex|RenameIndex)\(")
+# The lines that continue an index statement: its table, columns, predicate, options.
+_INDEX_MORE = Rx(r"(?i)^\s*(?:on|where|using|include|with|concurrently|if)\b|^\s*[()`;\]]"
+                 r"|^\s*(?:model_name|index|fields|name|condition|opclasses)\s*=")
+_NAME = Rx(r"[A-Za-z_]\w*")
+
+
+def inert(code_lines: Sequence[tuple[str, str]],
+          typescript: bool = False) -> list[tuple[str, str]]:
+    """The changed lines of code (kind, code) that could decide something: module
+    metadata, re-exports of names the change imports, index statements (with the lines
+    that continue them: table, columns, predicate), single-line imports, type aliases,
+    package clauses and (TypeScript) type and interface declarations are left out."""
+    imported = {n for _, c in code_lines if _IMPORT_LINE.match(c) or _IMPORT_PART.match(c)
+                for n in _NAME.findall(c)}
+    out: list[tuple[str, str]] = []
+    index = False  # inside an index statement: its `on table (...)` and `where` lines
+    # Per side, inside a TypeScript type declaration: its open brackets (or -1 where a
+    # union may still continue on the next line).
+    declaring: dict[str, int] = {}
+    for kind, code in code_lines:
+        if typescript:
+            depth = declaring.pop(kind, None)
+            started = _TS_TYPE.match(code)
+            if started or (depth is not None and (depth > 0 or code.lstrip()[:1] in "|&"
+                                                  or _TS_MORE.match(code))):
+                depth = max(depth or 0, 0) + _depth(code)
+                declaring[kind] = depth if depth > 0 else -1
+                continue
+        if _INDEX.search(code) or (index and _INDEX_MORE.match(code)):
+            index = True
+            continue
+        index = False
+        if _METADATA.match(code) or (_EXPORT_LIST.match(code) and code.rstrip().endswith("[")) \
+                or (_IMPORT_LINE.match(code) and not code.rstrip().endswith(("(", "{", ","))) \
+                or _type_alias(code) \
+                or _TYPE_CHECKING.match(code) or _PACKAGE.match(code) \
+                or _BLOCK_COMMENT.match(code):
+            continue
+        m = _EXPORT_ENTRY.match(code)
+        if m and m["name"] in imported:
+            continue
+        out.append((kind, code))
+    return out
+
+
+# A TypeScript type or interface declaration: types only, erased when compiled.
+_TS_TYPE = Rx(r"^\s*(?:export\s+)?(?:declare\s+)?(?:type\s+\w+(?:<[^=]*>)?\s*=|interface\s+\w+)")
+
+
+_TS_MORE = Rx(r"^\s*(?:extends|implements)\b")
+
+
+def _depth(code: str) -> int:
+    """How many brackets a line opens and does not close."""
+    bare = re.sub(r"'[^']*'|\"[^\"]*\"|`[^`]*`", "", code)
+    return sum(bare.count(c) for c in "{[(<") - sum(bare.count(c) for c in "}])>") \
+        + bare.count("=>")
+
+
+# A whole line in /* ... */: a comment wherever the syntax exists (SQL included).
+_BLOCK_COMMENT = Rx(r"^\s*/\*.*\*/\s*$")
+# A Go or Java package clause: which package a file belongs to.
+_PACKAGE = Rx(r"^\s*package\s+[\w.]+\s*;?\s*$")
+_TYPE_CHECKING = Rx(r"^\s*if\s+(?:typing\.)?TYPE_CHECKING\s*:\s*$")
+_ALIAS = Rx(r"^\s*(?:type\s+|export\s+type\s+)?([A-Z]\w*)\s*(?::\s*TypeAlias\s*)?=\s*(.+?)\s*;?$")
+
+
+def _type_alias(code: str) -> bool:
+    """A type alias defined (`KeyLike = Union[str, bytes]`, `type Options = {...}`):
+    a name for a type, used only where annotations are."""
+    m = _ALIAS.match(code)
+    if m is None:
+        return False
+    if code.lstrip().startswith(("type ", "export type ")):
+        return True
+    rhs = tokens([m[2]])
+    return any(t in ("[", "|") for t in rhs) and all(_typeish(t) or t == "..." for t in rhs)
+
+
+# A migration's operations that change data or what it means: anything but an index or
+# a model's options (ordering, verbose names, managers).
+_SCHEMA_OP = Rx(r"(?i)\b(?:create\s+(?:table|policy|function|trigger|view|type|role|user)"
+                r"|alter\s+(?:table|policy|type|role|user|column)|drop\s+(?!index\b)\w+"
+                r"|add\s+column|insert\s+into|update\s+\S+\s+set|delete\s+from|grant|revoke"
+                r"|truncate|add_column|remove_column|change_column\w*|create_table|drop_table"
+                r"|rename_\w+|add_reference|remove_reference|change_table|execute|RunPython|RunSQL"
+                r"|add_foreign_key|remove_foreign_key)\b|\bmigrations\.(?!AlterModelOptions\b|"
+                r"AddIndex\b|RemoveIndex\b|RenameIndex\b|AlterModelManagers\b|"
+                r"AlterModelTableComment\b|Migration\b)\w+")
+_INDEX_OP = Rx(r"(?i)\b(?:create\s+(?:unique\s+)?index|drop\s+index|add_index|remove_index)\b"
+               r"|\bmigrations\.(?:AlterModelOptions|AddIndex|RemoveIndex|RenameIndex|"
+               r"AlterModelManagers|AlterModelTableComment)\b")
+
+
+def index_only_migration(changed: Sequence[str]) -> bool:
+    """Whether a migration's changed lines only add, drop or rename indexes or alter a
+    model's options: how rows are found and shown, never what they hold or who may
+    read them."""
+    text = "\n".join(changed)
+    return _INDEX_OP.search(text) is not None and _SCHEMA_OP.search(text) is None
+
+
+# A log call's receiver and method: logger.warning(, log.Printf(, console.warn(,
+# Rails.logger.info(, LOG.debug(, slog.Info(.
+_LOG_RECEIVER = Rx(r"^(?:_*log(?:ger)?|LOG(?:GER)?|Log(?:ger)?|logging|console|slog|klog|"
+                   r"glog|zap|logrus)$")
+_LOG_METHOD = Rx(r"(?i)^(?:debug|info|warn|warning|error|critical|exception|fatal|trace|"
+                 r"log|notice|print|printf|println|debugf|infof|warnf|warningf|errorf|fatalf|"
+                 r"tracef|debugw|infow|warnw|errorw|v)$")
+# What a log call must not pass for its change to be output only: credentials and
+# identity data (field exposure is a decision a reviewer sees).
+_EXPOSED = Rx(r"(?i)token|passw|secret|key|credential|session|cookie|auth|hash|otp|user|"
+              r"email|claim|identity|subject|principal|bearer|jwt|header|cert|signature|pii|"
+              r"account|login|phone|ssn|card")
+
+
+# Annotations that mark code for readers and compilers, never change what it does.
+_MARKERS = frozenset({"Deprecated", "deprecated", "Override", "override", "SuppressWarnings",
+                      "Nullable", "NonNull", "Nonnull", "NotNull", "CheckReturnValue",
+                      "SafeVarargs", "FunctionalInterface", "Generated", "VisibleForTesting",
+                      "since", "Since", "ApiStatus", "Experimental", "final", "typing_override"})
+
+
+def _normalise(toks: list[str]) -> list[str]:
+    """Tokens with the spans that decide nothing dropped: `cast(T, x)` is `x`; a log
+    call that passes nothing identity-bearing is gone; so are marker annotations
+    (`@Deprecated`, `@Override`, `@SuppressWarnings("x")`)."""
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t == "@" and i + 1 < len(toks) and toks[i + 1] in _MARKERS:
+            i += 2
+            if toks[i:i + 1] == ["("]:
+                close = _top_level(toks, i + 1, ")")
+                i = i + 1 if close is None else close + 1
+            continue
+        if t == "cast" and toks[i + 1:i + 2] == ["("]:
+            comma = _top_level(toks, i + 2, ",")
+            close = _top_level(toks, i + 2, ")")
+            if comma is not None and close is not None and comma < close:
+                # Keep the value, drop the wrapper and its closing bracket.
+                out.extend(_normalise(toks[comma + 1:close]))
+                i = close + 1
+                continue
+        if _LOG_RECEIVER.match(t) and toks[i + 1:i + 2] == ["."] and i + 3 < len(toks) \
+                and _LOG_METHOD.match(toks[i + 2]) and toks[i + 3] == "(" \
+                and (not out or out[-1] != "."
+                     or (len(out) >= 2 and out[-2] in ("Rails", "self", "this"))):
+            close = _top_level(toks, i + 4, ")")
+            if close is not None and not any(
+                    _EXPOSED.search(a) for a in toks[i + 4:close] if not a.startswith("'")):
+                if out and out[-1] == "." and len(out) >= 2:
+                    del out[-2:]  # Rails.logger / self.logger
+                i = close + 1
+                continue
+        out.append(t)
+        i += 1
+    return out
+
+
+def _top_level(toks: Sequence[str], start: int, want: str) -> int | None:
+    """The index of `want` at bracket depth 0 from `start` (inside a call's brackets)."""
+    depth = 0
+    for j in range(start, len(toks)):
+        t = toks[j]
+        if depth == 0 and t == want:
+            return j
+        if t in ("(", "[", "{"):
+            depth += 1
+        elif t in (")", "]", "}"):
+            if depth == 0:
+                return None
+            depth -= 1
+    return None
+
+
 def same_code(old: Sequence[str], new: Sequence[str]) -> bool:
     """Whether two token sequences differ only cosmetically."""
+    if old == new:
+        return True
+    old, new = _normalise(list(old)), _normalise(list(new))
     if old == new:
         return True
     if len(old) > MAX_TOKENS or len(new) > MAX_TOKENS:
@@ -130,6 +327,9 @@ def same_code(old: Sequence[str], new: Sequence[str]) -> bool:
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             continue
+        if op == "replace" and i2 - i1 == j2 - j1 == 1 and i1 and old[i1 - 1] in _ANNOTATES \
+                and {old[i1], new[j1]} & _PRIMITIVES and _typeish(old[i1]) and _typeish(new[j1]):
+            continue  # `key: string` -> `key: SecretAlgorithm`: a type given a name
         if not _harmless(old[i1:i2], new[j1:j2]):
             return False
     return True
@@ -139,13 +339,19 @@ def _harmless(removed: Sequence[str], added: Sequence[str]) -> bool:
     both = [*removed, *added]
     if all(t in _FORMAT or t == "<version>" for t in both):
         return True  # string formatting, a version number
+    if all(t in _VISIBILITY for t in both):
+        return True  # who may call it (`export`, `public`, `private`), not what it does
     if all(t in _TYPE_WORDS or t in (",", ".") for t in both):
         return True  # a type spelled another way (Dict -> dict), or listed in an import
     if not removed or not added:
         chunk = removed or added
         literal = "Literal" in chunk
-        if chunk[0] in (":", "->", "as") and all(_typeish(t, literal) for t in chunk[1:]):
-            return True  # an annotation or a cast: `: str`, `-> Dict[str, Any]`, `as X`
+        if chunk[0] in (":", "->", "as") and all(
+                _typeish(t, literal) or nxt == "." for t, nxt in zip(chunk[1:], [*chunk[2:], ""])):
+            return True  # an annotation or a cast: `: str`, `-> Dict[str, Any]`, `as X`,
+            # `: ClassVar[type[hashes.HashAlgorithm]]` (a module qualifies the type)
+        if len(chunk) == 2 and chunk[0] == "from" and chunk[1].isidentifier():
+            return True  # `raise X(...) from None`: which traceback is shown
         if all(t in ("(", ")") for t in chunk):
             return True  # parentheses around an expression
         if all(t in _TYPE_WORDS or t in _TYPE_PUNCT for t in chunk):
@@ -155,11 +361,40 @@ def _harmless(removed: Sequence[str], added: Sequence[str]) -> bool:
         return True  # a forward reference unquoted: "PyJWK" -> PyJWK
     elif all(t in _TYPE_WORDS or t in _TYPE_PUNCT for t in both):
         return True  # Optional[X] -> X | None
+    elif len(removed) == len(added) and all(_prose(a) and _prose(b)
+                                             for a, b in zip(removed, added)):
+        return True  # a message reworded: "must be a string, or None" -> "... or None"
     # Imports of types only.
     return ("import" in both or any(t in _TYPE_MODULES for t in both)) \
         and all(t in _IMPORT or t in _TYPE_WORDS for t in both)
 
 
+# Words that make a string a sentence (a message), not a value: a scope list, an
+# algorithm name or a key never holds them.
+_STOPWORDS = frozenset({"a", "an", "the", "is", "are", "was", "be", "must", "not", "no",
+                        "or", "and", "of", "to", "for", "in", "with", "could", "cannot",
+                        "should", "can", "has", "have", "does", "did", "this", "that",
+                        "please", "when", "if", "it", "its", "unable", "failed", "invalid"})
+_SENTENCE_SQL = Rx(r"(?i)\bselect\b.*\bfrom\b|\binsert\s+into\b|\bupdate\s+\S+\s+set\b"
+                   r"|\bdelete\s+from\b|\bwhere\s+\w+\s*(?:=|<|>|!|in\b|is\b|like\b)")
+
+
+def _prose(t: str) -> bool:
+    """Whether a string token is a sentence: three words or more, one of them a
+    stopword, and no SQL."""
+    if not t.startswith("'"):
+        return False
+    words = re.findall(r"[A-Za-z']+", t[1:-1].lower())
+    return len(words) >= 3 and any(w in _STOPWORDS for w in words) \
+        and not _SENTENCE_SQL.search(t)
+
+
+# Built-in types a parameter may be narrowed from, and what precedes an annotation.
+_PRIMITIVES = frozenset({"str", "int", "float", "bool", "bytes", "string", "number", "boolean",
+                         "any", "unknown", "object", "bigint", "Any", "String", "Object"})
+_ANNOTATES = frozenset({":", "->", "<", "|", "as"})
+# Visibility modifiers: which modules may name a function, never what it decides.
+_VISIBILITY = frozenset({"export", "public", "private", "protected", "internal"})
 _TYPE_MODULES = frozenset({"typing", "__future__", "typing_extensions"})
 _FORWARD_REF = Rx(r"^'[A-Z][\w.]*(?:\[.*\])?'$")
 

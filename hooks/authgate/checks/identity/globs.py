@@ -71,12 +71,15 @@ def _boundary(name: str, i: int) -> bool:
 def named_for(words: Sequence[str], path: str) -> str | None:
     """How the path names one of `words`: a whole word of its file name (auth_backend.py,
     LoginController.java, sessions.py) or a whole folder name (auth/, oauth2/); never
-    a piece of a longer name (oauthlib/, better-auth/, author.py, tokenizer.py).
+    a piece of a longer name (oauthlib/, better-auth/, author.py, tokenizer.py), nor a
+    program's folder under cmd/ (cmd/jwt/ is the project's command-line tool).
     Returns the reason ("word 'auth'", "folder 'auth/'") or None."""
     if not words:
         return None
     *folders, name = path.split("/")
-    for folder in folders:
+    for i, folder in enumerate(folders):
+        if i and folders[i - 1].lower() == "cmd":
+            continue  # cmd/<program>/ names a program (Go's layout), like a project name
         lowered = folder.lower()
         for w in words:
             if lowered in (w, w + "s"):
