@@ -64,6 +64,8 @@ class AllowEntry:
     rule: str = ""
     path: str = ""  # a gitignore-style glob
     hash: str = ""  # sha256 of the matched value, as printed by `authgate check`
+    # A finding's fingerprint as the text report shows it (`authgate accept` writes it).
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)
@@ -526,6 +528,9 @@ def _conforms(source: str, key: str, value: Any, shape: _Shape | None, depth: in
                 _globs(source, f"{key}.{k}", v)
 
 
+_FINGERPRINT = re.compile(r"[0-9a-f]{12,32}")
+
+
 def _allowlist(source: str, raw: Any) -> tuple[AllowEntry, ...]:
     if not isinstance(raw, list):
         raise ConfigError(f"{source}: key 'allowlist' must be an array of tables "
@@ -534,10 +539,10 @@ def _allowlist(source: str, raw: Any) -> tuple[AllowEntry, ...]:
     for i, item in enumerate(raw):
         where = f"allowlist[{i}]"
         item = _table(source, where, item)
-        unknown = set(item) - {"reason", "rule", "path", "hash"}
+        unknown = set(item) - {"reason", "rule", "path", "hash", "fingerprint"}
         if unknown:
             raise ConfigError(f"{source}: unknown key '{where}.{sorted(unknown)[0]}' "
-                              "(known: hash, path, reason, rule)")
+                              "(known: fingerprint, hash, path, reason, rule)")
         if "reason" not in item:
             raise ConfigError(f"{source}: key '{where}.reason' is required "
                               "(a string saying why)")
@@ -545,11 +550,16 @@ def _allowlist(source: str, raw: Any) -> tuple[AllowEntry, ...]:
         if not reason.strip():
             raise ConfigError(f"{source}: key '{where}.reason' must say why (it is required)")
         entry = AllowEntry(reason=reason, **{k: _check(source, f"{where}.{k}", item[k], _str)
-                                             for k in ("rule", "path", "hash") if k in item})
+                                             for k in ("rule", "path", "hash", "fingerprint")
+                                             if k in item})
+        if entry.fingerprint and not _FINGERPRINT.fullmatch(entry.fingerprint):
+            raise ConfigError(f"{source}: key '{where}.fingerprint' must be a finding's "
+                              "fingerprint as the report shows it (12 to 32 hex digits)")
         if entry.path:
             _globs(source, f"{where}.path", entry.path)
-        if not (entry.rule or entry.path or entry.hash):
-            raise ConfigError(f"{source}: key '{where}' needs at least one of rule, path, hash")
+        if not (entry.rule or entry.path or entry.hash or entry.fingerprint):
+            raise ConfigError(f"{source}: key '{where}' needs at least one of rule, path, "
+                              "hash, fingerprint")
         entries.append(entry)
     return tuple(entries)
 
@@ -575,7 +585,8 @@ def as_toml(cfg: Config) -> str:
     lines += [f"{_toml_key(t)} = {q(v)}" for t, v in cfg.paths.items()]
     for entry in cfg.allowlist:
         lines += ["", "[[tool.authgate.allowlist]]"]
-        lines += [f"{k} = {q(getattr(entry, k))}" for k in ("rule", "path", "hash", "reason")
+        lines += [f"{k} = {q(getattr(entry, k))}" for k in ("fingerprint", "rule", "path", "hash",
+                                                                 "reason")
                   if getattr(entry, k)]
     for rule in cfg.custom_rules:
         lines += ["", "[[tool.authgate.rules.custom]]"]
