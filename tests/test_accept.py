@@ -214,3 +214,19 @@ def test_verify_honours_a_fingerprint_accepted_on_the_base(repo: Repo) -> None:
     # and only the missing trailers remain (the commit skipped its hooks).
     assert "verify.blocking.landed" not in proc.stdout, proc.stdout
     assert f"(fp {fp}) (suppressed: config: docs key)" in proc.stdout
+
+
+def test_a_scan_can_be_accepted_too_and_then_passes(repo: Repo) -> None:
+    repo.write("app/creds.py", CREDS)
+    repo.add()
+    repo.commit("land a key")
+    scanned = repo.authgate("scan")
+    assert scanned.returncode == 1
+    [fp] = _fingerprints(scanned.stdout, "leak.secret.aws-key")
+    proc = repo.authgate("accept", "--last", "--reason", "rotated; kept as a test vector")
+    assert proc.returncode == 0, proc.stderr
+    assert f"accepted: {fp} leak.secret.aws-key (app/creds.py:1)" in proc.stdout
+    again = repo.authgate("scan")
+    assert again.returncode == 0, again.stdout
+    assert f"(fp {fp}) (suppressed: config: rotated; kept as a test vector)" in again.stdout
+    assert AWS_KEY not in (repo.path / ".authgate.toml").read_text()
