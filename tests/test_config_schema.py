@@ -232,7 +232,7 @@ def test_a_custom_env_rule_fires_in_check_for_any_variable_name(repo: Repo) -> N
     with_bot = repo.authgate("check", env={"MY_BOT_SESSION": "1"})
     assert with_bot.returncode == 0
     assert ("(environment): provenance.env.my-bot: the in-house coding bot ran this commit "
-            "[MY_BOT_SESSION=1]\n") in with_bot.stdout
+            "[MY_BOT_SESSION=1] (fp 394d5f0e31d8)\n") in with_bot.stdout
     assert "AI-assisted: my-bot;" in with_bot.stdout
     without = repo.authgate("check")
     assert "my-bot" not in without.stdout and "AI-assisted" not in without.stdout

@@ -64,6 +64,9 @@ def test_guidance_is_per_rule_and_fits_what_the_finding_is_anchored_to() -> None
         "    fix: Add tests.",
         "    details: '/opt/py env/bin/python' -m authgate explain "
         "identity.tests.negative-missing",
+        "  To accept them as false positives (allowlist entries in the config, reviewed as "
+        "a policy change): '/opt/py env/bin/python' -m authgate accept --last "
+        "--reason '<why they are safe>'",
         "  To commit anyway: SKIP=authgate,authgate-trailers git commit ... "
         "(CI's `authgate verify` still checks the commit)"]
 

@@ -139,7 +139,9 @@ def test_nextline_pragma_needs_the_line_above_from_the_diff() -> None:
     cfg = config_mod.Config()
     got = run_all(ChangeSet(files=(fc,), source="index"), rules_mod.load(cfg, ["leak"]), cfg,
                   ["leak"])
-    assert got == []
+    # Waved through by the pragma, and counted as a suppression like any other.
+    assert active(got) == []
+    assert [(f.line, f.suppressed) for f in got] == [(11, "pragma: allowlist secret")]
     # Without it (a removed line in between does not count as the line above).
     fc = FileChange(path="app.py", status=Status.MODIFIED, hunks=(Hunk(9, 9, (
         Line(" ", above, 9, 9), Line("-", "old = 1", 10, None), Line("+", "z = 3", None, 10),
@@ -477,7 +479,9 @@ def test_inline_allow_without_a_reason_or_for_another_rule_is_not_honoured() -> 
     for comment in ("# authgate: allow leak.secret.keyword",
                     "# authgate: allow leak.endpoint -- x"):
         found = check({"app/x.py": f"{SECRET_LINE}  {comment}\n"})
-        assert active(found) == [("app/x.py", 1, "leak.secret.keyword", "block")], comment
+        # Not honoured, and it says so (a hint that warns: tests/test_allow_hints.py).
+        assert active(found) == [("app/x.py", 1, "identity.gate.allow-hint", "warn"),
+                                 ("app/x.py", 1, "leak.secret.keyword", "block")], comment
 
 
 def test_config_allowlist_by_rule_path_and_hash() -> None:

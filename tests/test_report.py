@@ -16,7 +16,15 @@ import pytest
 from authgate import __version__, report
 from authgate.commands.output import use_color
 from authgate.config import Config, parse
-from authgate.findings import Action, Finding, Severity, Tier, redact, value_hash
+from authgate.findings import (
+    Action,
+    Finding,
+    Severity,
+    Tier,
+    redact,
+    short_fingerprint,
+    value_hash,
+)
 from authgate.policy import Verdict, decide
 from authgate.report import Subject, render
 
@@ -66,13 +74,14 @@ def staged(v: Verdict = ALL, **kw: Any) -> list[Subject]:
 def test_text_is_path_line_rule_message_then_a_summary() -> None:
     out = render("text", staged(skipped=("big.bin: too large (3 bytes > 2)",)))
     assert out.splitlines() == [
-        f'src/auth/login.py:12: leak.secret.stripe-key: Stripe live key [key = "{redact(SECRET)}"]',
+        f'src/auth/login.py:12: leak.secret.stripe-key: Stripe live key [key = "{redact(SECRET)}"]'
+        f" (fp {short_fingerprint(BLOCK)})",
         "src/a|b, c:d%e.py:3: identity.content.token-lifecycle: issue_token changed: 100% of"
-        "\\r\\nexpiry | checks",
+        f"\\r\\nexpiry | checks (fp {short_fingerprint(ANNOTATE)})",
         "(message): provenance.trailer.claude: Co-Authored-By names Claude "
-        "[Co-Authored-By: Claude]",
+        f"[Co-Authored-By: Claude] (fp {short_fingerprint(WARN)})",
         "deploy/a.yml:1: leak.endpoint.private-ip: private IP [10.0.0.1] "
-        "(suppressed: the compose network is private)",
+        f"(fp {short_fingerprint(SUPPRESSED)}) (suppressed: the compose network is private)",
         "big.bin: too large (3 bytes > 2): skipped",
         "authgate: BLOCKED: identity impact high; requires review: code-owner, iam, security; "
         "AI-assisted: claude-code; 3 findings, 1 blocking, 1 suppressed",
@@ -180,7 +189,8 @@ def test_a_file_name_cannot_break_lines_or_drive_the_terminal() -> None:
         out = render(fmt, staged(verdict(evil)))
         assert "\x1b" not in out and "\u202e" not in out, fmt
     text = render("text", staged(verdict(evil))).splitlines()
-    assert text[0] == "a\\x1b[2J\\nb\\u202e.py:1: identity.path.authn: m"
+    assert text[0] == ("a\\x1b[2J\\nb\\u202e.py:1: identity.path.authn: m "
+                       f"(fp {short_fingerprint(evil)})")
 
 
 def test_a_path_that_is_not_utf8_renders_in_every_format() -> None:
@@ -224,7 +234,8 @@ def test_json_follows_the_documented_schema() -> None:
         "message": "Stripe live key", "evidence": f'key = "{redact(SECRET)}"',
         "title": "Stripe secret key", "fix": "Revoke the key and load it from the environment",
         "refs": ["ASVS 2.10.4", "NHI2:2025"], "tier": "none", "strength": None,
-        "tool": None, "value_hash": value_hash(SECRET), "suppressed": None}
+        "tool": None, "value_hash": value_hash(SECRET), "suppressed": None,
+        "fingerprint": short_fingerprint(BLOCK), "anchor": None}
     assert by_rule[WARN.rule_id]["path"] is None and by_rule[WARN.rule_id]["line"] is None
     assert by_rule[SILENCED.rule_id]["action"] == "off"
     assert by_rule[SUPPRESSED.rule_id]["suppressed"] == "the compose network is private"
@@ -401,6 +412,6 @@ def test_markdown_of_a_clean_change_has_no_findings_table() -> None:
 
 
 def test_unknown_format_is_not_rendered() -> None:
-    assert report.FORMATS == ("text", "json", "sarif", "github", "markdown")
+    assert report.FORMATS == ("text", "json", "sarif", "github", "markdown", "gitlab")
     with pytest.raises(KeyError):
         render("xml", staged())

@@ -26,6 +26,7 @@ on:
 permissions:
   contents: read
   security-events: write   # for the SARIF upload
+  actions: read            # upload-sarif in a private repository reads the run
 jobs:
   verify:
     runs-on: ubuntu-latest
@@ -43,10 +44,10 @@ jobs:
           BASE_SHA: ${{ github.event.pull_request.base.sha }}
           HEAD_SHA: ${{ github.event.pull_request.head.sha }}
         run: |
-          authgate verify --range "$BASE_SHA..$HEAD_SHA" --format sarif --output authgate.sarif || true
-          authgate verify --range "$BASE_SHA..$HEAD_SHA" --format markdown >> "$GITHUB_STEP_SUMMARY"
+          authgate verify --range "$BASE_SHA..$HEAD_SHA" --report sarif=authgate.sarif --report markdown="$GITHUB_STEP_SUMMARY"
       - name: Upload to code scanning
-        if: ${{ always() && hashFiles('authgate.sarif') != '' }}
+        # A fork's pull request gets a read-only token: no upload, the verdict stands.
+        if: ${{ always() && hashFiles('authgate.sarif') != '' && !github.event.pull_request.head.repo.fork }}
         uses: github/codeql-action/upload-sarif@v3
         with:
           sarif_file: authgate.sarif
@@ -63,11 +64,11 @@ authgate-verify:
     - if: $CI_PIPELINE_SOURCE == "merge_request_event"
   script:
     - python -m pip install "git+https://git.example.com/security/authgate@v0.1.0"
-    - authgate verify --range "$CI_MERGE_REQUEST_DIFF_BASE_SHA..$CI_COMMIT_SHA" --format sarif --output authgate.sarif || true
-    - authgate verify --range "$CI_MERGE_REQUEST_DIFF_BASE_SHA..$CI_COMMIT_SHA" --format markdown
+    - authgate verify --range "$CI_MERGE_REQUEST_DIFF_BASE_SHA..$CI_COMMIT_SHA" --report gitlab=gl-code-quality.json
   artifacts:
-    when: always
-    paths: [authgate.sarif]
+    when: always   # the report of a failed run is the one to show
+    reports:
+      codequality: gl-code-quality.json
 """  # noqa: E501
 
 # Installing from an index is what the recipes do; here authgate is already installed.
@@ -188,6 +189,25 @@ def test_github_workflow_judges_with_the_base_policy_not_the_checked_out_head(
     assert key not in text and key not in (repo.path / "authgate.sarif").read_text()
 
 
+def _assert_code_quality(path: Path) -> list[dict[str, Any]]:
+    """GitLab's Code Quality report: a JSON array of issues, each with a description,
+    a check name, a fingerprint unique in the report, one of GitLab's five severities,
+    and a repository-relative path with a 1-based line."""
+    issues = json.loads(path.read_text(encoding="utf-8"))
+    assert isinstance(issues, list)
+    for issue in issues:
+        assert set(issue) == {"description", "check_name", "fingerprint", "severity",
+                              "location"}, issue
+        assert issue["description"] and issue["check_name"]
+        assert issue["severity"] in ("info", "minor", "major", "critical", "blocker")
+        where = issue["location"]
+        assert where["path"] and not where["path"].startswith(("/", "./"))
+        assert isinstance(where["lines"]["begin"], int) and where["lines"]["begin"] >= 1
+    prints = [i["fingerprint"] for i in issues]
+    assert all(isinstance(p, str) and p for p in prints) and len(set(prints)) == len(prints)
+    return issues
+
+
 @pytest.mark.parametrize("bad", [False, True])
 def test_gitlab_job_runs_the_same_commands(repo: Repo, bad: bool) -> None:
     job = yaml.safe_load(GITLAB_JOB)["authgate-verify"]
@@ -197,10 +217,15 @@ def test_gitlab_job_runs_the_same_commands(repo: Repo, bad: bool) -> None:
     script = "\n".join(line for line in job["script"] if not INSTALL.match(line))
     proc = _bash(script, repo.path, env)
     assert proc.returncode == (1 if bad else 0), proc.stdout + proc.stderr
-    assert proc.stdout.startswith("authgate verify: ")  # the line --output leaves in the log
-    assert "## authgate verify" in proc.stdout
-    for artifact in job["artifacts"]["paths"]:
-        _assert_code_scanning_accepts(repo.path / artifact)
+    # One run: the verdict in the job log, the merge request's report in its file.
+    assert "authgate verify: " in proc.stdout
+    assert job["artifacts"]["when"] == "always"
+    issues = _assert_code_quality(repo.path / job["artifacts"]["reports"]["codequality"])
+    if bad:
+        assert [(i["check_name"], i["severity"], i["location"]["path"]) for i in issues] == [
+            ("verify.tree.mismatch", "blocker", "src/app.py")]
+    else:
+        assert issues == []
 
 
 def test_the_readme_carries_these_recipes_verbatim() -> None:

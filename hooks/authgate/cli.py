@@ -43,7 +43,17 @@ def _families(value: str) -> list[str]:
 # The report formats, spelled here too so that parsing arguments does not import the
 # report module (json, hashlib, the policy): `--version` and an empty commit stay cheap.
 # tests/test_cli.py checks this matches report.FORMATS.
-FORMATS = ("text", "json", "sarif", "github", "markdown")
+FORMATS = ("text", "json", "sarif", "github", "markdown", "gitlab")
+
+
+def _report_target(value: str) -> tuple[str, str]:
+    fmt, sep, path = value.partition("=")
+    if not sep or fmt not in FORMATS or not path:
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not FORMAT=PATH (FORMAT: {', '.join(FORMATS)})")
+    return fmt, path
+
+
 # The git hooks `authgate install` writes (commands/install.HOOKS; tests/test_install.py
 # checks they agree), spelled here for the same reason.
 GIT_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "pre-push")
@@ -62,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
         if formats:
             p.add_argument("--format", choices=FORMATS, default="text")
             p.add_argument("--output", metavar="FILE", help="write the report to FILE")
+            p.add_argument("--report", action="append", type=_report_target, default=[],
+                           metavar="FORMAT=PATH",
+                           help="also write the report in FORMAT to PATH; repeatable "
+                           "(one run, every report a CI job needs)")
 
     p = sub.add_parser("check", help="check the staged change (pre-commit)")
     common(p)
@@ -89,6 +103,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="commits to verify (default: the pre-push range pre-commit gives)")
     p.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores)")
     p.add_argument("filenames", nargs="*", help=argparse.SUPPRESS)
+
+    p = sub.add_parser("accept", help="accept the last run's findings: allowlist entries "
+                       "with a reason, written to the config")
+    common(p, formats=False)
+    p.add_argument("--last", action="store_true",
+                   help="the blocking findings of the last `check` or `scan`")
+    p.add_argument("--all", action="store_true",
+                   help="with --last: every finding it counted, not only the blocking ones")
+    p.add_argument("--reason", required=True, help="why they are safe (kept with each entry)")
+    p.add_argument("fingerprints", nargs="*", metavar="FINGERPRINT",
+                   help="accept these findings of the last run (as the report shows them)")
 
     p = sub.add_parser("codeowners", help="check that security owners own identity paths")
     common(p)

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from authgate.findings import Finding
+from authgate.findings import Finding, anchored
 from authgate.rules import Rule, RuleSet
 
 LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
@@ -231,6 +231,11 @@ def check(co: CodeOwners | None, sensitive: Iterable[tuple[str, str]],
 
     if co is None:
         add(RULE_MISSING_FILE, None, None)
+        sensitive = list(sensitive)
+        if out and sensitive:
+            # Shown at the first path that needs an owner: code scanning and GitLab
+            # place a finding only in a file.
+            out = [anchored(out[0], sensitive[0][0])]
         return out
     for p in co.problems:
         add(RULE_INVALID, co.path, p.line, problem=p.message)

@@ -65,6 +65,8 @@ class AllowEntry:
     rule: str = ""
     path: str = ""  # a gitignore-style glob
     hash: str = ""  # sha256 of the matched value, as printed by `authgate check`
+    # A finding's fingerprint as the text report shows it (`authgate accept` writes it).
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)
@@ -286,7 +288,8 @@ def as_toml(cfg: Config) -> str:
     lines += [f"{_toml_key(t)} = {q(v)}" for t, v in cfg.paths.items()]
     for entry in cfg.allowlist:
         lines += ["", "[[tool.authgate.allowlist]]"]
-        lines += [f"{k} = {q(getattr(entry, k))}" for k in ("rule", "path", "hash", "reason")
+        lines += [f"{k} = {q(getattr(entry, k))}" for k in ("fingerprint", "rule", "path", "hash",
+                                                                 "reason")
                   if getattr(entry, k)]
     for rule in cfg.custom_rules:
         lines += ["", "[[tool.authgate.rules.custom]]"]

@@ -107,6 +107,58 @@ def value_hash(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()
 
 
+# `extra` entries naming the file (and line) a finding without a path of its own is
+# about: the decision a missing test is missing for, the sensitive path no CODEOWNERS
+# file covers. Reports that need a file (code scanning, GitLab) put it there.
+ANCHOR, ANCHOR_LINE = "anchor", "anchor-line"
+
+
+def anchor(f: Finding) -> tuple[str, int | None] | None:
+    """Where a finding can be shown in a file: its own place, else its anchor."""
+    if f.path is not None:
+        return f.path, f.line
+    extra = dict(f.extra)
+    path = extra.get(ANCHOR)
+    if not path:
+        return None
+    line = extra.get(ANCHOR_LINE, "")
+    return path, int(line) if line.isdigit() and int(line) > 0 else None
+
+
+def anchored(f: Finding, path: str, line: int | None = None) -> Finding:
+    """`f` with an anchor (only a finding without a path of its own needs one)."""
+    extra = ((ANCHOR, path),) + (((ANCHOR_LINE, str(line)),) if line else ())
+    return replace(f, extra=f.extra + extra)
+
+
+_DIGITS = re.compile(r"\d+")
+SHORT_FINGERPRINT = 12
+
+
+def fingerprint(f: Finding) -> str:
+    """A stable identity for a finding (32 hex): its rule, its file and what it found
+    (the hash of the secret, else the redacted evidence, else its message with the
+    numbers taken out, since messages name lines), never its line, so it survives
+    lines moving above it. Never the secret: evidence is redacted and a value enters
+    only as its sha256. A finding without a file is known by its anchor."""
+    parts: tuple[str, ...]
+    what = f.value_hash or f.evidence or _DIGITS.sub("#", f.message)
+    if f.path is not None:
+        # As the SARIF `authgate/v1` partial fingerprint has been for a finding with
+        # evidence, so code scanning keeps following the alerts it has.
+        parts = (f.rule_id, f.path, what)
+    else:
+        where = anchor(f)
+        parts = (f.rule_id, "", where[0] if where else "", what)
+    key = "\x00".join(parts)
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+def short_fingerprint(f: Finding) -> str:
+    """What the reports show and an allowlist entry names: the fingerprint's start."""
+    return fingerprint(f)[:SHORT_FINGERPRINT]
+
+
 def redact(secret: str) -> str:
     """First and last character at most, never enough to use or brute-force."""
     if len(secret) < 12:

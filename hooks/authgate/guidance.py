@@ -81,6 +81,10 @@ def how_to_proceed(verdict: Verdict, skip: tuple[str, ...],
                        "(in .authgate.toml: [[allowlist]]):")
             out.extend(f"      {line}" for line in _allowlist_entry(f))
         out.append(f"    details: {shlex.quote(python)} -m authgate explain {f.rule_id}")
+    # The last run is recorded only by `check` (lastrun.py), whose findings these are.
+    out.append(f"  To accept them as false positives (allowlist entries in the config, "
+               f"reviewed as a policy change): {shlex.quote(python)} -m authgate accept "
+               f"--last --reason '<why they are safe>'")
     if skip:
         out.append(f"  To commit anyway: SKIP={','.join(skip)} git commit ... "
                    "(CI's `authgate verify` still checks the commit)")

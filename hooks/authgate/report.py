@@ -1,7 +1,8 @@
 """Findings and verdicts rendered for people and machines. Nothing here decides.
 
 Formats: text (terminal), json (versioned schema, below), sarif (2.1.0, GitHub code
-scanning), github (workflow annotations), markdown (job summary).
+scanning), github (workflow annotations), markdown (job summary), gitlab (GitLab Code
+Quality, for merge requests).
 
 JSON report, schema "authgate-report/1"
 ---------------------------------------
@@ -59,6 +60,10 @@ finding:
     tool        str | null: the assistant a provenance finding names
     value_hash  str | null: sha256 hex of the matched value, for allowlists
     suppressed  str | null: why it was waved through, when it was
+    fingerprint str: short stable id (12 hex) of the finding, as the text report shows
+                it and an allowlist entry's `fingerprint` names it (findings.fingerprint)
+    anchor      {path, line} | null: for a finding without a path, the file it is
+                about (the decision a missing test is for), where one is known
 """
 
 from __future__ import annotations
@@ -70,10 +75,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authgate import __version__, escape
-from authgate.findings import Action, Finding, Severity
+from authgate.findings import Action, Finding, Severity, anchor, fingerprint, short_fingerprint
 from authgate.policy import Verdict
 
-FORMATS = ("text", "json", "sarif", "github", "markdown")
+FORMATS = ("text", "json", "sarif", "github", "markdown", "gitlab")
 JSON_SCHEMA = "authgate-report/1"
 
 
@@ -91,7 +96,7 @@ class Subject:
 def render(fmt: str, subjects: Sequence[Subject], *, color: bool = False,
            title: str = "authgate") -> str:
     out = {"text": _text, "json": _json, "sarif": _sarif, "github": _github,
-           "markdown": _markdown}[fmt](subjects, color=color, title=title)
+           "markdown": _markdown, "gitlab": _gitlab}[fmt](subjects, color=color, title=title)
     # A path that is not UTF-8 reaches here with surrogate escapes, which no stream
     # can write: show its bad bytes as U+FFFD instead of crashing the report.
     return out.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -112,7 +117,9 @@ _RESET = "\033[0m"
 def finding_line(f: Finding) -> str:
     evidence = f" [{f.evidence}]" if f.evidence else ""
     sup = f" (suppressed: {f.suppressed})" if f.suppressed else ""
-    return _visible(f"{f.location}: {f.rule_id}: {f.message}{evidence}{sup}")
+    # The fingerprint names the finding in an allowlist entry (README, Configuration).
+    return _visible(f"{f.location}: {f.rule_id}: {f.message}{evidence} "
+                    f"(fp {short_fingerprint(f)}){sup}")
 
 
 def summary_line(v: Verdict) -> str:
@@ -200,7 +207,13 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "message": f.message, "evidence": f.evidence, "title": f.title, "fix": f.fix,
         "refs": list(f.refs), "tier": str(f.tier), "strength": f.strength, "tool": f.tool,
         "value_hash": f.value_hash, "suppressed": f.suppressed,
+        "fingerprint": short_fingerprint(f), "anchor": _anchor_dict(f),
     }
+
+
+def _anchor_dict(f: Finding) -> dict[str, Any] | None:
+    where = anchor(f) if f.path is None else None
+    return {"path": where[0], "line": where[1]} if where else None
 
 
 def subject_dict(s: Subject) -> dict[str, Any]:
@@ -235,6 +248,10 @@ def _json(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
 
 _SARIF_LEVEL = {Action.BLOCK: "error", Action.ANNOTATE: "warning", Action.WARN: "note",
                 Action.OFF: "none"}
+# A rule's default level comes from the rule (its severity); each result's level is
+# what policy decided for it in this repository.
+_SEVERITY_LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error",
+                   Severity.MEDIUM: "warning", Severity.LOW: "note", Severity.INFO: "note"}
 _SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5",
                       Severity.LOW: "3.0", Severity.INFO: "1.0"}
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -252,7 +269,7 @@ def _sarif_rule(f: Finding) -> dict[str, Any]:
         "shortDescription": {"text": f.title or f.rule_id},
         "fullDescription": {"text": f.title or f.message},
         "help": {"text": help_text or f.message},
-        "defaultConfiguration": {"level": _SARIF_LEVEL[f.action]},
+        "defaultConfiguration": {"level": _SEVERITY_LEVEL[f.severity]},
         "properties": {"tags": tags, "security-severity": _SECURITY_SEVERITY[f.severity],
                        "precision": "high" if f.strength != "weak" else "medium"},
     }
@@ -272,7 +289,8 @@ def _sarif(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
                 index[f.rule_id] = len(rules)
                 rules[f.rule_id] = _sarif_rule(f)
             text = f.message + (f" [{f.evidence}]" if f.evidence else "")
-            if not f.path:
+            where = anchor(f)
+            if where is None:
                 # About the commit (its message or environment), not a file: code
                 # scanning has no place for it, so it is a run notification.
                 notifications.append({
@@ -282,8 +300,11 @@ def _sarif(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
                 })
                 continue
             # Two findings of one rule on the same value in one file differ by their
-            # order of appearance, never by line (lines move between commits).
-            base = _fingerprint(f)
+            # order of appearance, never by line (lines move between commits). A
+            # finding without a file (no negative tests, no CODEOWNERS) is shown at
+            # its anchor, the file that raised it, so code scanning alerts on it.
+            path, line = where
+            base = fingerprint(f)
             seen[base] = seen.get(base, 0) + 1
             results.append({
                 "ruleId": f.rule_id,
@@ -291,11 +312,11 @@ def _sarif(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
                 "level": _SARIF_LEVEL[f.action],
                 "message": {"text": text},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"},
-                    "region": {"startLine": max(f.line or 1, 1)}}}],
+                    "artifactLocation": {"uri": _uri(path), "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": max(line or 1, 1)}}}],
                 "partialFingerprints": {"authgate/v1": f"{base}:{seen[base]}"},
                 "properties": {"subject": s.label, "action": str(f.action),
-                               "context": f.context},
+                               "context": f.context, "fingerprint": base[:12]},
             })
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "authgate", "version": __version__,
@@ -330,9 +351,50 @@ def _uri(path: str) -> str:
     return quote(path, safe="/", errors="surrogateescape")
 
 
-def _fingerprint(f: Finding) -> str:
-    key = "\x00".join((f.rule_id, f.path or "", f.value_hash or f.evidence))
-    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+# --- gitlab code quality ---------------------------------------------------------------
+#
+# GitLab shows a Code Quality report (`artifacts: reports: codequality`) in the merge
+# request, on the changed lines; it ignores SARIF outside Ultimate. The report is a
+# JSON array of issues {description, check_name, fingerprint, severity, location{path,
+# lines{begin}}}; severity is one of info, minor, major, critical, blocker. GitLab tells
+# new issues from old ones by fingerprint, so it is stable across lines and commits,
+# and unique within the report (occurrences of one are numbered).
+
+_GITLAB_SEVERITY = {Severity.CRITICAL: "critical", Severity.HIGH: "major",
+                    Severity.MEDIUM: "minor", Severity.LOW: "info", Severity.INFO: "info"}
+
+
+def _gitlab(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
+    issues: list[dict[str, Any]] = []
+    emitted: set[str] = set()
+    for s in subjects:
+        seen: dict[str, int] = {}
+        for f in s.verdict.findings:
+            if f.suppressed or f.action is Action.OFF:
+                continue
+            where = anchor(f)
+            if where is None:
+                # About a commit message or environment: GitLab needs a file. The
+                # job log and the JSON report carry it.
+                continue
+            base = fingerprint(f)
+            seen[base] = seen.get(base, 0) + 1
+            key = f"{base}:{seen[base]}"
+            if key in emitted:
+                # The same finding in a later commit of the range: one issue.
+                continue
+            emitted.add(key)
+            # A blocking finding is a blocker whatever its rule's severity.
+            severity = "blocker" if f.action is Action.BLOCK else _GITLAB_SEVERITY[f.severity]
+            text = f"{f.rule_id}: {f.message}" + (f" [{f.evidence}]" if f.evidence else "")
+            issues.append({
+                "description": text,
+                "check_name": f.rule_id,
+                "fingerprint": hashlib.sha256(key.encode()).hexdigest()[:32],
+                "severity": severity,
+                "location": {"path": where[0], "lines": {"begin": max(where[1] or 1, 1)}},
+            })
+    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
 
 
 # --- github annotations --------------------------------------------------------------

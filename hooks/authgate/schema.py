@@ -370,6 +370,10 @@ def _conforms(source: str, key: str, value: Any, shape: _Shape | None, depth: in
                 _globs(source, f"{key}.{k}", v)
 
 
+# A finding's fingerprint as the text report shows it, or the whole SARIF one.
+_FINGERPRINT = re.compile(r"[0-9a-f]{12,32}")
+
+
 def _allowlist(source: str, raw: Any) -> tuple[AllowEntry, ...]:
     if not isinstance(raw, list):
         raise ConfigError(f"{source}: key 'allowlist' must be an array of tables "
@@ -378,10 +382,10 @@ def _allowlist(source: str, raw: Any) -> tuple[AllowEntry, ...]:
     for i, item in enumerate(raw):
         where = f"allowlist[{i}]"
         item = _table(source, where, item)
-        unknown = set(item) - {"reason", "rule", "path", "hash"}
+        unknown = set(item) - {"reason", "rule", "path", "hash", "fingerprint"}
         if unknown:
             raise ConfigError(f"{source}: unknown key '{where}.{sorted(unknown)[0]}' "
-                              "(known: hash, path, reason, rule)")
+                              "(known: fingerprint, hash, path, reason, rule)")
         if "reason" not in item:
             raise ConfigError(f"{source}: key '{where}.reason' is required "
                               "(a string saying why)")
@@ -389,11 +393,16 @@ def _allowlist(source: str, raw: Any) -> tuple[AllowEntry, ...]:
         if not reason.strip():
             raise ConfigError(f"{source}: key '{where}.reason' must say why (it is required)")
         entry = AllowEntry(reason=reason, **{k: _check(source, f"{where}.{k}", item[k], _str)
-                                             for k in ("rule", "path", "hash") if k in item})
+                                             for k in ("rule", "path", "hash", "fingerprint")
+                                             if k in item})
+        if entry.fingerprint and not _FINGERPRINT.fullmatch(entry.fingerprint):
+            raise ConfigError(f"{source}: key '{where}.fingerprint' must be a finding's "
+                              "fingerprint as the report shows it (12 to 32 hex digits)")
         if entry.path:
             _globs(source, f"{where}.path", entry.path)
-        if not (entry.rule or entry.path or entry.hash):
-            raise ConfigError(f"{source}: key '{where}' needs at least one of rule, path, hash")
+        if not (entry.rule or entry.path or entry.hash or entry.fingerprint):
+            raise ConfigError(f"{source}: key '{where}' needs at least one of rule, path, "
+                              "hash, fingerprint")
         entries.append(entry)
     return tuple(entries)
 

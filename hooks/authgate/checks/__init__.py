@@ -17,9 +17,9 @@ from dataclasses import replace
 from authgate import ruleids
 from authgate.changes import ChangeSet
 from authgate.config import Config
-from authgate.findings import SECRET_SPAN, Finding, redact_values, scrub_text
+from authgate.findings import SECRET_SPAN, Finding, fingerprint, redact_values, scrub_text
 from authgate.pathmatch import any_match, matches
-from authgate.rules import RuleSet
+from authgate.rules import Rule, RuleSet
 
 # family -> module under authgate.checks; imported only when the family runs.
 MODULES = {"provenance": "provenance", "leak": "leaks", "identity": "identity"}
@@ -39,7 +39,10 @@ def run_all(changes: ChangeSet, rules: RuleSet, config: Config,
     for family in families:
         module = importlib.import_module(f"authgate.checks.{MODULES[family]}")
         findings.extend(module.run(changes, rules, config))
-    return redact_lines(suppress(findings, changes, config), changes)
+    # Suppressed after redaction: an allowlist's fingerprint is of the redacted finding,
+    # the one every report shows.
+    decided = suppress(redact_lines(findings, changes), changes, config)
+    return decided + allow_hints(decided, changes, config)
 
 
 def redact_lines(findings: list[Finding], changes: ChangeSet) -> list[Finding]:
@@ -150,7 +153,10 @@ def _allowed_inline(f: Finding, allows: dict[tuple[str, int], tuple[str, str | N
 
 
 def _allowed_by_config(f: Finding, config: Config) -> str | None:
+    full = fingerprint(f) if any(e.fingerprint for e in config.allowlist) else ""
     for entry in config.allowlist:
+        if entry.fingerprint and not full.startswith(entry.fingerprint):
+            continue
         if entry.rule and not ruleids.matches(entry.rule, f.rule_id):
             continue
         if entry.path and (f.path is None or not matches(entry.path, f.path)):
@@ -159,3 +165,129 @@ def _allowed_by_config(f: Finding, config: Config) -> str | None:
             continue
         return f"config: {entry.reason}"
     return None
+
+
+# --- allow comments that are not honoured ----------------------------------------------
+#
+# A suppression that does nothing should say so: an allow comment with no reason, a
+# single `-` for ` -- `, a rule id that does not exist, or another tool's marker on a
+# line authgate reports. Each gets one finding of HINT_RULE (warn: never a block).
+
+HINT_RULE = "identity.gate.allow-hint"
+# Any authgate allow, well formed or not: what ALLOW must then match.
+_ANY_ALLOW = re.compile(r"authgate\s*:?\s*allow\b(?P<rest>.*)", re.IGNORECASE)
+_LOOSE = re.compile(r"authgate\s*:?\s*allow\s+(?P<rule>[a-z0-9.\-*]*[a-z0-9*])(?P<rest>.*)",
+                    re.IGNORECASE)
+# A reason after one dash, a dash Unicode has, or a colon, instead of ` -- `.
+_SINGLE_DASH = re.compile(r"^\s*(?:-|—|–|:)\s*\S")
+# Other tools' suppression markers, by the tool that reads them.
+_FOREIGN = (
+    (re.compile(r"#\s*nosec\b|//\s*#nosec\b", re.IGNORECASE), "nosec", "bandit/gosec"),
+    (re.compile(r"gitleaks\s*:\s*allow", re.IGNORECASE), "gitleaks:allow", "gitleaks"),
+    (re.compile(r"\bnosemgrep\b", re.IGNORECASE), "nosemgrep", "semgrep"),
+    (re.compile(r"\bNOSONAR\b"), "NOSONAR", "SonarQube"),
+    (re.compile(r"trufflehog\s*:\s*ignore", re.IGNORECASE), "trufflehog:ignore", "trufflehog"),
+    (re.compile(r"\bggignore\b|ggshield\s*:\s*ignore", re.IGNORECASE), "ggignore",
+     "ggshield"),
+    (re.compile(r"\bnoqa\s*:\s*S\d{3}", re.IGNORECASE), "noqa: S...", "ruff/flake8-bandit"),
+)
+
+
+def allow_hints(findings: list[Finding], changes: ChangeSet, config: Config) -> list[Finding]:
+    """One hint per line of the change that holds an allow comment authgate does not
+    honour, next to a finding it left open (on that line, or alone on the line above):
+    where the silence would leave a developer guessing. Elsewhere (docs quoting the
+    syntax, tests of it) such text suppresses nothing and says nothing."""
+    if any(d == HINT_RULE or HINT_RULE.startswith(d + ".") for d in config.disable):
+        return []
+    open_: dict[tuple[str, int], list[str]] = {}
+    for f in findings:
+        if f.suppressed is None and f.path is not None and f.line is not None:
+            open_.setdefault((f.path, f.line), []).append(f.rule_id)
+    if not open_:
+        return []
+    problems: list[tuple[str, int, str]] = []
+    for fc in changes.files:
+        for hunk in fc.hunks:
+            for line in hunk.lines:
+                if line.kind == "-" or line.new is None:
+                    continue
+                rules = open_.get((fc.path, line.new)) or (
+                    open_.get((fc.path, line.new + 1)) if _comment_only(line.text) else None)
+                if not rules:
+                    continue
+                problem = _allow_problem(line.text, config, rules) or _foreign(line.text, rules[0])
+                if problem:
+                    problems.append((fc.path, line.new, problem))
+    if not problems:
+        return []
+    rule = _hint_rule()
+    return [Finding(rule_id=rule.id, severity=rule.severity, title=rule.title, fix=rule.fix,
+                    refs=rule.refs, message=problem, path=path, line=number,
+                    context="comment", tier=rule.tier, action=rule.action)
+            for path, number, problem in problems]
+
+
+def _comment_only(text: str) -> bool:
+    return text.lstrip().startswith(("#", "//", "--", "/*", "*", "<!--", ";", "%", "'"))
+
+
+def _allow_problem(text: str, config: Config, rules: list[str]) -> str | None:
+    if "allow" not in text.lower():
+        return None
+    m = _ANY_ALLOW.search(text)
+    if m is None:
+        return None
+    loose = _LOOSE.search(text)
+    if loose is None:
+        return ("allow comment not honoured: it names no rule id (write `authgate: allow "
+                f"{rules[0]} -- <reason>`)")
+    rule = loose["rule"]
+    good = ALLOW.search(text)
+    if good is None or not good["reason"]:
+        if _SINGLE_DASH.match(loose["rest"]):
+            return (f"allow comment not honoured: the reason must follow ` -- ` (two dashes): "
+                    f"`authgate: allow {rule} -- <reason>`")
+        return (f"allow comment not honoured: it gives no reason (write `authgate: allow "
+                f"{rule} -- <why this is safe>`)")
+    known = _known_ids(config)
+    prefix = rule.rstrip("*").rstrip(".")
+    if prefix and not any(k == prefix or k.startswith(prefix + ".") for k in known):
+        import difflib
+
+        near = difflib.get_close_matches(prefix, sorted(known | _prefixes(known)), n=1)
+        hint = f" (did you mean `{near[0]}`?)" if near else " (`authgate rules` lists them)"
+        return f"allow comment for an unknown rule id `{rule}`: it allows nothing{hint}"
+    if not any(r == prefix or r.startswith(prefix + ".") for r in rules):
+        return (f"allow comment names `{rule}`, not the finding here: write `authgate: "
+                f"allow {rules[0]} -- <reason>`")
+    return None
+
+
+def _foreign(text: str, rule: str) -> str | None:
+    for pattern, marker, tool in _FOREIGN:
+        if pattern.search(text):
+            return (f"`{marker}` is {tool}'s marker, not authgate's: to accept this finding "
+                    f"write `authgate: allow {rule} -- <reason>`")
+    return None
+
+
+def _known_ids(config: Config) -> set[str]:
+    from authgate.rules import FAMILIES, load
+
+    # Every rule there is, disabled ones included: allowing one of those is no mistake.
+    return {r.id for r in load(replace(config, disable=(), severity={}), FAMILIES)}
+
+
+def _prefixes(ids: set[str]) -> set[str]:
+    return {".".join(i.split(".")[:n]) for i in ids for n in (1, 2)}
+
+
+def _hint_rule() -> Rule:
+    from authgate.rules import load
+
+    # The shipped definition, whichever families this run loaded.
+    found = load(Config(), ("identity",)).get(HINT_RULE)
+    if found is None:  # pragma: no cover - the catalog is part of the package
+        raise RuntimeError(f"rule {HINT_RULE} is missing from rules/identity.toml")
+    return found

@@ -269,6 +269,18 @@ def _added(fc: FileChange) -> list[_Added]:
     return out
 
 
+def _waved(f: Finding, accepted: set[tuple[str, str]], pragma: set[tuple[str, str]],
+           baseline: str) -> Finding:
+    """A secret finding the baseline accepts or a `pragma: allowlist secret` waves
+    through: suppressed, so it is counted like every other suppression."""
+    key = (f.value_hash or "", dict(f.extra).get("detect-secrets", ""))
+    if key in accepted:
+        return replace(f, suppressed=f"baseline: {baseline}")
+    if key in pragma:
+        return replace(f, suppressed="pragma: allowlist secret")
+    return f
+
+
 def _syntax(path: str) -> str:
     """How the file is written, whatever directory it sits in: code, config or docs."""
     base = posixpath.basename(path)
@@ -296,7 +308,7 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
         baseline = secrets.parse_baseline(text, config.baseline) if text is not None else None
         cands = (c for fc in files if fc.path in added for c in secrets.candidates(fc))
         engine = replace(baseline, accepted=frozenset()) if baseline is not None else None
-        hits = secrets.scan(cands, engine, skip_paths=(config.baseline,))
+        hits = secrets.scan(cands, engine, skip_paths=(config.baseline,), allowlisted=True)
         accepted = {(value_hash(h.secret), h.secret_type) for h in hits
                     if baseline is not None
                     and baseline.accepts(h.path, h.secret_type, h.secret_hash)}
@@ -323,9 +335,9 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
                 following = [texts.get(a.number + i, "") for i in range(1, 7)]
                 found = _secret_findings(line_hits, a, path, file_ctx, plan, config, quiet,
                                          following)
-                findings += [replace(f, suppressed=f"baseline: {config.baseline}")
-                             if (f.value_hash, dict(f.extra).get("detect-secrets")) in accepted
-                             else f for f in found]
+                pragma = {(value_hash(h.secret), h.secret_type) for h in line_hits
+                          if h.allowlisted}
+                findings += [_waved(f, accepted, pragma, config.baseline) for f in found]
             if not endpoints:
                 continue
             lowered = a.text.lower()

@@ -573,6 +573,9 @@ class SecretHit:
     value: str
     secret_hash: str  # SHA-1, as in a baseline
     token: str = ""
+    # `pragma: allowlist secret` on the line (or `nextline` above) waves it through:
+    # kept (when the caller asks) so the report counts it as a suppression.
+    allowlisted: bool = False
 
     @property
     def secret(self) -> str:
@@ -605,14 +608,18 @@ _JWT_TAIL = re.compile(r"[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+(?:\.[A-Za-z0-9_+/=-]*)
 _VERIFY_FILTER = "detect_secrets.filters.common.is_ignored_due_to_verification_policies"
 # It asks the file system whether the file exists; authgate reads git, not files.
 _FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
+_ALLOW_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"
 
 
 def scan(lines: Iterable[Candidate], baseline: Baseline | None = None,
-         skip_paths: Sequence[str] = (), use_prefilter: bool = True) -> list[SecretHit]:
+         skip_paths: Sequence[str] = (), use_prefilter: bool = True,
+         allowlisted: bool = False) -> list[SecretHit]:
     """detect-secrets findings on these added lines, minus the baseline's.
 
     `use_prefilter=False` hands every line to detect-secrets: the reference the
-    prefilter is tested against."""
+    prefilter is tested against. `allowlisted=True` keeps the findings its allowlist
+    pragma waves through, marked `allowlisted` (detect-secrets drops them silently;
+    authgate counts them)."""
     plugins_used = baseline.plugins_used if baseline else None
     filters_used = baseline.filters_used if baseline else None
     gate = prefilter(plugins_used, filters_used) if use_prefilter else None
@@ -626,7 +633,8 @@ def scan(lines: Iterable[Candidate], baseline: Baseline | None = None,
                 (eager if view.eager else first).setdefault(cand.path, []).append((cand, view))
     if not first and not eager:
         return []
-    hits = _engine(first, eager, plugins_used, filters_used, gated=use_prefilter)
+    hits = _engine(first, eager, plugins_used, filters_used, gated=use_prefilter,
+                   keep_allowlisted=allowlisted)
     if baseline is not None:
         hits = [h for h in hits if not baseline.accepts(h.path, h.secret_type, h.secret_hash)]
     return hits
@@ -673,10 +681,11 @@ def _engine(first: Mapping[str, list[tuple[Candidate, View]]],
             eager: Mapping[str, list[tuple[Candidate, View]]],
             plugins_used: Sequence[Mapping[str, Any]] | None,
             filters_used: Sequence[Mapping[str, Any]] | None,
-            gated: bool = True) -> list[SecretHit]:
+            gated: bool = True, keep_allowlisted: bool = False) -> list[SecretHit]:
     # detect-secrets costs about 0.1 s to import: only here, once a line needs it.
     _import_detect_secrets_offline()
     from detect_secrets.core.scan import _is_filtered_out, _scan_line
+    from detect_secrets.filters.allowlist import is_line_allowlisted
     from detect_secrets.plugins.base import RegexBasedDetector
     from detect_secrets.settings import default_settings, get_plugins, transient_settings
     from detect_secrets.util.code_snippet import CodeSnippet
@@ -711,6 +720,10 @@ def _engine(first: Mapping[str, list[tuple[Candidate, View]]],
             if _is_filtered_out(required_filter_parameters=["line"], filename=path,
                                 line=line, context=snippet):
                 continue
+            # The pragma's filter, run here instead of among the others when its hits
+            # are kept: what it waves through is marked, not lost.
+            pragma = bool(keep) and is_line_allowlisted(filename=path, line=line,
+                                                        context=snippet)
             # ASCII only: case folding elsewhere is the full gate's business.
             lowered = line.lower() if gated and line.isascii() else None
             for plugin in plugins:
@@ -723,18 +736,26 @@ def _engine(first: Mapping[str, list[tuple[Candidate, View]]],
                                         filename=path, secret=secret.secret_value,
                                         plugin=plugin, line=line, context=snippet):
                         continue
-                    found = True
+                    # A waved-through finding does not count as one for the eager
+                    # pass, as when detect-secrets' filter drops it.
+                    found = found or not pragma
                     key = (path, cand.number, secret.type, secret.secret_hash)
                     value = str(secret.secret_value)
-                    hits.setdefault(key, SecretHit(
+                    hit = SecretHit(
                         path=path, line=cand.number, secret_type=secret.type,
                         plugin=type(plugin).__name__, value=value,
-                        secret_hash=secret.secret_hash, token=whole(plugin, line, value)))
+                        secret_hash=secret.secret_hash, token=whole(plugin, line, value),
+                        allowlisted=pragma)
+                    if key not in hits or (hits[key].allowlisted and not pragma):
+                        hits[key] = hit
         return found
 
     # Settings are process-global in detect-secrets: set for this scan, restored after.
     with settings_cm as settings:
-        settings.disable_filters(_VERIFY_FILTER, _FILE_FILTER)
+        # The pragma counts only where the settings use its filter (a baseline may not).
+        keep = keep_allowlisted and _ALLOW_FILTER in settings.filters
+        settings.disable_filters(_VERIFY_FILTER, _FILE_FILTER, *((_ALLOW_FILTER,) if keep
+                                                                   else ()))
         plugins = get_plugins()
         for path in sorted({*first, *eager}):
             if _is_filtered_out(required_filter_parameters=["filename"], filename=path):

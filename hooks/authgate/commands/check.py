@@ -34,11 +34,16 @@ def run(args: argparse.Namespace) -> int:
         # variables the env rules read (read now: an empty commit loads no catalog).
         staged = changes.with_identities(staged, cwd=root)
         staged = changes.with_environment(staged, agent_variables(cfg))
-    verdict = evaluate_staged(staged, cfg, gitio.git_dir(root), families, root=root,
+    git_dir = gitio.git_dir(root)
+    verdict = evaluate_staged(staged, cfg, git_dir, families, root=root,
                               explicit=args.config)
     subject = Subject(label="staged", verdict=verdict, revision=staged.revision,
                       skipped=skipped(staged), notes=notices)
     output.emit(args, [subject])
+    from authgate import lastrun
+
+    # For `authgate accept --last` (redacted, bounded: lastrun.py).
+    lastrun.record(git_dir, "check", [subject])
     if verdict.blocked and args.format == "text" and not args.output:
         from authgate import guidance
 
@@ -76,8 +81,12 @@ def check_named_files(args: argparse.Namespace, root: str, cfg: config.Config,
 
     families = tuple(args.only) if args.only else FAMILIES
     verdict = decide(judge_whole(files, cfg, families, os.cpu_count() or 1), cfg)
-    output.emit(args, [Subject(label=f"files ({len(files.files)})", verdict=verdict,
-                               revision=staged.revision, skipped=skipped(files))])
+    subjects = [Subject(label=f"files ({len(files.files)})", verdict=verdict,
+                        revision=staged.revision, skipped=skipped(files))]
+    output.emit(args, subjects)
+    from authgate import lastrun
+
+    lastrun.record(gitio.git_dir(root), "check", subjects)
     if verdict.blocked and args.format == "text" and not args.output:
         from authgate.guidance import how_to_proceed
 

@@ -1,4 +1,5 @@
-"""Writing a report where the user asked: stdout or `--output FILE`."""
+"""Writing a report where the user asked: stdout or `--output FILE`, plus every
+`--report FORMAT=PATH` (one run writes each report a CI job needs)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ def use_color(stream: object) -> bool:
 def emit(args: argparse.Namespace, subjects: Sequence[Subject], title: str = "authgate") -> None:
     fmt = getattr(args, "format", "text")
     target = getattr(args, "output", None)
+    for extra_fmt, path in reports(args):
+        write_file(path, render(extra_fmt, subjects, color=False, title=title), "--report")
     if target:
         write_file(target, render(fmt, subjects, color=False, title=title))
         return
@@ -28,12 +31,18 @@ def emit(args: argparse.Namespace, subjects: Sequence[Subject], title: str = "au
     sys.stdout.flush()
 
 
-def write_file(target: str, text: str) -> None:
-    """Write a report to `--output`: a path that cannot be written (a missing folder,
-    a directory, no permission) is the user's to fix, so it is one line and exit 2."""
+def reports(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """The `--report FORMAT=PATH` pairs, in the order given."""
+    return list(getattr(args, "report", None) or ())
+
+
+def write_file(target: str, text: str, option: str = "--output") -> None:
+    """Write a report to `--output` (or `--report`): a path that cannot be written (a
+    missing folder, a directory, no permission) is the user's to fix, so it is one
+    line and exit 2."""
     try:
         with open(target, "w", encoding="utf-8") as fh:
             fh.write(text)
     except OSError as exc:
-        raise ConfigError(f"--output {target}: cannot write the report "
+        raise ConfigError(f"{option} {target}: cannot write the report "
                           f"({exc.strerror or exc})") from exc

@@ -12,7 +12,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 
-from authgate import changes, config, gitio
+from authgate import changes, config, gitio, lastrun
 from authgate.changes import ChangeSet, FileChange
 from authgate.checks import run_all
 from authgate.commands import output
@@ -37,8 +37,11 @@ def run(args: argparse.Namespace) -> int:
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     findings = judge_whole(whole, cfg, families, jobs)
     verdict = decide(findings, cfg)
-    output.emit(args, [Subject(label=f"tree {args.rev}", verdict=verdict,
-                               revision=whole.revision, skipped=skipped(whole))])
+    subjects = [Subject(label=f"tree {args.rev}", verdict=verdict,
+                        revision=whole.revision, skipped=skipped(whole))]
+    output.emit(args, subjects)
+    # For `authgate accept --last` (redacted, bounded: lastrun.py).
+    lastrun.record(gitio.git_dir(root), "scan", subjects)
     return 1 if verdict.blocked else 0
 
 

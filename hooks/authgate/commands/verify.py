@@ -625,21 +625,24 @@ def run(args: argparse.Namespace) -> int:
         progress.close()
     checked = [finish(c) for c in rewrites(checked, cfg.trailers)]
     s = summary(rng, listing, checked, cfg.source)
-    fmt = args.format
     target = getattr(args, "output", None)
-    if fmt == "markdown":
-        text = markdown(checked, s)
-    else:
+
+    def rendered(fmt: str, color: bool) -> str:
+        if fmt == "markdown":
+            return markdown(checked, s)
         # Bots get every commit; people get the ones with something to say.
-        shown = checked if fmt in ("json", "sarif") else [c for c in checked
-                                                          if _interesting(c)]
+        bots = fmt in ("json", "sarif", "gitlab")
+        shown = checked if bots else [c for c in checked if _interesting(c)]
         subjects = [Subject(label=f"{c.short} {c.subject}", verdict=c.verdict,
                             revision=c.revision, skipped=c.skipped, notes=c.notes)
                     for c in shown]
-        color = not target and output.use_color(sys.stdout)
-        body = render(fmt, subjects, color=color, title=TITLE) \
-            if subjects or fmt in ("json", "sarif") else ""
-        text = _augment(fmt, body, s)
+        body = render(fmt, subjects, color=color, title=TITLE) if subjects or bots else ""
+        return _augment(fmt, body, s)
+
+    # One run, every report: each `--report FORMAT=PATH` file, then the main one.
+    for fmt, path in output.reports(args):
+        output.write_file(path, rendered(fmt, False), "--report")
+    text = rendered(args.format, not target and output.use_color(sys.stdout))
     if target:
         output.write_file(target, text)
         # The log still says how it went; the report is in the file.

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from authgate.findings import Finding, Tier
+from authgate.findings import Finding, Tier, anchored
 
 from .scan import FileScan
 from .spec import Catalog, TestsSpec
@@ -51,7 +51,8 @@ def judge(cat: Catalog, scans: Sequence[FileScan]) -> list[Finding]:
             return []
         msg = render(spec.rule.message, tier=tier, missing=", ".join(missing),
                      topics=", ".join(wanted))
-        return [spec.finding(msg, None, None, "code", tier=Tier.NONE)]
+        return _at_cause(spec.finding(msg, None, None, "code", tier=Tier.NONE), scans,
+                         spec.min_tier)
     uncovered = [_first_case(spec, t) for t in wanted
                  if not any(c.pattern.search(tests) for c in spec.cases if c.topic == t)]
     partial = cat.by_id.get(spec.partial_rule) if spec.partial_rule else None
@@ -59,7 +60,24 @@ def judge(cat: Catalog, scans: Sequence[FileScan]) -> list[Finding]:
         return []
     msg = render(partial.rule.message, tier=tier, missing=", ".join(uncovered),
                  topics=", ".join(wanted))
-    return [partial.finding(msg, None, None, "code", tier=Tier.NONE)]
+    return _at_cause(partial.finding(msg, None, None, "code", tier=Tier.NONE), scans,
+                     spec.min_tier)
+
+
+def _at_cause(f: Finding, scans: Sequence[FileScan], min_tier: Tier) -> list[Finding]:
+    """The finding, anchored to the file whose decision asks for the tests (the
+    highest-impact one, first in the change): a report that needs a file shows it
+    there (code scanning raises no alert for a finding without one)."""
+    best: tuple[Tier, str, int | None] | None = None
+    for scan in scans:
+        if scan.pc.context not in DECIDING_CONTEXTS or not scan.decisions:
+            continue
+        tier = max((x.tier for x in scan.findings), default=Tier.NONE)
+        if tier < min_tier or (best is not None and tier <= best[0]):
+            continue
+        lines = [x.line for x in scan.findings if x.tier == tier and x.line]
+        best = (tier, scan.fc.path, min(lines) if lines else None)
+    return [anchored(f, best[1], best[2]) if best else f]
 
 
 def _first_case(spec: TestsSpec, topic: str) -> str:
