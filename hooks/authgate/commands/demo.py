@@ -16,6 +16,7 @@ import tempfile
 import textwrap
 
 from authgate.commands import install
+from authgate.exits import Exit
 
 LOGIN_V1 = '''\
 """Login for the example app."""
@@ -172,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
         ok = proc.returncode == 0 and bool(trailers.stdout.strip())
         if args.keep:
             print(f"The scratch repository is kept at {s.repo}")
-        return 0 if ok else 1
+        return Exit.blocked_if(not ok)
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)

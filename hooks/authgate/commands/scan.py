@@ -14,6 +14,7 @@ from authgate import changes, config, gitio, pool
 from authgate.changes import ChangeSet, FileChange
 from authgate.checks import run_all
 from authgate.commands import output
+from authgate.exits import Exit
 from authgate.findings import Finding
 from authgate.pipeline import skipped
 from authgate.policy import decide
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     verdict = decide(findings, cfg)
     output.emit(args, [Subject(label=f"tree {args.rev}", verdict=verdict,
                                revision=whole.revision, skipped=skipped(whole))])
-    return 1 if verdict.blocked else 0
+    return Exit.blocked_if(verdict.blocked)
 
 
 def _lines(fc: FileChange) -> int:

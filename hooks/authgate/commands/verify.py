@@ -15,6 +15,7 @@ import sys
 from authgate import escape, gitio, history, pool
 from authgate.commands import output
 from authgate.config import ConfigError
+from authgate.exits import Exit
 from authgate.report import Subject, range_lines, render
 
 # What the tests and the benchmark reach through this module.
@@ -72,4 +73,4 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     sys.stdout.flush()
-    return 0 if s["ok"] else 1
+    return Exit.blocked_if(not s["ok"])
