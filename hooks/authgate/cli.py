@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--range", dest="range", metavar="BASE..HEAD",
                    help="commits to verify (default: the pre-push range pre-commit gives)")
+    p.add_argument("--since", metavar="REV",
+                   help="verify only commits after REV (adoption; default: verify_since "
+                        "of the config)")
     p.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores)")
     p.add_argument("filenames", nargs="*", help=argparse.SUPPRESS)
 
@@ -185,7 +188,16 @@ def _say(line: str, *, prose: bool = False) -> None:
     from authgate.escape import terminal
     from authgate.findings import MAX_SCRUB, scrub_text
 
-    text = scrub_text(line[:MAX_SCRUB], code=not prose)
+    line = line[:MAX_SCRUB]
+    if prose:
+        import re
+
+        # A commit id in authgate's own message ("'<sha>' of range ...") is what the
+        # user needs to read; everything around it is scrubbed.
+        parts = re.split(r"\b([0-9a-f]{40}|[0-9a-f]{64})\b", line)
+        text = "".join(p if i % 2 else scrub_text(p, code=False) for i, p in enumerate(parts))
+    else:
+        text = scrub_text(line)
     sys.stderr.write(f"authgate: {terminal(text)}\n")
     sys.stderr.flush()
 

@@ -103,6 +103,8 @@ class Config:
     paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     allowlist: tuple[AllowEntry, ...] = ()
     baseline: str = ".secrets.baseline"
+    # Where `verify` starts (adoption): this commit and its ancestors are not verified.
+    verify_since: str = ""
 
 
 # key -> (expected type description, validator/converter). Sections are nested dicts.
@@ -151,6 +153,7 @@ _TOP = {
     "approvers": _str_list,
     "require_approval": _bool,
     "baseline": _str,
+    "verify_since": _str,
 }
 _SECTIONS = ("reviews", "policy", "trailers", "rules", "paths", "allowlist")
 

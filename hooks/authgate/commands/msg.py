@@ -83,7 +83,8 @@ def _gate(args: argparse.Namespace, path: str, recover: str) -> int:
     # anyway (--allow-empty-message, --cleanup=verbatim) must not be a way past it.
     template = source == "template"
     staged = changes.staged(cwd=root, max_file_size=cfg.max_file_size,
-                            env_prefixes=ENV_PREFIXES, baseline=cfg.baseline)
+                            env_prefixes=ENV_PREFIXES, baseline=cfg.baseline,
+                            amend=amending(args, source))
     # The author and committer git will record, judged with the content (the cache
     # key holds them), as check judges them.
     staged = changes.with_identities(staged, cwd=root)
@@ -123,6 +124,16 @@ def _gate(args: argparse.Namespace, path: str, recover: str) -> int:
         _say(f"could not add {', '.join(lost)}: git would not read them as trailers "
              "in this message")
     return Exit.OK
+
+
+def amending(args: argparse.Namespace, source: str | None) -> bool:
+    """Whether this is `git commit --amend` (prepare-commit-msg's source `commit` with
+    `HEAD`): the new commit replaces HEAD, so it is judged whole, from HEAD's parent,
+    and an amend with nothing newly staged re-stamps a commit made without the hooks.
+    (`git commit -C HEAD` looks the same to a hook; it is then judged with HEAD's
+    change too: more, never less.)"""
+    commit = args.commit or os.environ.get("PRE_COMMIT_COMMIT_OBJECT_NAME") or None
+    return source == "commit" and commit == "HEAD"
 
 
 def _head_trailers(staged: changes.ChangeSet, names: TrailerNames,

@@ -23,6 +23,8 @@ from authgate.verification import (  # noqa: F401
     TITLE,
     Checked,
     Progress,
+    adoption_point,
+    after,
     approval,
     comment_char,
     compare,
@@ -31,6 +33,7 @@ from authgate.verification import (  # noqa: F401
     interesting,
     judge_range,
     policy_base,
+    restamp,
     rewrites,
     summary,
     trusted_config,
@@ -44,6 +47,10 @@ def run(args: argparse.Namespace) -> int:
     listing = history.list_commits(rng, cwd=root)
     base = policy_base(rng, listing, root)
     cfg = trusted_config(root, base, args.config)
+    start = adoption_point(cfg, root, rng, since=args.since, pushed=not args.range)
+    if start:
+        rng = after(rng, start[0])
+        listing = history.list_commits(rng, cwd=root)
     if cfg.require_approval and not cfg.approvers:
         raise ConfigError(f"{cfg.source}: require_approval is true but 'approvers' is empty "
                           "(list the emails whose Reviewed-by counts)")
@@ -73,4 +80,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     sys.stdout.flush()
+    if fmt in ("text", "github"):
+        # How to proceed, for whoever reads the log (a pre-push, a CI job).
+        sys.stderr.write("".join(f"{TITLE}: {escape.terminal(ln)}\n"
+                                 for ln in restamp(checked, root)))
     return Exit.blocked_if(not s["ok"])

@@ -186,3 +186,60 @@ def trusted_config(root: str, base: str | None, explicit: str | None) -> Config:
         return Config(source="(defaults: the range has no base to take a policy from)")
     return config.load(root, rev=base)
 
+
+
+# --- adopting authgate in a repository with history -----------------------------------
+
+def adoption_point(cfg: Config, root: str, rng: history.Range, *, since: str | None,
+                   pushed: bool) -> tuple[str, str] | None:
+    """(commit id, where it was set) of the commit verify starts after, if any.
+
+    `--since REV` first (the CI job's own choice, as trusted as the job), then
+    `verify_since` of the policy (the base's). A push that has no base to take a
+    policy from (the first push of a repository or branch) takes it from the config
+    of the pushed commit: pre-push runs on the developer's machine, where
+    `--no-verify` skips it anyway, and CI, which holds, reads it only from the base."""
+    where = "--since"
+    if not since and cfg.verify_since:
+        since, where = cfg.verify_since, f"verify_since in {cfg.source}"
+    if not since and pushed and rng.base is None:
+        pushed_cfg = config.load(root, rev=rng.head)
+        if pushed_cfg.verify_since:
+            since, where = pushed_cfg.verify_since, f"verify_since in {pushed_cfg.source}"
+    if not since:
+        return None
+    commit = gitio.resolve(f"{since}^{{commit}}", cwd=root)
+    if commit is None:
+        raise history.RangeError(f"{where}: '{since}' is not a commit in this repository")
+    return commit, where
+
+
+def after(rng: history.Range, commit: str) -> history.Range:
+    """`rng` without `commit` and its ancestors."""
+    return replace(rng, label=f"{rng.label} after {commit[:12]}",
+                   exclude=(*rng.exclude, commit))
+
+
+def restamp(checked: Sequence[Checked], root: str) -> list[str]:
+    """The commands that re-commit, through the hooks, the commits that carry no
+    authgate trailers (made before the hooks were installed, or with them off), and
+    the adoption point to set instead. [] when no commit lacks its trailers."""
+    from authgate.verification.claims import MISSING, TREE
+
+    bare = [c for c in checked if any(p.rule_id in (MISSING, TREE) for p in c.problems)]
+    if not bare:
+        return []
+    oldest, newest = bare[0].revision, bare[-1].revision
+    parent = gitio.resolve(f"{oldest}^", cwd=root)
+    onto = parent[:12] if parent else "--root"
+    return [
+        f"{len(bare)} commit{'s lack' if len(bare) != 1 else ' lacks'} the trailers the hooks "
+        f"write (made before authgate was installed, or with its hooks off), the oldest "
+        f"{oldest[:12]}. With the hooks installed, re-commit them through the hooks "
+        "(each is judged whole and stamped; a blocking finding stops the rebase there):",
+        f"    git rebase --exec 'git commit --amend --no-edit --allow-empty' {onto}",
+        "  then push again. Or start verifying after them: set the adoption point (that "
+        "commit and its ancestors are not verified) in your config's [tool.authgate]",
+        f'    verify_since = "{newest}"',
+        "  (CI reads it from the base of the range; or pass `authgate verify --since REV`).",
+    ]
