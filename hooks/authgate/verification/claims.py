@@ -250,8 +250,10 @@ def problem(rule: str, message: str, revision: str, where: tuple[str | None, int
 
 
 def judge(changes: ChangeSet, cfg: Config, rules: RuleSet, comment_char: str, *,
-          root: str | None = None, explicit: str | None = None) -> Checked:
-    """Recompute one commit and hold it to its trailers."""
+          root: str | None = None, explicit: str | None = None,
+          claimed: Sequence[tuple[str, str]] | None = None) -> Checked:
+    """Recompute one commit and hold it to its trailers: `claimed`, as git read them
+    (history.RawCommit.trailers), else read from the message as git would."""
     full = evaluate(changes, cfg, FAMILIES, rules, root=root, explicit=explicit)
     # A git-ai note is written after the commit (post-commit), so the hooks could not
     # have seen it: the trailers are held to the verdict without it, while the note
@@ -259,7 +261,8 @@ def judge(changes: ChangeSet, cfg: Config, rules: RuleSet, comment_char: str, *,
     claim = evaluate(replace(changes, ai_note=None), cfg, FAMILIES, rules, root=root,
                      explicit=explicit) if changes.ai_note else full
     message = changes.message or ""
-    claimed = trailers.parse(message, comment_char)
+    if claimed is None:
+        claimed = trailers.parse(message, comment_char)
     names = cfg.trailers
     found = compare(changes, claim, claimed, names)
     if full.blocked:
