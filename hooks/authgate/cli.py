@@ -95,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--range", dest="range", metavar="BASE..HEAD",
                    help="commits to verify (default: the pre-push range pre-commit gives)")
+    p.add_argument("--pre-receive", action="store_true",
+                   help="run as a server's pre-receive hook: the pushed refs on stdin")
     p.add_argument("--since", metavar="REV",
                    help="verify only commits after REV (adoption; default: verify_since "
                         "of the config)")

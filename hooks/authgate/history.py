@@ -119,6 +119,32 @@ def pushed_range(environ: Mapping[str, str], *, cwd: str) -> Range:
     return Range(label=f"{target} (all commits: no remote-tracking branches)", head=head)
 
 
+def received(lines: str, *, cwd: str) -> list[Range]:
+    """The ranges a push brings, from a `pre-receive` hook's stdin (`<old> <new> <ref>`
+    per line): an update from its old commit; a new ref, the commits no ref of the
+    repository has yet (git has not moved any ref while the hook runs); a deletion,
+    or a ref to something other than a commit (a tag of a tree), nothing to verify."""
+    out = []
+    for line in lines.splitlines():
+        parts = line.split()
+        if len(parts) != 3:
+            raise RangeError(f"pre-receive: expected '<old> <new> <ref>', got {line!r}")
+        old, new, ref = parts
+        if new in ZERO_ID:
+            continue  # a deletion
+        head = gitio.resolve(new, cwd=cwd)
+        if head is None:
+            continue
+        if old in ZERO_ID:
+            out.append(Range(label=f"{ref} (new: commits no ref has yet)", head=head,
+                             exclude=("--all",)))
+        else:
+            base = _commit_id(old, f"{old}..{new}", cwd)
+            out.append(Range(label=f"{ref} {base[:12]}..{head[:12]}", head=head, base=base,
+                             exclude=(base,)))
+    return out
+
+
 def list_commits(rng: Range, *, cwd: str) -> Listing:
     """Every commit of the range, oldest first (parents before children)."""
     args = ["rev-list", "--topo-order", "--reverse", "--parents", rng.head]

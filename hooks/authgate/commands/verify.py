@@ -41,13 +41,28 @@ from authgate.verification import (  # noqa: F401
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.pre_receive:
+        # A server's hook: the repository is usually bare (no work tree), and the
+        # pushed refs come on stdin.
+        root = gitio.git_dir()
+        status = Exit.OK
+        for rng in history.received(sys.stdin.read(), cwd=root):
+            status = max(status, verify(args, root, rng, pushed=False))
+        return status
     root = gitio.toplevel()
     rng = history.parse_range(args.range, cwd=root) if args.range \
         else history.pushed_range(os.environ, cwd=root)
+    return verify(args, root, rng, pushed=not args.range)
+
+
+def verify(args: argparse.Namespace, root: str, rng: history.Range, *, pushed: bool) -> Exit:
     listing = history.list_commits(rng, cwd=root)
     base = policy_base(rng, listing, root)
+    if base is None and args.pre_receive:
+        # New history with no parent in the repository: the default branch's policy.
+        base = gitio.resolve("HEAD", cwd=root)
     cfg = trusted_config(root, base, args.config)
-    start = adoption_point(cfg, root, rng, since=args.since, pushed=not args.range)
+    start = adoption_point(cfg, root, rng, since=args.since, pushed=pushed)
     if start:
         rng = after(rng, start[0])
         listing = history.list_commits(rng, cwd=root)
