@@ -8,6 +8,8 @@ from __future__ import annotations
 import stat
 import sys
 
+import pytest
+
 from authgate.exits import Exit
 
 from conftest import Repo
@@ -64,3 +66,27 @@ def test_a_named_file_error_is_one_escaped_line_exit_2(repo: Repo) -> None:
     assert "\x1b" not in proc.stderr and "\x07" not in proc.stderr
     assert proc.stderr.startswith("authgate: ") and "gone\\x1b]0;owned\\x07.py" in proc.stderr
     assert len(proc.stderr.splitlines()) == 1
+
+
+def test_a_bug_in_the_identity_check_is_internal_not_bad_params(
+        repo: Repo, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Reading a rule's params turns only the user's mistakes (ParamError) into "bad
+    params" (exit 2); authgate's own TypeError is an internal error (exit 3)."""
+    from authgate import cli
+    from authgate.checks.identity import spec
+
+    repo.commit("init", "--allow-empty")
+    repo.write("src/auth/login.py", "def login(user, password):\n    return True\n")
+    repo.add()
+    monkeypatch.chdir(repo.path)
+
+    def buggy(rule: object) -> object:
+        raise TypeError("unsupported operand type(s) for +: 'int' and 'str'")
+
+    monkeypatch.setattr(spec, "_compile", buggy)
+    assert cli.main(["check"]) == Exit.INTERNAL == 3
+    err = capsys.readouterr().err
+    assert err == ("authgate: internal error: TypeError: unsupported operand type(s) for +: "
+                   "'int' and 'str' (set AUTHGATE_DEBUG=1 for details)\n")
+    assert "bad params" not in err
