@@ -97,7 +97,8 @@ def test_an_internal_error_keeps_the_message_and_says_so(
     assert cli.main(["msg", ".git/COMMIT_EDITMSG"]) == 3
     err = capsys.readouterr().err
     assert err == ("authgate: internal error: RuntimeError: a bug in a check (commit message "
-                   "untouched; to reuse it: git commit -e -F .git/COMMIT_EDITMSG)\n")
+                   "untouched; to reuse it: git commit -e -F .git/COMMIT_EDITMSG; "
+                   "set AUTHGATE_DEBUG=1 for details)\n")
     assert path.read_text(encoding="utf-8") == "Add login\n"
 
 

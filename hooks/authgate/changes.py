@@ -150,16 +150,27 @@ def staged(
     cwd: str | None = None,
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     baseline: str | None = None,
+    amend: bool = False,
 ) -> ChangeSet:
     """The staged index against HEAD (or against nothing before the first commit).
 
     git honours GIT_INDEX_FILE itself, so `git commit <paths>` (a temporary index)
     is judged on what it will really commit. The secrets baseline is the index's copy
-    too: one left out of the commit would not protect it in CI's recomputation either."""
+    too: one left out of the commit would not protect it in CI's recomputation either.
+
+    `amend`: the index replaces HEAD, so it is judged against HEAD's parent (nothing,
+    for a root commit), the whole commit as verify will see it; `revision` is then
+    that parent. A merge is judged against HEAD, as without `amend`."""
     head = gitio.resolve("HEAD", cwd=cwd)
+    if amend and head is not None:
+        parents = gitio.text(["rev-list", "--parents", "-n", "1", head], cwd=cwd).split()[1:]
+        if len(parents) <= 1:
+            head = parents[0] if parents else None
     args = ["diff", "--cached", "--raw", "-p", "-z", *gitio.DIFF_FLAGS]
     if head is None:
         args.append(_empty_tree(cwd))
+    else:
+        args.append(head)
     raw = gitio.run(args, cwd=cwd, big_file_threshold=max_file_size)
     files = parse_diff(raw, cwd=cwd, max_file_size=max_file_size)
     # A conflicted index has no tree yet (write-tree refuses); git commit refuses too,

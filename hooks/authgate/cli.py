@@ -1,9 +1,14 @@
 """The `authgate` command: argument parsing, dispatch, and exit codes.
 
-Exit codes: 0 pass, 1 blocked (or violations found), 2 usage, config or repository
-error (one line on stderr), 3 internal error (one line; AUTHGATE_DEBUG=1 for the
-traceback). Subcommand modules are imported only when chosen, so `authgate --version`
-and a commit with nothing staged stay cheap.
+Exit codes (`exits.Exit`): 0 pass, 1 blocked (or violations found), 2 usage, config
+or repository error (one line on stderr), 3 internal error (one line; AUTHGATE_DEBUG=1
+for the traceback). `main` is the one error boundary of every command: whatever a
+command raises becomes one line here, scrubbed of anything secret-looking. A command
+that must say more when it fails (msg: how to get the commit message back) has an
+`on_error(args) -> str` whose text is added to that line.
+
+Subcommand modules are imported only when chosen, so `authgate --version` and a
+commit with nothing staged stay cheap.
 """
 
 from __future__ import annotations
@@ -15,8 +20,11 @@ import sys
 from collections.abc import Sequence
 
 from authgate import __version__
+from authgate.exits import Exit, UserError
 
-EXIT_OK, EXIT_BLOCKED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+# The names this module had before the enum; tests and scripts read them.
+EXIT_OK, EXIT_BLOCKED, EXIT_USAGE, EXIT_INTERNAL = Exit.OK, Exit.BLOCKED, Exit.USAGE, \
+    Exit.INTERNAL
 
 FAMILY_NAMES = {"provenance": "provenance", "leaks": "leak", "leak": "leak",
                 "identity": "identity"}
@@ -26,7 +34,7 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         # argparse prints usage plus the message; one line is what hooks show well.
         sys.stderr.write(f"authgate: {message} (see `authgate --help`)\n")
-        raise SystemExit(EXIT_USAGE)
+        raise SystemExit(Exit.USAGE)
 
 
 def _families(value: str) -> list[str]:
@@ -101,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--range", dest="range", metavar="BASE..HEAD",
                    help="commits to verify (default: the pre-push range pre-commit gives)")
+    p.add_argument("--pre-receive", action="store_true",
+                   help="run as a server's pre-receive hook: the pushed refs on stdin")
+    p.add_argument("--since", metavar="REV",
+                   help="verify only commits after REV (adoption; default: verify_since "
+                        "of the config)")
     p.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores)")
     p.add_argument("filenames", nargs="*", help=argparse.SUPPRESS)
 
@@ -148,43 +161,72 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
-        return EXIT_USAGE
+        return Exit.USAGE
     if args.command == "version":
         print(f"authgate {__version__}")
-        return EXIT_OK
-    from authgate.config import ConfigError
-    from authgate.gitio import GitError
-
+        return Exit.OK
     module = importlib.import_module(f"authgate.commands.{args.command}")
     try:
         return int(module.run(args))
-    except (ConfigError, GitError) as exc:
-        from authgate.escape import terminal
+    except BaseException as exc:  # the one boundary: every command, every failure
+        return _failed(exc, module, args)
 
-        # The message names a path or quotes config: one line, no terminal sequence.
-        sys.stderr.write(f"authgate: {terminal(str(exc))}\n")
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        sys.stderr.write("authgate: interrupted\n")
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
-    except Exception as exc:  # the one place that turns a bug into one line
-        if os.environ.get("AUTHGATE_DEBUG"):
-            # The traceback for whoever debugs, and still the internal-error code:
-            # a hook runner or CI tells a bug from a block by it.
-            import traceback
 
-            traceback.print_exc()
-            return EXIT_INTERNAL
-        from authgate.escape import terminal
-        from authgate.findings import scrub
+def _failed(exc: BaseException, module: object, args: argparse.Namespace) -> int:
+    """The exit code for `exc`, after one line on stderr (or, with AUTHGATE_DEBUG set,
+    the traceback of an internal error)."""
+    from authgate.config import ConfigError
+    from authgate.gitio import GitError
 
-        # The exception text may quote content: it gets the same redaction as evidence.
-        sys.stderr.write(terminal(f"authgate: internal error: {type(exc).__name__}: "
-                                  f"{scrub(str(exc).splitlines()[0] if str(exc) else '')} "
-                                  "(set AUTHGATE_DEBUG=1 for details)") + "\n")
-        return EXIT_INTERNAL
+    if isinstance(exc, SystemExit):
+        raise exc
+    if isinstance(exc, KeyboardInterrupt):
+        _say("interrupted")
+        return Exit.INTERRUPTED
+    if isinstance(exc, BrokenPipeError):
+        return Exit.OK  # the reader went away (`| head`): nothing left to tell
+    on_error = getattr(module, "on_error", None)
+    note = on_error(args) if callable(on_error) else ""
+    if isinstance(exc, (ConfigError, GitError, UserError)):
+        # The message names a path or quotes config, which can hold a secret: scrubbed
+        # as authgate's own prose (a quoted key name is no password).
+        _say(str(exc) + (f" ({note})" if note else ""), prose=True)
+        return Exit.USAGE
+    if not isinstance(exc, Exception):
+        raise exc
+    if os.environ.get("AUTHGATE_DEBUG"):
+        # The traceback for whoever debugs, and still the internal-error code: a hook
+        # runner or CI tells a bug from a block by it.
+        import traceback
+
+        traceback.print_exc()
+        return Exit.INTERNAL
+    # The exception text may quote content: it gets the same redaction as evidence.
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    _say(f"internal error: {type(exc).__name__}: {first} ("
+         + (f"{note}; " if note else "") + "set AUTHGATE_DEBUG=1 for details)")
+    return Exit.INTERNAL
+
+
+def _say(line: str, *, prose: bool = False) -> None:
+    """One line on stderr: scrubbed of anything secret-looking, no terminal sequence.
+    An exception's own text may quote code; `prose` is authgate's message quoting a
+    value (findings.scrub_text tells the two apart)."""
+    from authgate.escape import terminal
+    from authgate.findings import MAX_SCRUB, scrub_text
+
+    line = line[:MAX_SCRUB]
+    if prose:
+        import re
+
+        # A commit id in authgate's own message ("'<sha>' of range ...") is what the
+        # user needs to read; everything around it is scrubbed.
+        parts = re.split(r"\b([0-9a-f]{40}|[0-9a-f]{64})\b", line)
+        text = "".join(p if i % 2 else scrub_text(p, code=False) for i, p in enumerate(parts))
+    else:
+        text = scrub_text(line)
+    sys.stderr.write(f"authgate: {terminal(text)}\n")
+    sys.stderr.flush()
 
 
 if __name__ == "__main__":

@@ -106,6 +106,8 @@ class Config:
     paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     allowlist: tuple[AllowEntry, ...] = ()
     baseline: str = ".secrets.baseline"
+    # Where `verify` starts (adoption): this commit and its ancestors are not verified.
+    verify_since: str = ""
 
 
 

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 
 from authgate import changes, gitio
 from authgate.changes import ChangeSet, FileChange, Status
+from authgate.exits import UserError
 
 # git's own binary test (xdiff-interface.c): a NUL in the first 8000 bytes.
 _BINARY_SNIFF = 8000
@@ -32,7 +33,7 @@ _BINARY_SNIFF = 8000
 _CHUNK = 1000
 
 
-class NamedFileError(Exception):
+class NamedFileError(UserError):
     """A named file that cannot be judged at all (missing, outside the repository)."""
 
 

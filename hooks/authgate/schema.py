@@ -85,6 +85,7 @@ TOP = {
     "approvers": _str_list,
     "require_approval": _bool,
     "baseline": _str,
+    "verify_since": _str,
 }
 _SECTIONS = ("reviews", "policy", "trailers", "rules", "paths", "allowlist")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from authgate import changes, config, gitio
+from authgate.exits import Exit
 
 
 def run(args: argparse.Namespace) -> int:
@@ -20,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
         if judged is not None:
             return judged
     if not staged.files:
-        return 0
+        return Exit.OK
     # Imported only now: a commit with nothing staged loads no rules and no report.
     from authgate.commands import output
     from authgate.pipeline import evaluate_staged, skipped
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
         print("\n".join(guidance.how_to_proceed(
             verdict, (guidance.content_hook_id(families), guidance.TRAILERS_HOOK))))
-    return 1 if verdict.blocked else 0
+    return Exit.blocked_if(verdict.blocked)
 
 
 # --- files named on the command line (pre-commit --all-files / --files, a direct call) ---
@@ -58,17 +59,13 @@ def check_named_files(args: argparse.Namespace, root: str, cfg: config.Config,
                       staged: changes.ChangeSet) -> int | None:
     """Judge the named files whole, as `scan` judges a tree; None when the names are
     the staged change, which `run` judges as usual (namedfiles.py says when)."""
-    import sys
 
-    from authgate.namedfiles import NamedFileError, judges_staged, read
+    from authgate.namedfiles import judges_staged, read
 
-    try:
-        if judges_staged(args.filenames, staged, root=root):
-            return None
-        files = read(args.filenames, root=root, staged=staged, max_file_size=cfg.max_file_size)
-    except NamedFileError as exc:
-        sys.stderr.write(f"authgate: {exc}\n")
-        return 2
+    # A name that cannot be judged is a NamedFileError: one line and exit 2 (cli.py).
+    if judges_staged(args.filenames, staged, root=root):
+        return None
+    files = read(args.filenames, root=root, staged=staged, max_file_size=cfg.max_file_size)
     # Imported once the names are known not to be the commit: a commit stays lean.
     import os
 
@@ -92,4 +89,4 @@ def check_named_files(args: argparse.Namespace, root: str, cfg: config.Config,
 
         # No SKIP line: these files are not a commit being made.
         print("\n".join(how_to_proceed(verdict, skip=())))
-    return 1 if verdict.blocked else 0
+    return Exit.blocked_if(verdict.blocked)

@@ -15,6 +15,7 @@ from authgate import codeowners, config, gitio
 from authgate.changes import ChangeSet
 from authgate.checks import identity, suppress
 from authgate.commands import output
+from authgate.exits import Exit
 from authgate.policy import decide
 from authgate.report import Subject
 from authgate.rules import load
@@ -66,4 +67,4 @@ def run(args: argparse.Namespace) -> int:
                      "reported (set security_owners in [tool.authgate])")
     output.emit(args, [Subject(label="codeowners", verdict=verdict, revision=rev,
                                notes=tuple(notes))])
-    return 1 if verdict.blocked else 0
+    return Exit.blocked_if(verdict.blocked)

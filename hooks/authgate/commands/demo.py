@@ -17,6 +17,7 @@ import textwrap
 
 from authgate.commands import install
 from authgate.config import Config
+from authgate.exits import Exit
 from authgate.rules import agent_variables
 
 LOGIN_V1 = '''\
@@ -174,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
         ok = proc.returncode == 0 and bool(trailers.stdout.strip())
         if args.keep:
             print(f"The scratch repository is kept at {s.repo}")
-        return 0 if ok else 1
+        return Exit.blocked_if(not ok)
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)

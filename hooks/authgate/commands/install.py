@@ -19,6 +19,7 @@ import sys
 from collections.abc import Iterable
 
 from authgate import __version__, gitio
+from authgate.exits import Exit
 
 # git hook -> (the pre-commit hook id that SKIP names, what the hook runs). Arguments
 # are git's: prepare-commit-msg gets the message file, its source and a commit id;
@@ -113,10 +114,10 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"authgate: {exc}: a hook authgate did not write is installed "
                          "there; nothing was changed (--force replaces it and keeps it "
                          "as <name>.authgate-backup)\n")
-        return 2
+        return Exit.USAGE
     for note in notes:
         print(f"authgate: {note}")
     rel = os.path.relpath(directory, root)
     print(f"authgate: installed {', '.join(wanted)} in {rel} "
           f"(running {sys.executable} -m authgate)")
-    return 0
+    return Exit.OK

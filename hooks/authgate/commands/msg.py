@@ -20,9 +20,8 @@ import sys
 from dataclasses import dataclass
 
 from authgate import changes, config, escape, gitio, trailers
-from authgate.config import ConfigError, TrailerNames
-from authgate.findings import scrub
-from authgate.gitio import GitError
+from authgate.config import TrailerNames
+from authgate.exits import Exit
 from authgate.guidance import TRAILERS_HOOK, how_to_proceed
 from authgate.pipeline import evaluate_staged
 from authgate.rules import agent_variables
@@ -40,19 +39,16 @@ class GitSettings:
 
 
 def run(args: argparse.Namespace) -> int:
-    path: str = args.message_file
-    recover = f"git commit -e -F {shlex.quote(path)}"
-    try:
-        return _gate(args, path, recover)
-    except (ConfigError, GitError) as exc:
-        _say(f"{exc} (commit message untouched; to reuse it: {recover})")
-        return 2
-    except Exception as exc:  # never a traceback in the middle of a commit
-        if os.environ.get("AUTHGATE_DEBUG"):
-            raise
-        _say(f"internal error: {type(exc).__name__}: {scrub(str(exc))} "
-             f"(commit message untouched; to reuse it: {recover})")
-        return 3
+    return _gate(args, args.message_file, _recover(args.message_file))
+
+
+def _recover(path: str) -> str:
+    return f"git commit -e -F {shlex.quote(path)}"
+
+
+def on_error(args: argparse.Namespace) -> str:
+    """What cli.py's error boundary adds when this hook fails: the message is safe."""
+    return f"commit message untouched; to reuse it: {_recover(args.message_file)}"
 
 
 def _say(line: str) -> None:
@@ -68,7 +64,7 @@ def _gate(args: argparse.Namespace, path: str, recover: str) -> int:
             data = fh.read()
     except OSError as exc:
         _say(f"{path}: cannot read the commit message file ({exc.strerror or exc})")
-        return 2
+        return Exit.USAGE
     root = gitio.toplevel()
     cfg, notices = config.load_staged(root, args.config)
     for notice in notices:
@@ -86,7 +82,8 @@ def _gate(args: argparse.Namespace, path: str, recover: str) -> int:
     # hook even with --no-verify, so a template or an "empty" message that git commits
     # anyway (--allow-empty-message, --cleanup=verbatim) must not be a way past it.
     template = source == "template"
-    staged = changes.staged(cwd=root, max_file_size=cfg.max_file_size, baseline=cfg.baseline)
+    staged = changes.staged(cwd=root, max_file_size=cfg.max_file_size, baseline=cfg.baseline,
+                            amend=amending(args, source))
     # The author and committer git will record, and the agent variables the env rules
     # read, judged with the content (the cache key holds them), as check judges them.
     staged = changes.with_identities(staged, cwd=root)
@@ -101,17 +98,17 @@ def _gate(args: argparse.Namespace, path: str, recover: str) -> int:
         sys.stderr.write("".join(f"{line}\n" for line in how_to_proceed(
             verdict, (TRAILERS_HOOK,))))
         _say(f"commit blocked; your message is kept, to reuse it: {recover}")
-        return 1
+        return Exit.BLOCKED
     if template:
         # The template is not a message yet. Trailers written now would make git's
         # "you did not edit the template" check miss; commit-msg sees the real text.
-        return 0
+        return Exit.OK
     if trailers.is_empty(text, names, syntax, _read_template(settings.template, root)):
         # git aborts an empty message; trailers alone must not turn it into a commit.
         bare = trailers.remove(text, names, syntax)
         if bare != text:
             trailers.write_message(path, trailers.encode(bare))
-        return 0
+        return Exit.OK
 
     want = trailers.wanted(verdict, names, staged.tree)
     inherited = _head_trailers(staged, names, syntax, root)
@@ -126,7 +123,17 @@ def _gate(args: argparse.Namespace, path: str, recover: str) -> int:
         # become its subject. Say so rather than pass quietly; CI will ask for them.
         _say(f"could not add {', '.join(lost)}: git would not read them as trailers "
              "in this message")
-    return 0
+    return Exit.OK
+
+
+def amending(args: argparse.Namespace, source: str | None) -> bool:
+    """Whether this is `git commit --amend` (prepare-commit-msg's source `commit` with
+    `HEAD`): the new commit replaces HEAD, so it is judged whole, from HEAD's parent,
+    and an amend with nothing newly staged re-stamps a commit made without the hooks.
+    (`git commit -C HEAD` looks the same to a hook; it is then judged with HEAD's
+    change too: more, never less.)"""
+    commit = args.commit or os.environ.get("PRE_COMMIT_COMMIT_OBJECT_NAME") or None
+    return source == "commit" and commit == "HEAD"
 
 
 def _head_trailers(staged: changes.ChangeSet, names: TrailerNames,

@@ -8,14 +8,13 @@ decides once over all of them.
 from __future__ import annotations
 
 import argparse
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 
-from authgate import changes, config, gitio, lastrun
+from authgate import changes, config, gitio, lastrun, pool
 from authgate.changes import ChangeSet, FileChange
 from authgate.checks import run_all
 from authgate.commands import output
+from authgate.exits import Exit
 from authgate.findings import Finding
 from authgate.pipeline import skipped
 from authgate.policy import decide
@@ -34,15 +33,14 @@ def run(args: argparse.Namespace) -> int:
         raise gitio.GitError(f"unknown revision '{args.rev}'")
     whole = changes.tree(args.rev, cwd=root, max_file_size=cfg.max_file_size,
                          baseline=cfg.baseline)
-    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
-    findings = judge_whole(whole, cfg, families, jobs)
+    findings = judge_whole(whole, cfg, families, pool.workers(args.jobs))
     verdict = decide(findings, cfg)
     subjects = [Subject(label=f"tree {args.rev}", verdict=verdict,
                         revision=whole.revision, skipped=skipped(whole))]
     output.emit(args, subjects)
     # For `authgate accept --last` (redacted, bounded: lastrun.py).
     lastrun.record(gitio.git_dir(root), "scan", subjects)
-    return 1 if verdict.blocked else 0
+    return Exit.blocked_if(verdict.blocked)
 
 
 def _lines(fc: FileChange) -> int:
@@ -57,13 +55,12 @@ def judge_whole(whole: ChangeSet, cfg: config.Config, families: tuple[str, ...],
     if jobs <= 1 or total < PARALLEL_MIN_LINES:
         return run_all(whole, load(cfg, families), cfg, families)
     chunks = _chunks(whole.files, jobs * 4)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        parts = pool.map(_worker, [(replace(whole, files=c), cfg, families) for c in chunks])
-        merged: dict[tuple[str, str | None, int | None, str], Finding] = {}
-        for part in parts:
-            for f in part:
-                # Change-level findings (no path) come from every chunk: keep one.
-                merged.setdefault((f.rule_id, f.path, f.line, f.evidence), f)
+    merged: dict[tuple[str, str | None, int | None, str], Finding] = {}
+    for part in pool.ordered(_worker, [(replace(whole, files=c), cfg, families)
+                                       for c in chunks], jobs=jobs):
+        for f in part:
+            # Change-level findings (no path) come from every chunk: keep one.
+            merged.setdefault((f.rule_id, f.path, f.line, f.evidence), f)
     return list(merged.values())
 
 
