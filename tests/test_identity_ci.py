@@ -128,3 +128,12 @@ def test_the_checklist_names_the_workflow_line_end_to_end(repo: Repo) -> None:
     assert "authgate: ok: identity impact high; requires review: code-owner, iam, security;" \
         in proc.stdout
     assert f"    [ ] ci: least privilege ({WORKFLOW}:10)" in out
+
+
+def test_a_coverage_upload_token_is_not_routed(repo: Repo) -> None:
+    verdict = judge(repo, Case(
+        "codecov", ".github/workflows/ci.yml",
+        "jobs:\n  test:\n    steps:\n      - uses: codecov/codecov-action@v3\n",
+        "jobs:\n  test:\n    steps:\n      - uses: codecov/codecov-action@v4\n        with:\n"
+        "          token: ${{ secrets.CODECOV_TOKEN }}\n"))
+    assert verdict.tier < Tier.HIGH, verdict.reasons
