@@ -41,7 +41,8 @@ def test_every_catalog_key_names_a_shipped_rule() -> None:
 
 def test_the_catalog_has_the_guidance_topics() -> None:
     topics = {t.name: t.items for t in catalog()}
-    assert list(topics) == ["token", "password", "session", "migration", "exposure", "ci"]
+    assert list(topics) == ["token", "password", "session", "migration", "exposure", "ci",
+                            "authz", "redirect", "settings"]
     assert topics["session"] == ("invalidated on logout and password change",
                                  "fixation prevented")
     assert topics["exposure"] == ("responses, logs, traces and errors carry no credential",)

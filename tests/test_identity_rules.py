@@ -24,7 +24,7 @@ else:  # pragma: no cover
 
 DATA = Path(__file__).parent / "data" / "identity"
 CASES: list[dict[str, Any]] = [
-    case for name in ("cases.toml", "regressions.toml")
+    case for name in ("cases.toml", "regressions.toml", "cases-issue12.toml")
     for case in tomllib.loads((DATA / name).read_text(encoding="utf-8"))["case"]]
 
 # Patterns that exist in one language only; each says why.
