@@ -14,7 +14,7 @@ from authgate.changes import ChangeSet, Identity, parse_ident
 from authgate.config import Config
 from authgate.hookcache import key
 
-from conftest import Repo
+from testing import Repo
 
 CLAUDE = {"GIT_AUTHOR_NAME": "Claude", "GIT_AUTHOR_EMAIL": "noreply@anthropic.com"}
 

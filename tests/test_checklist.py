@@ -13,7 +13,7 @@ from authgate.config import Config
 from authgate.findings import Action, Finding, Severity
 from authgate.rules import load
 
-from conftest import Repo
+from testing import Repo
 
 TOKENS = ('import jwt\n\n\ndef read(token, key):\n'
           '    return jwt.decode(token, key, options={"verify_signature": False})\n')

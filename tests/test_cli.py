@@ -3,7 +3,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import Repo
+from testing import Repo
 
 
 def test_version_prints_package_version(repo: Repo) -> None:

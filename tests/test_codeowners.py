@@ -9,9 +9,9 @@ import pytest
 
 from authgate import codeowners
 from authgate.config import Config
-from test_identity_support import rules
 
-from conftest import Repo
+from testing import Repo
+from testing.identity import rules
 
 # (pattern, path, owned?) -- GitHub's documented examples and the gitignore exceptions.
 MATCHES = [

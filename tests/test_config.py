@@ -17,7 +17,7 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-from conftest import Repo
+from testing import Repo
 
 # Every key, each set to something other than its default.
 FULL = r'''

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Repo, clean_environ, copy_tracked, precommit_bin
+from testing import Repo, clean_environ, copy_tracked, precommit_bin
 
 KEY = "AKIA" + "Q7NR2KX5TLWM8ZPC"  # assembled: no credential-shaped literal in the repo
 

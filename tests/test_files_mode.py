@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-from conftest import Repo, precommit_bin
+from testing import Repo, precommit_bin
 
 KEY = "AKIA" + "Q7NR2KX5TLWM8ZPC"  # assembled: no credential-shaped literal in the repo
 LEAKY = f'AWS_KEY = "{KEY}"\n'

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Repo
+from testing import Repo
 
 DEEP = "x = " + "[" * 5000 + "]" * 5000 + "\n"
 

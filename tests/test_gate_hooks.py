@@ -17,7 +17,7 @@ import pytest
 
 from authgate import hookcache
 
-from conftest import Repo
+from testing import Repo
 
 AWS_KEY = "".join(["AK", "IA", "Q7NR", "2KX5", "TLWM", "8ZPC"])
 CREDS = f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"\n'

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import Repo
+from testing import Repo
 
 AWS_KEY = "".join(["AK", "IA", "Q7NR", "2KX5", "TLWM", "8ZPC"])
 TLS_OFF = 'requests.get(URL, verify=False)'

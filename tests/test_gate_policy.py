@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from conftest import Repo
+from testing import Repo
 
 # Assembled at run time: no credential-shaped literal in the repository.
 AWS_KEY = "".join(["AK", "IA", "Q7NR", "2KX5", "TLWM", "8ZPC"])

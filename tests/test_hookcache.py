@@ -8,7 +8,7 @@ import sys
 
 from authgate import hookcache
 
-from conftest import Repo
+from testing import Repo
 
 SECRET = "AKIA" + "Q7NR2KX5TLWM8ZPC"
 RISKY = ('import jwt\n\ndef user(t):\n'
@@ -95,3 +95,4 @@ def test_a_damaged_cache_is_ignored(repo: Repo) -> None:
     proc = repo.authgate("check")
     assert proc.returncode == 1
     assert "identity.jwt.verification-disabled" in proc.stdout
+

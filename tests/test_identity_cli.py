@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import Repo
+from testing import Repo
 
 LOGIN = "app/auth/login.py"
 BAD_LINE = 'claims = jwt.decode(token, options={"verify_signature": False})'

@@ -10,7 +10,7 @@ from pathlib import Path
 from authgate import cli
 from authgate.commands import install
 
-from conftest import Repo
+from testing import Repo
 
 ELIDED = "def greet(name):\n    # ... existing code ...\n    return f'hello {name}'\n"
 LOGIN = ("import bcrypt\n\n\ndef check(user, password):\n"

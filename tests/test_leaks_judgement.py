@@ -17,9 +17,9 @@ import pytest
 
 from authgate import config as config_mod
 from authgate.checks import secrets
-from test_leaks_rules import check
 
-from conftest import Repo
+from testing import Repo
+from testing.leaks import check
 
 CFG = config_mod.Config(internal_domains=("acmecorp.net",), production_domains=("acme.com",))
 

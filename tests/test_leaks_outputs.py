@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 
 from authgate.report import FORMATS
-from test_leaks_corpus import CORPUS, PLANTED, SECRET_VALUES, materialize
 
-from conftest import Repo
+from testing import Repo
+from testing.leaks import CORPUS, PLANTED, SECRET_VALUES, materialize
 
 # The public part of a planted value (a provider prefix, a URL's host and path) may
 # show; none of the random part may, not even ten characters of it.

@@ -13,7 +13,7 @@ import pytest
 from authgate import cli
 from authgate.commands import msg
 
-from conftest import Repo
+from testing import Repo
 
 LOGIN = 'import jwt\n\n\ndef login(token, key):\n    return jwt.decode(token, key)\n'
 

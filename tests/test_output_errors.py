@@ -11,7 +11,7 @@ import pytest
 from authgate import cli
 from authgate.commands import check
 
-from conftest import Repo
+from testing import Repo
 
 
 @pytest.mark.parametrize("command", [["check"], ["scan"], ["verify", "--range", "HEAD~1..HEAD"],

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from conftest import Repo
+from testing import Repo
 
 # A file name that, printed raw, starts a line with a GitHub workflow command.
 FORGED = "app/auth/x\n::error file=app.py::all checks passed.py"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT
+from testing import PROJECT
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -13,7 +13,7 @@ import pytest
 
 from authgate import __version__
 
-from conftest import PROJECT, Repo, clean_environ, copy_tracked, precommit_bin
+from testing import PROJECT, Repo, clean_environ, copy_tracked, precommit_bin
 
 README = (PROJECT / "README.md").read_text(encoding="utf-8")
 CHANGELOG = (PROJECT / "CHANGELOG.md").read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ from authgate import changes
 from authgate.config import Config
 from authgate.pipeline import evaluate
 
-from conftest import Repo, install_hooks
+from testing import Repo, install_hooks
 
 ELIDED = "def login(user, password):\n    # ... existing code ...\n    return issue_token(user)\n"
 CLEAN = "def login(user, password):\n    return issue_token(user)\n"

@@ -18,7 +18,7 @@ import pytest
 from authgate import findings
 from authgate.report import FORMATS
 
-from conftest import Repo
+from testing import Repo
 
 _RND = random.Random(0x5EC)
 
@@ -189,3 +189,4 @@ def test_a_placeholder_word_stays_readable_in_messages(repo: Repo) -> None:
     out = repo.authgate("check").stdout
     assert "leak.secret.basic-auth: password embedded in a URL" in out, out
     assert "user:password@" not in out
+

@@ -20,7 +20,7 @@ from authgate.findings import Action, Finding, Severity, Tier, redact, value_has
 from authgate.policy import Verdict, decide
 from authgate.report import Subject, render
 
-from conftest import Repo
+from testing import Repo
 
 SECRET = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"  # planted fake; must never be printed
 

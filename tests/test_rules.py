@@ -10,7 +10,7 @@ from authgate.config import ConfigError, parse
 from authgate.findings import Severity
 from authgate.rules import load, parse_rule
 
-from conftest import Repo
+from testing import Repo
 
 CUSTOM = {"id": "identity.custom.legacy-sso", "title": "Legacy SSO helper",
           "severity": "high", "tier": "high", "action": "annotate",

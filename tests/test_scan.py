@@ -7,7 +7,7 @@ from authgate.commands.scan import judge_whole
 from authgate.config import Config
 from authgate.rules import FAMILIES
 
-from conftest import Repo
+from testing import Repo
 
 ELIDED = "def f():\n    # ... existing code ...\n    return 1\n"
 

@@ -21,7 +21,7 @@ import pytest
 from authgate.checks import secrets
 from authgate.config import ConfigError
 
-from conftest import Repo
+from testing import Repo
 
 MARKER = "IMPORTED"
 # Creates the marker next to the repository root when imported, then behaves as a

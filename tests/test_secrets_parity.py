@@ -19,14 +19,14 @@ from authgate import changes as changes_mod
 from authgate import config as config_mod
 from authgate.checks import leaks, secrets
 from authgate.config import ConfigError
-from test_leaks_corpus import (
+
+from testing import Repo
+from testing.leaks import (
     corpus_changes,
     corpus_config,
     leak_findings,
     materialize,
 )
-
-from conftest import Repo
 
 DETECT_SECRETS = str(Path(sys.executable).with_name("detect-secrets"))
 

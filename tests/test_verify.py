@@ -18,7 +18,7 @@ from authgate.config import Config, TrailerNames, parse
 from authgate.findings import Action, Finding, Severity, Tier
 from authgate.policy import Verdict, decide
 
-from conftest import Repo, clean_environ
+from testing import Repo, clean_environ
 
 NAMES = TrailerNames()
 TREE = "1" * 40

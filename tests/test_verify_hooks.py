@@ -14,7 +14,7 @@ from authgate.changes import ChangeSet, FileChange, Hunk, Line, Status
 from authgate.findings import Tier
 from authgate.pipeline import evaluate
 
-from conftest import Repo, install_hooks
+from testing import Repo, install_hooks
 
 if sys.version_info >= (3, 11):
     import tomllib
