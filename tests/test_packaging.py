@@ -19,6 +19,9 @@ import pytest
 
 from testing import PROJECT
 
+# One worker runs this file: the wheel and sdist are built once (module fixture `dist`).
+pytestmark = pytest.mark.xdist_group("packaging")
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:

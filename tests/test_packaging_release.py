@@ -15,6 +15,9 @@ from authgate import __version__
 
 from testing import PROJECT, Repo, clean_environ, copy_tracked, precommit_bin
 
+# One worker runs this file: the tagged copy of the project is made once (module fixture `tagged`).
+pytestmark = pytest.mark.xdist_group("packaging_release")
+
 README = (PROJECT / "README.md").read_text(encoding="utf-8")
 CHANGELOG = (PROJECT / "CHANGELOG.md").read_text(encoding="utf-8")
 TAG = f"v{__version__}"
