@@ -355,7 +355,7 @@ def test_verify_over_a_history_of_false_classes_blocks_nothing(repo: Repo) -> No
         repo.write(path, text)
     repo.add()
     head = repo.commit("tests and env files")
-    proc = repo.authgate("verify", "--range", f"{base}..{head}", "--format", "json",
+    proc = repo.main("verify", "--range", f"{base}..{head}", "--format", "json",
                          "--jobs", "1")
     doc = json.loads(proc.stdout)
     leaks = [f for s in doc["subjects"] for f in s["findings"] if f["family"] == "leak"]
@@ -364,7 +364,7 @@ def test_verify_over_a_history_of_false_classes_blocks_nothing(repo: Repo) -> No
     repo.write("app/s3.py", 'KEY = "AKIA' + 'Q7NR2KX5TLWM8ZPC"\n')
     repo.add()
     bad = repo.commit("s3 client")
-    proc = repo.authgate("verify", "--range", f"{head}..{bad}", "--format", "json")
+    proc = repo.main("verify", "--range", f"{head}..{bad}", "--format", "json")
     doc = json.loads(proc.stdout)
     rules = {f["rule"] for s in doc["subjects"] for f in s["findings"] if f["action"] == "block"}
     assert "leak.secret.aws-key" in rules and proc.returncode == 1

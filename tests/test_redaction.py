@@ -66,10 +66,10 @@ def _plant(repo: Repo) -> None:
 def _every_output(repo: Repo, *args: str) -> dict[str, str]:
     out = {}
     for fmt in FORMATS:
-        proc = repo.authgate(*args, "--format", fmt)
+        proc = repo.main(*args, "--format", fmt)
         out[fmt] = proc.stdout + proc.stderr
         report = repo.path.parent / f"report.{fmt}"
-        proc = repo.authgate(*args, "--format", fmt, "--output", str(report))
+        proc = repo.main(*args, "--format", fmt, "--output", str(report))
         out[f"{fmt} --output"] = report.read_text(encoding="utf-8") + proc.stdout + proc.stderr
     return out
 
@@ -110,7 +110,7 @@ def test_verify_hides_a_secret_in_an_ai_assisted_trailer(repo: Repo) -> None:
     repo.commit(f"add index\n\nAI-Assisted: claude-code (session token {GITHUB})")
     outputs = _every_output(repo, "verify", "--range", f"{base}..HEAD")
     assert "claude-code" in outputs["text"]
-    doc = json.loads(repo.authgate("verify", "--range", f"{base}..HEAD",
+    doc = json.loads(repo.main("verify", "--range", f"{base}..HEAD",
                                    "--format", "json").stdout)
     assert doc["verify"]["ai_assisted"][0]["trailer"].startswith("claude-code")
     for where, out in outputs.items():
@@ -186,7 +186,7 @@ def test_a_placeholder_word_stays_readable_in_messages(repo: Repo) -> None:
     repo.commit("init", "--allow-empty")
     repo.write("app/db.py", "# connect with https://user:password@db.acme-corp.net/app\n")
     repo.add()
-    out = repo.authgate("check").stdout
+    out = repo.main("check").stdout
     assert "leak.secret.basic-auth: password embedded in a URL" in out, out
     assert "user:password@" not in out
 

@@ -168,7 +168,7 @@ def test_check_colours_a_terminal_unless_no_color(repo: Repo) -> None:
     repo.add()
     assert "\033[31mapp/x.py:2: provenance.artifact." in _check_on_a_tty(repo, {})
     assert "\033" not in _check_on_a_tty(repo, {"NO_COLOR": "1"})
-    piped = repo.authgate("check")
+    piped = repo.main("check")
     assert piped.returncode == 1 and "app/x.py:2: provenance.artifact." in piped.stdout
     assert "\033" not in piped.stdout
 
