@@ -371,11 +371,14 @@ def test_verify_over_a_history_of_false_classes_blocks_nothing(repo: Repo) -> No
 
 
 # --- cost: the judgement stays linear on hostile values ------------------------------
+#
+# Timed in this process's CPU time, not wall time: the suite runs on every core, often
+# on a shared machine, and the time others take is not authgate's.
 
 def _seconds(fn: object, arg: str) -> float:
-    start = time.perf_counter()
+    start = time.process_time()
     fn(arg)  # type: ignore[operator]
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 @pytest.mark.parametrize("unit", ["a.", "a-", "/a", "ab", "a ", "=a", "eyJ", "sha512-"])
@@ -398,6 +401,6 @@ def test_value_judgement_is_linear(unit: str) -> None:
 
 def test_guard_and_endpoint_judgement_stay_linear() -> None:
     line = "x = '" + "10.0.0.1 == " * 20_000 + "'\n"
-    start = time.perf_counter()
+    start = time.process_time()
     check({"tests/test_net.py": line, "app/net.py": line})
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
