@@ -14,7 +14,7 @@ from authgate.changes import ChangeSet, Identity, parse_ident
 from authgate.config import Config
 from authgate.hookcache import key
 
-from conftest import Repo
+from testing import Repo
 
 CLAUDE = {"GIT_AUTHOR_NAME": "Claude", "GIT_AUTHOR_EMAIL": "noreply@anthropic.com"}
 
@@ -28,7 +28,7 @@ def staged_readme(repo: Repo) -> None:
 
 
 def check_json(repo: Repo, env: dict[str, str] | None = None) -> dict[str, object]:
-    proc = repo.authgate("check", "--format", "json", env=env)
+    proc = repo.main("check", "--format", "json", env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     subject: dict[str, object] = json.loads(proc.stdout)["subjects"][0]
     return subject
@@ -58,7 +58,7 @@ def test_an_assistant_name_from_config_is_seen_as_committer_too(repo: Repo) -> N
 
 def test_the_text_report_names_the_author(repo: Repo) -> None:
     staged_readme(repo)
-    proc = repo.authgate("check", env=CLAUDE)
+    proc = repo.main("check", env=CLAUDE)
     assert proc.returncode == 0
     assert "AI-assisted: claude-code" in proc.stdout
     assert "author: Claude <noreply@anthropic.com>" in proc.stdout
@@ -66,7 +66,7 @@ def test_the_text_report_names_the_author(repo: Repo) -> None:
 
 def test_only_the_content_families_read_no_identity(repo: Repo) -> None:
     staged_readme(repo)
-    proc = repo.authgate("check", "--only", "leak", "--format", "json", env=CLAUDE)
+    proc = repo.main("check", "--only", "leak", "--format", "json", env=CLAUDE)
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["subjects"][0]["ai_assisted"] is False
 
@@ -78,7 +78,7 @@ def test_no_identity_configured_is_not_an_error(repo: Repo) -> None:
     env = {"GIT_CONFIG_GLOBAL": "/dev/null", "EMAIL": ""}
     assert subprocess.run(["git", "var", "GIT_AUTHOR_IDENT"], cwd=repo.path,
                           capture_output=True, env={**os.environ, **env}).returncode != 0
-    proc = repo.authgate("check", env=env)
+    proc = repo.main("check", env=env)
     assert proc.returncode == 0, proc.stderr
     assert "identity impact none" in proc.stdout
     assert "Traceback" not in proc.stderr

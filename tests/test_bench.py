@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT, clean_environ
+from testing import PROJECT, clean_environ
 
 # bench/ holds scripts, not a package: its modules import by path, under names no
 # test module uses (tests/corpus/ is the leak check's labelled corpus).

@@ -11,7 +11,7 @@ import pytest
 from authgate import changes, gitio
 from authgate.changes import ChangeSet, FileChange, Status
 
-from conftest import Repo
+from testing import Repo
 
 
 def staged(repo: Repo, **kw: object) -> ChangeSet:

@@ -13,7 +13,7 @@ from authgate.config import Config
 from authgate.findings import Action, Finding, Severity
 from authgate.rules import load
 
-from conftest import Repo
+from testing import Repo
 
 TOKENS = ('import jwt\n\n\ndef read(token, key):\n'
           '    return jwt.decode(token, key, options={"verify_signature": False})\n')
@@ -90,7 +90,7 @@ def stage(repo: Repo, files: dict[str, str]) -> None:
 
 def test_a_token_change_shows_its_checklist_in_the_terminal(repo: Repo) -> None:
     stage(repo, {"app/auth/tokens.py": TOKENS})
-    proc = repo.authgate("check")
+    proc = repo.main("check")
     assert proc.returncode == 1
     lines = proc.stdout.splitlines()
     verdict = next(i for i, line in enumerate(lines) if line.startswith("authgate: BLOCKED"))
@@ -102,7 +102,7 @@ def test_a_token_change_shows_its_checklist_in_the_terminal(repo: Repo) -> None:
 
 def test_a_token_change_shows_its_checklist_as_a_markdown_task_list(repo: Repo) -> None:
     stage(repo, {"app/auth/tokens.py": TOKENS})
-    proc = repo.authgate("check", "--format", "markdown")
+    proc = repo.main("check", "--format", "markdown")
     assert proc.returncode == 1
     text = proc.stdout
     assert "### Reviewer checklist\n\n" in text
@@ -112,12 +112,12 @@ def test_a_token_change_shows_its_checklist_as_a_markdown_task_list(repo: Repo) 
 
 def test_a_token_change_shows_its_checklist_in_json_and_sarif(repo: Repo) -> None:
     stage(repo, {"app/auth/tokens.py": TOKENS})
-    doc = json.loads(repo.authgate("check", "--format", "json").stdout)
+    doc = json.loads(repo.main("check", "--format", "json").stdout)
     assert doc["schema"] == "authgate-report/1"
     assert doc["subjects"][0]["checklist"] == [
         {"item": t, "topic": "token", "locations": ["app/auth/tokens.py:5"]}
         for t in TOKEN_ITEMS]
-    sarif = json.loads(repo.authgate("check", "--format", "sarif").stdout)
+    sarif = json.loads(repo.main("check", "--format", "sarif").stdout)
     assert sarif["runs"][0]["properties"]["checklist"] == [
         {"subject": "staged", "item": t, "topic": "token",
          "locations": ["app/auth/tokens.py:5"]} for t in TOKEN_ITEMS]
@@ -125,13 +125,13 @@ def test_a_token_change_shows_its_checklist_in_json_and_sarif(repo: Repo) -> Non
 
 def test_a_ui_only_change_has_no_checklist(repo: Repo) -> None:
     stage(repo, {"app/ui/button.py": BUTTON})
-    text = repo.authgate("check")
+    text = repo.main("check")
     assert text.returncode == 0
     assert "reviewers verify" not in text.stdout
-    assert "Reviewer checklist" not in repo.authgate("check", "--format", "markdown").stdout
-    doc = json.loads(repo.authgate("check", "--format", "json").stdout)
+    assert "Reviewer checklist" not in repo.main("check", "--format", "markdown").stdout
+    doc = json.loads(repo.main("check", "--format", "json").stdout)
     assert doc["subjects"][0]["checklist"] == []
-    sarif = json.loads(repo.authgate("check", "--format", "sarif").stdout)
+    sarif = json.loads(repo.main("check", "--format", "sarif").stdout)
     assert "properties" not in sarif["runs"][0]
 
 
@@ -141,7 +141,7 @@ def test_migration_exposure_and_ci_each_raise_their_own_items(repo: Repo) -> Non
                  "app/views/profile.py": 'import logging\nlog = logging.getLogger(__name__)\n'
                                          '\n\ndef show(user):\n'
                                          '    log.info("pw %s", user.password)\n'})
-    doc = json.loads(repo.authgate("check", "--format", "json").stdout)
+    doc = json.loads(repo.main("check", "--format", "json").stdout)
     got = {(c["topic"], c["item"]): c["locations"] for c in doc["subjects"][0]["checklist"]}
     assert got[("migration", "revocation intact")] == ["app/migrations/0007_drop.py:6"]
     assert got[("exposure", "responses, logs, traces and errors carry no credential")] == \
@@ -152,7 +152,7 @@ def test_migration_exposure_and_ci_each_raise_their_own_items(repo: Repo) -> Non
 
 def test_a_path_in_the_markdown_checklist_is_escaped(repo: Repo) -> None:
     stage(repo, {"app/auth/to|<b>ken.py": TOKENS})
-    text = repo.authgate("check", "--format", "markdown").stdout
+    text = repo.main("check", "--format", "markdown").stdout
     assert "- [ ] scope minimal (token): app/auth/to\\|&lt;b&gt;ken.py:5\n" in text
 
 
@@ -175,12 +175,12 @@ def test_verify_shows_each_commits_checklist_in_the_job_summary_and_sarif(repo: 
     repo.commit("Add a button")
     stage(repo, {"app/auth/tokens.py": TOKENS})
     head = repo.commit("Read tokens")
-    md = repo.authgate("verify", "--range", f"{base}..{head}", "--format", "markdown").stdout
+    md = repo.main("verify", "--range", f"{base}..{head}", "--format", "markdown").stdout
     assert f"### Reviewer checklist for {head[:12]} Read tokens\n" in md, md
     assert "Add a button\n" not in md.split("### Reviewer checklist", 1)[1]
     for t in TOKEN_ITEMS:
         assert f"- [ ] {t} (token): app/auth/tokens.py:5\n" in md
-    sarif = json.loads(repo.authgate("verify", "--range", f"{base}..{head}",
+    sarif = json.loads(repo.main("verify", "--range", f"{base}..{head}",
                                      "--format", "sarif").stdout)
     props = sarif["runs"][0]["properties"]
     assert "authgate-verify" in props

@@ -3,7 +3,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import Repo
+from testing import Repo
 
 
 def test_version_prints_package_version(repo: Repo) -> None:
@@ -15,7 +15,7 @@ def test_version_prints_package_version(repo: Repo) -> None:
 
 
 def test_unknown_subcommand_is_one_line_exit_2(repo: Repo) -> None:
-    proc = repo.authgate("frobnicate")
+    proc = repo.main("frobnicate")
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1
     assert "Traceback" not in proc.stderr
@@ -33,7 +33,7 @@ def test_check_with_nothing_staged_passes_silently(repo: Repo) -> None:
     repo.write("a.txt", "hello\n")
     repo.add()
     repo.commit()
-    proc = repo.authgate("check")
+    proc = repo.main("check")
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
 
 

@@ -10,9 +10,9 @@ import pytest
 
 from authgate import codeowners
 from authgate.config import Config
-from test_identity_support import rules
 
-from conftest import Repo
+from testing import Repo
+from testing.identity import rules
 
 # (pattern, path, owned?) -- GitHub's documented examples and the gitignore exceptions.
 MATCHES = [
@@ -187,7 +187,7 @@ def test_cli_reports_shadowed_security_rule_and_exits_1(repo: Repo) -> None:
     _project(repo, ".github/CODEOWNERS", "/app/auth/ @org/security\n*.py @org/web\n"
                                          "/.authgate.toml @org/security\n"
                                          "/.github/CODEOWNERS @org/security\n")
-    proc = repo.authgate("codeowners")
+    proc = repo.main("codeowners")
     assert proc.returncode == 1, proc.stderr
     # Each finding line ends with its fingerprint, the name an allowlist entry uses.
     out = [re.sub(r" \(fp [0-9a-f]{12}\)$", "", ln) for ln in proc.stdout.splitlines()]
@@ -202,7 +202,7 @@ def test_cli_reports_shadowed_security_rule_and_exits_1(repo: Repo) -> None:
 def test_cli_passes_when_the_security_rule_comes_last(repo: Repo) -> None:
     _project(repo, "CODEOWNERS", "*.py @org/web\n/app/auth/ @org/security\n"
                                  "/.authgate.toml @org/security\n/CODEOWNERS @org/security\n")
-    proc = repo.authgate("codeowners", "--format", "json")
+    proc = repo.main("codeowners", "--format", "json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     doc = json.loads(proc.stdout)
     (subject,) = doc["subjects"]
@@ -213,7 +213,7 @@ def test_cli_passes_when_the_security_rule_comes_last(repo: Repo) -> None:
 def test_cli_reads_the_work_tree_copy_being_edited(repo: Repo) -> None:
     _project(repo, "CODEOWNERS", "* @org/security\n")
     repo.write("CODEOWNERS", "* @org/web\n")  # not staged yet: still what the user sees
-    proc = repo.authgate("codeowners")
+    proc = repo.main("codeowners")
     assert proc.returncode == 1
     assert "owned by @org/web (CODEOWNERS:1 `*`), not by @org/security" in proc.stdout
 
@@ -222,7 +222,7 @@ def test_cli_without_codeowners_says_where_it_looked(repo: Repo) -> None:
     repo.write("app/auth/login.py", "x = 1\n")
     repo.add()
     repo.commit("c")
-    proc = repo.authgate("codeowners")
+    proc = repo.main("codeowners")
     assert proc.returncode == 1
     assert ("(commit): identity.codeowners.missing-file: no CODEOWNERS file (looked in "
             ".github/, the root and docs/)") in proc.stdout
@@ -232,8 +232,8 @@ def test_cli_without_codeowners_says_where_it_looked(repo: Repo) -> None:
 def test_cli_rev_reads_the_committed_codeowners_not_the_work_tree(repo: Repo) -> None:
     _project(repo, "CODEOWNERS", "* @org/security\n")
     repo.write("CODEOWNERS", "* @org/web\n")
-    proc = repo.authgate("codeowners", "--rev", "HEAD")
+    proc = repo.main("codeowners", "--rev", "HEAD")
     assert proc.returncode == 0, proc.stdout
     assert "  checked 3 identity paths against CODEOWNERS at HEAD" in proc.stdout.splitlines()
-    bad = repo.authgate("codeowners", "--rev", "nope")
+    bad = repo.main("codeowners", "--rev", "nope")
     assert (bad.returncode, bad.stderr.strip()) == (2, "authgate: unknown revision 'nope'")

@@ -17,7 +17,7 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-from conftest import Repo
+from testing import Repo
 
 # Every key, each set to something other than its default.
 FULL = r'''
@@ -288,7 +288,7 @@ def test_authgate_config_prints_the_effective_config(repo: Repo) -> None:
     repo.write("pyproject.toml", "[tool.authgate]\nmax_file_size = 4242\n"
                                  "[tool.authgate.policy]\n\"leak.endpoint\" = \"off\"\n")
     repo.write(".authgate.toml", FULL)
-    proc = repo.authgate("config")
+    proc = repo.main("config")
     assert proc.returncode == 0 and proc.stderr == ""
     assert proc.stdout.startswith("# effective authgate config, from .authgate.toml\n")
     printed = tomllib.loads(proc.stdout)["tool"]["authgate"]
@@ -296,7 +296,7 @@ def test_authgate_config_prints_the_effective_config(repo: Repo) -> None:
     assert same(config.parse(printed, "t"), EXPECTED)
 
     (repo.path / ".authgate.toml").unlink()
-    proc = repo.authgate("config")
+    proc = repo.main("config")
     printed = tomllib.loads(proc.stdout)["tool"]["authgate"]
     assert printed["max_file_size"] == 4242
     assert printed["policy"]["leak.endpoint"] == "off"
@@ -304,7 +304,7 @@ def test_authgate_config_prints_the_effective_config(repo: Repo) -> None:
 
 
 def test_authgate_config_with_no_config_prints_the_defaults(repo: Repo) -> None:
-    proc = repo.authgate("config")
+    proc = repo.main("config")
     assert proc.returncode == 0
     assert same(config.parse(tomllib.loads(proc.stdout)["tool"]["authgate"], "t"), Config())
 
@@ -320,7 +320,7 @@ def test_broken_config_exits_2_with_one_line(repo: Repo, command: list[str],
     repo.write("b.py", "b = 1\n")
     repo.write(".authgate.toml", "max_file_size = \"big\"\n")
     repo.add()
-    proc = repo.authgate(*command)
+    proc = repo.main(*command)
     assert proc.returncode == 2
     assert proc.stderr == (f"{shown}: key 'max_file_size' must be a positive "
                            "integer up to 2147483647, got 'big'\n").join(["authgate: ", ""])
@@ -331,7 +331,7 @@ def test_invalid_toml_through_check_is_one_line(repo: Repo) -> None:
     repo.write("pyproject.toml", "[tool.authgate]\nexclude = [\n")
     repo.write("a.py", "a = 1\n")
     repo.add()
-    proc = repo.authgate("check")
+    proc = repo.main("check")
     assert proc.returncode == 2
     assert proc.stderr.startswith("authgate: pyproject.toml (staged): invalid TOML: ")
     assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr

@@ -3,7 +3,7 @@ missing negative tests on an AI-assisted change, and a commit with trailers."""
 
 from __future__ import annotations
 
-from conftest import Repo
+from testing import Repo
 
 
 def test_demo_blocks_then_annotates_through_real_commits(repo: Repo) -> None:

@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Repo, clean_environ, copy_tracked, precommit_bin
+from testing import Repo, clean_environ, copy_tracked, precommit_bin
+
+# One worker runs this file: the copy of the project is made once (module fixture `own_tree`).
+pytestmark = pytest.mark.xdist_group("dogfood")
 
 KEY = "AKIA" + "Q7NR2KX5TLWM8ZPC"  # assembled: no credential-shaped literal in the repo
 

@@ -3,7 +3,7 @@ repository, driven by real `git commit`."""
 
 from __future__ import annotations
 
-from conftest import Repo
+from testing import Repo
 
 CLEAN = "def greet(name):\n    return f'hello {name}'\n"
 # An assistant's elision placeholder: the file would ship with its body missing.

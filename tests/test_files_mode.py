@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-from conftest import Repo, precommit_bin
+from testing import Repo, Result, precommit_bin
 
 KEY = "AKIA" + "Q7NR2KX5TLWM8ZPC"  # assembled: no credential-shaped literal in the repo
 LEAKY = f'AWS_KEY = "{KEY}"\n'
@@ -24,7 +24,7 @@ def _repo_with_committed_key(repo: Repo) -> Repo:
     return repo
 
 
-def _out(proc: subprocess.CompletedProcess[str]) -> str:
+def _out(proc: Result | subprocess.CompletedProcess[str]) -> str:
     return proc.stdout + proc.stderr
 
 
@@ -32,13 +32,13 @@ def _out(proc: subprocess.CompletedProcess[str]) -> str:
 
 def test_a_committed_file_is_judged_whole(repo: Repo) -> None:
     _repo_with_committed_key(repo)
-    assert repo.authgate("check").returncode == 0  # nothing staged: nothing to judge
-    proc = repo.authgate("check", "settings.py")
+    assert repo.main("check").returncode == 0  # nothing staged: nothing to judge
+    proc = repo.main("check", "settings.py")
     assert proc.returncode == 1
     assert FINDING in proc.stdout
     assert "authgate: files (1): BLOCKED:" in proc.stdout
     assert KEY not in _out(proc) and KEY[4:14] not in _out(proc)
-    clean = repo.authgate("check", "app/greet.py")
+    clean = repo.main("check", "app/greet.py")
     assert (clean.returncode, clean.stdout.splitlines()[-1]) == (
         0, "authgate: files (1): ok: identity impact none; 0 findings, 0 blocking, "
            "0 suppressed")
@@ -60,14 +60,14 @@ def test_a_file_with_staged_changes_is_read_from_the_index(repo: Repo) -> None:
     repo.write("settings.py", "AWS_KEY = os.environ['AWS_KEY']\n")
     repo.add("settings.py")
     repo.write("settings.py", LEAKY)
-    proc = repo.authgate("check", "settings.py", "app/greet.py")
+    proc = repo.main("check", "settings.py", "app/greet.py")
     assert proc.returncode == 0, proc.stdout
     assert "files (2)" in proc.stdout
     # And the reverse: the key staged in another file, a clean work tree.
     repo.write("app/greet.py", CLEAN + f"KEY = '{KEY}'\n")
     repo.add("app/greet.py")
     repo.write("app/greet.py", CLEAN)
-    blocked = repo.authgate("check", "app/greet.py", "settings.py")
+    blocked = repo.main("check", "app/greet.py", "settings.py")
     assert blocked.returncode == 1
     assert "app/greet.py:3: leak.secret.aws-key:" in blocked.stdout
     assert FINDING not in blocked.stdout
@@ -79,17 +79,17 @@ def test_names_that_are_the_staged_change_judge_the_staged_diff(repo: Repo) -> N
     repo.write("app/greet.py", CLEAN + "\n\ndef bye(name):\n    return f'bye {name}'\n")
     repo.add()
     # Exactly the staged paths: the staged change, whose diff does not add the key.
-    exact = repo.authgate("check", "settings.py", "app/greet.py")
+    exact = repo.main("check", "settings.py", "app/greet.py")
     assert exact.returncode == 0, exact.stdout
     assert "files (" not in exact.stdout
     # A part of them outside a commit: those files whole, the old key included.
-    part = repo.authgate("check", "settings.py")
+    part = repo.main("check", "settings.py")
     assert part.returncode == 1
     assert FINDING in part.stdout and "files (1)" in part.stdout
     # A part of them inside `git commit` (git sets GIT_INDEX_FILE for its hooks, and
     # pre-commit passes the staged names, in several runs when there are many):
     # still the staged change.
-    inside = repo.authgate("check", "settings.py",
+    inside = repo.main("check", "settings.py",
                            env={"GIT_INDEX_FILE": str(repo.path / ".git" / "index")})
     assert inside.returncode == 0, inside.stdout
     assert "files (" not in inside.stdout
@@ -102,7 +102,7 @@ def test_what_cannot_be_read_is_skipped_and_said(repo: Repo) -> None:
     repo.write(".authgate.toml", "max_file_size = 100\n")
     os.symlink("settings.py", repo.path / "link.py")
     (repo.path / "adir").mkdir()
-    proc = repo.authgate("check", "blob.bin", "big.py", "link.py", "adir")
+    proc = repo.main("check", "blob.bin", "big.py", "link.py", "adir")
     assert proc.returncode == 0, proc.stdout
     assert proc.stdout.splitlines()[:3] == [
         "big.py: too large (153 bytes > 100): skipped",
@@ -113,9 +113,9 @@ def test_what_cannot_be_read_is_skipped_and_said(repo: Repo) -> None:
 
 def test_bad_names_are_one_line_and_exit_2(repo: Repo, tmp_path: os.PathLike[str]) -> None:
     _repo_with_committed_key(repo)
-    missing = repo.authgate("check", "nope.py")
+    missing = repo.main("check", "nope.py")
     assert (missing.returncode, missing.stderr) == (2, "authgate: nope.py: no such file\n")
-    outside = repo.authgate("check", os.devnull)
+    outside = repo.main("check", os.devnull)
     assert outside.returncode == 2
     assert outside.stderr.startswith(f"authgate: {os.devnull}: not a file inside the repository")
     assert outside.stderr.count("\n") == 1 and outside.stdout == ""
@@ -124,7 +124,7 @@ def test_bad_names_are_one_line_and_exit_2(repo: Repo, tmp_path: os.PathLike[str
 def test_exclude_applies_to_named_files(repo: Repo) -> None:
     _repo_with_committed_key(repo)
     repo.write(".authgate.toml", 'exclude = ["settings.py"]\n')
-    proc = repo.authgate("check", "settings.py", "app/greet.py")
+    proc = repo.main("check", "settings.py", "app/greet.py")
     assert proc.returncode == 0, proc.stdout
 
 

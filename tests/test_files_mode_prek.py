@@ -12,15 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Repo, clean_environ, copy_tracked
+from testing import Repo, clean_environ, copy_tracked
+from testing.precommit import prek_bin
+
+# One worker runs this file: prek builds its hook environment once (session fixture `prek_home`).
+pytestmark = pytest.mark.xdist_group("files_mode_prek")
 
 KEY = "AKIA" + "Q7NR2KX5TLWM8ZPC"  # assembled: no credential-shaped literal in the repo
 ELIDED = "def greet(name):\n    # ... existing code ...\n    return f'hello {name}'\n"
-
-
-def prek_bin() -> str:
-    exe = Path(sys.executable).with_name("prek")
-    return str(exe) if exe.exists() else "prek"
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Repo
+from testing import Repo
 
 _RND = random.Random(0x0D)
 AWS_ID = "AKIA" + "".join(_RND.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16))

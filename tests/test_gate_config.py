@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Repo
+from testing import Repo
 
 DEEP = "x = " + "[" * 5000 + "]" * 5000 + "\n"
 
@@ -63,7 +63,7 @@ def test_a_broken_staged_config_stops_check_with_one_line(repo: Repo, case: str)
     repo.write(".authgate.toml", text)
     repo.write("app.py", "print('hello')\n")
     repo.add()
-    proc = repo.authgate("check")
+    proc = repo.main("check")
     assert _one_line(proc.stderr, proc.returncode) == f"authgate: .authgate.toml (staged){why}"
 
 
@@ -76,6 +76,6 @@ def test_a_broken_base_config_stops_verify_with_one_line(repo: Repo, case: str) 
     repo.write("app.py", "print('hello')\n")
     repo.add()
     repo.commit("app")
-    proc = repo.authgate("verify", "--range", f"{base}..HEAD")
+    proc = repo.main("verify", "--range", f"{base}..HEAD")
     assert _one_line(proc.stderr, proc.returncode) == (
         f"authgate: .authgate.toml (at {base[:12]}){why}")

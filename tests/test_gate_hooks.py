@@ -17,7 +17,7 @@ import pytest
 
 from authgate import hookcache
 
-from conftest import Repo
+from testing import Repo
 
 AWS_KEY = "".join(["AK", "IA", "Q7NR", "2KX5", "TLWM", "8ZPC"])
 CREDS = f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"\n'
@@ -88,7 +88,7 @@ def test_a_forged_cache_entry_does_not_let_a_blocked_change_through(staged_key: 
     repo = staged_key
     head = repo.out("rev-parse", "HEAD")
     # A genuine entry for exactly this content (right key), then emptied of findings.
-    assert repo.authgate("check").returncode == 1
+    assert repo.main("check").returncode == 1
     entry = json.loads(_cache(repo).read_text(encoding="utf-8"))
     assert entry["findings"]
     entry["findings"] = []
@@ -126,7 +126,7 @@ def test_a_damaged_cache_is_a_miss_never_a_crash(repo: Repo, damage: str) -> Non
 def test_a_cache_with_wrong_types_in_a_finding_is_a_miss(staged_key: Repo) -> None:
     repo = staged_key
     head = repo.out("rev-parse", "HEAD")
-    assert repo.authgate("check").returncode == 1
+    assert repo.main("check").returncode == 1
     entry = json.loads(_cache(repo).read_text(encoding="utf-8"))
     good = entry["findings"]
     entry["findings"] = [*good, "x", *({**f, "line": "1", "refs": 5} for f in good)]
@@ -168,5 +168,5 @@ def test_an_authors_explanation_under_identity_impact_is_kept(hooked_repo: Repo)
     assert body == ("Add login\n\nIdentity-Impact: high\n  because it changes how tokens "
                     "are decoded\nRequires-Review: code-owner, iam, security\n"
                     f"Authgate-Tree: {tree}\n")
-    proc = repo.authgate("verify", "--range", f"{base}..HEAD")
+    proc = repo.main("verify", "--range", f"{base}..HEAD")
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import Repo
+from testing import Repo
 
 AWS_KEY = "".join(["AK", "IA", "Q7NR", "2KX5", "TLWM", "8ZPC"])
 TLS_OFF = 'requests.get(URL, verify=False)'
@@ -24,9 +24,9 @@ def _merge(repo: Repo, *args: str) -> str:
 
 
 def _verify(repo: Repo, base: str) -> tuple[int, dict[str, dict[str, object]], str]:
-    proc = repo.authgate("verify", "--range", f"{base}..HEAD", "--format", "json")
+    proc = repo.main("verify", "--range", f"{base}..HEAD", "--format", "json")
     doc = json.loads(proc.stdout)
-    text = repo.authgate("verify", "--range", f"{base}..HEAD").stdout
+    text = repo.main("verify", "--range", f"{base}..HEAD").stdout
     return proc.returncode, {s["revision"]: s for s in doc["subjects"]}, text
 
 

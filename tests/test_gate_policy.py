@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from conftest import Repo
+from testing import Repo, Result
 
 # Assembled at run time: no credential-shaped literal in the repository.
 AWS_KEY = "".join(["AK", "IA", "Q7NR", "2KX5", "TLWM", "8ZPC"])
@@ -37,8 +37,8 @@ def _base(repo: Repo) -> str:
     return repo.commit("base")
 
 
-def _verify(repo: Repo, *args: str) -> subprocess.CompletedProcess[str]:
-    return repo.authgate("verify", *args)
+def _verify(repo: Repo, *args: str) -> Result:
+    return repo.main("verify", *args)
 
 
 @pytest.mark.parametrize("how", sorted(SWITCH_OFF))
@@ -125,7 +125,7 @@ def test_an_untracked_config_does_not_switch_the_hooks_off(repo: Repo) -> None:
     repo.write(".authgate.toml", SWITCH_OFF["exclude"])
     repo.write("app/creds.py", CREDS)
     repo.add("app/creds.py")
-    proc = repo.authgate("check")
+    proc = repo.main("check")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     lines = _no_fp(proc.stdout).splitlines()
     assert ('app/creds.py:1: leak.secret.aws-key: AWS access key (detect-secrets: AWS '
@@ -136,7 +136,7 @@ def test_an_untracked_config_does_not_switch_the_hooks_off(repo: Repo) -> None:
     # Not silent when nothing is found either: the notice is in every report.
     repo.write("app/creds.py", "REGION = 'eu-west-1'\n")
     repo.add("app/creds.py")
-    proc = repo.authgate("check", "--format", "json")
+    proc = repo.main("check", "--format", "json")
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["subjects"][0]["notes"] == [notice.strip()]
 
@@ -148,18 +148,18 @@ def test_unstaged_edits_to_the_config_are_reported_not_obeyed(repo: Repo) -> Non
                'exclude = ["**"]\n')
     repo.write("app/creds.py", CREDS)
     repo.add("app/creds.py")
-    proc = repo.authgate("check")
+    proc = repo.main("check")
     assert proc.returncode == 1
     assert ("  [tool.authgate] in pyproject.toml has unstaged changes: authgate follows the "
             "staged config, not the work tree (`git add pyproject.toml` to apply it)"
             ) in proc.stdout.splitlines()
     # Other tools' tables changing is not the gate's business.
     repo.write("pyproject.toml", '[project]\nname = "app2"\n\n[tool.authgate]\nai = "allow"\n')
-    proc = repo.authgate("check")
+    proc = repo.main("check")
     assert "pyproject.toml" not in proc.stdout
     # --config FILE is the user's explicit choice: honoured as given.
     repo.write("mine.toml", SWITCH_OFF["exclude"])
-    proc = repo.authgate("check", "--config", "mine.toml")
+    proc = repo.main("check", "--config", "mine.toml")
     assert proc.returncode == 0 and "leak.secret" not in proc.stdout
 
 
@@ -229,7 +229,7 @@ def test_a_baseline_at_a_configured_path_is_the_policy(repo: Repo) -> None:
     repo.write("ci/secrets.json", accepting)
     repo.add()
     # Locally, the staged baseline accepts the key, and the change to it needs review.
-    proc = repo.authgate("check", "--format", "json")
+    proc = repo.main("check", "--format", "json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     [subject] = json.loads(proc.stdout)["subjects"]
     rules = {f["rule"]: f for f in subject["findings"]}

@@ -12,7 +12,7 @@ from authgate.findings import Action, Finding, Severity, Tier
 from authgate.guidance import allow_comment, how_to_proceed
 from authgate.policy import Verdict
 
-from conftest import Repo
+from testing import Repo
 
 # An assistant's elision placeholder in a Python file: blocks (provenance.artifact.*).
 ELIDED = "def greet(name):\n    # ... existing code ...\n    return f'hello {name}'\n"

@@ -8,7 +8,7 @@ import sys
 
 from authgate import hookcache
 
-from conftest import Repo
+from testing import Repo
 
 SECRET = "AKIA" + "Q7NR2KX5TLWM8ZPC"
 RISKY = ('import jwt\n\ndef user(t):\n'
@@ -95,3 +95,23 @@ def test_a_damaged_cache_is_ignored(repo: Repo) -> None:
     proc = repo.authgate("check")
     assert proc.returncode == 1
     assert "identity.jwt.verification-disabled" in proc.stdout
+
+
+def test_a_config_change_alone_is_not_answered_from_the_cache(repo: Repo) -> None:
+    # The same tree, the same index file, the same process chain: only the config
+    # differs (a `--config` file outside the repository, read from the file system).
+    # A block stored under the old config must not answer for the new one, which
+    # excludes the file.
+    base(repo)
+    repo.write("app/settings.py", f'AWS_KEY = "{SECRET}"\n')
+    repo.add()
+    cfg = repo.path.parent / "authgate.toml"
+    cfg.write_text('exclude = ["docs/"]\n', encoding="utf-8")
+    first = repo.authgate("check", "--config", str(cfg))
+    assert first.returncode == 1 and "leak.secret.aws-key" in first.stdout, first.stdout
+    assert (repo.path / ".git" / hookcache.FILE).exists()
+    cfg.write_text('exclude = ["docs/", "app/"]\n', encoding="utf-8")
+    second = repo.authgate("check", "--config", str(cfg))
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "leak.secret.aws-key" not in second.stdout
+    assert "authgate: ok" in second.stdout, second.stdout

@@ -12,7 +12,8 @@ from authgate.checks import identity
 from authgate.config import Config, parse
 from authgate.findings import Finding, Tier
 from authgate.policy import MISSING_TESTS_RULE, decide
-from test_identity_support import added, changeset, check, fc, ids, rules
+
+from testing.identity import added, changeset, check, fc, ids, rules
 
 
 def impact(*files: FileChange, config: Config | None = None) -> list[Finding]:

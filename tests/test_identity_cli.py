@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from conftest import Repo
+from testing import Repo
 
 LOGIN = "app/auth/login.py"
 BAD_LINE = 'claims = jwt.decode(token, options={"verify_signature": False})'
@@ -24,7 +24,7 @@ def test_disabling_jwt_verification_blocks_with_the_rule_and_a_critical_reason(
     repo.write(LOGIN, "import jwt\n\n\ndef login(token):\n"
                       f"    {BAD_LINE}\n    return claims\n")
     repo.add(LOGIN)
-    proc = repo.authgate("check")
+    proc = repo.main("check")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     out = _no_fp(proc.stdout).splitlines()
     assert (f"{LOGIN}:5: identity.jwt.verification-disabled: JWT signature verification "
@@ -43,7 +43,7 @@ def test_ui_only_change_passes_low(repo: Repo) -> None:
     repo.write("templates/registration/login.html", "<form>{% csrf_token %}</form>\n")
     repo.write("static/css/login.css", ".login { margin: 0 }\n")
     repo.add()
-    proc = repo.authgate("check", "--only", "identity")
+    proc = repo.main("check", "--only", "identity")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "authgate: ok: identity impact low; requires review: code-owner;" in proc.stdout
     assert ("  low: static/css/login.css: path static/css/login.css matches word 'login' "
@@ -54,7 +54,7 @@ def test_unrelated_change_has_no_identity_impact(repo: Repo) -> None:
     _base(repo)
     repo.write("README.md", "# app\n\nMore words.\n")
     repo.add()
-    proc = repo.authgate("check", "--only", "identity")
+    proc = repo.main("check", "--only", "identity")
     assert proc.returncode == 0
     assert "identity impact none" in proc.stdout
 
@@ -64,7 +64,7 @@ def test_json_report_carries_tier_refs_and_never_the_planted_key(repo: Repo) -> 
     key = "Planted-Signing-Key-8c1f"
     repo.write("app/issue.py", f'token = jwt.encode(claims, "{key}", algorithm="HS256")\n')
     repo.add()
-    proc = repo.authgate("check", "--only", "identity", "--format", "json")
+    proc = repo.main("check", "--only", "identity", "--format", "json")
     assert proc.returncode == 1
     assert key not in proc.stdout + proc.stderr
     (subject,) = json.loads(proc.stdout)["subjects"]
@@ -73,7 +73,7 @@ def test_json_report_carries_tier_refs_and_never_the_planted_key(repo: Repo) -> 
         ("app/issue.py", 1, "critical", "block")
     assert "CWE-321" in f["refs"] and "ASVS-5.0-13.3.1" in f["refs"]
     for fmt in ("text", "sarif", "github", "markdown"):
-        other = repo.authgate("check", "--only", "identity", "--format", fmt)
+        other = repo.main("check", "--only", "identity", "--format", fmt)
         assert key not in other.stdout + other.stderr, fmt
 
 
@@ -81,7 +81,7 @@ def test_scan_reports_identity_patterns_in_the_whole_tree(repo: Repo) -> None:
     repo.write("client.go", "package c\nvar cfg = &tls.Config{InsecureSkipVerify: true}\n")
     repo.add()
     repo.commit("c")
-    proc = repo.authgate("scan", "--only", "identity")
+    proc = repo.main("scan", "--only", "identity")
     assert proc.returncode == 1
     assert ("client.go:2: identity.tls.verification-disabled: TLS verification disabled at "
             "line 2: InsecureSkipVerify: true [var cfg = &tls.Config{InsecureSkipVerify: true}]"
@@ -89,7 +89,7 @@ def test_scan_reports_identity_patterns_in_the_whole_tree(repo: Repo) -> None:
 
 
 def test_explain_prints_an_identity_rule_with_its_references(repo: Repo) -> None:
-    proc = repo.authgate("explain", "identity.jwt.none-algorithm")
+    proc = repo.main("explain", "identity.jwt.none-algorithm")
     assert proc.returncode == 0
     lines = proc.stdout.splitlines()
     assert "identity tier:  critical" in lines
@@ -103,7 +103,7 @@ def test_a_config_path_makes_a_neutral_file_high(repo: Repo) -> None:
     repo.commit("config")
     repo.write("billing/invoice.py", "total = 1\n")
     repo.add()
-    proc = repo.authgate("check", "--only", "identity")
+    proc = repo.main("check", "--only", "identity")
     assert proc.returncode == 0
     assert ("  high: billing/invoice.py: path billing/invoice.py matches billing/** "
             "(config paths.high)") in proc.stdout.splitlines()
@@ -115,7 +115,7 @@ def test_a_broken_user_rule_is_one_line_and_exit_2(repo: Repo) -> None:
                                  'regex = "x"\n[rules.custom.params]\nunit = "("\n')
     repo.write("a.py", "x = 1\n")
     repo.add()
-    proc = repo.authgate("check", "--only", "identity")
+    proc = repo.main("check", "--only", "identity")
     assert proc.returncode == 2
     assert proc.stderr == ("authgate: .authgate.toml (staged): key 'rules.custom[0].params.unit' "
                            "does not compile: missing ), unterminated subpattern at position 0\n")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from authgate.changes import FileChange
 from authgate.findings import Action, Tier
-from test_identity_support import added, check, fc, rules
+
+from testing.identity import added, check, fc, rules
 
 
 def patterns(*files: FileChange) -> list[tuple[str, int | None, Action]]:

@@ -8,7 +8,8 @@ import time
 from collections.abc import Callable
 
 from authgate.changes import FileChange
-from test_identity_support import added, check
+
+from testing.identity import added, check
 
 
 def _seconds(make: Callable[[int], FileChange], n: int) -> float:

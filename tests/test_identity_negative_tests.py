@@ -17,7 +17,8 @@ from authgate.changes import FileChange
 from authgate.config import Config
 from authgate.findings import Action, Finding, Severity, Tier
 from authgate.policy import MISSING_TESTS_RULE, decide
-from test_identity_support import added, check, fc
+
+from testing.identity import added, check, fc
 
 UNCOVERED_RULE = "identity.tests.negative-uncovered"
 

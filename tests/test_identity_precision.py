@@ -23,7 +23,8 @@ from authgate.checks import identity
 from authgate.config import Config, parse
 from authgate.findings import Tier
 from authgate.policy import decide
-from test_identity_support import parse_unified, rules
+
+from testing.identity import parse_unified, rules
 
 if sys.version_info >= (3, 11):
     import tomllib

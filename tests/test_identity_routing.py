@@ -11,7 +11,8 @@ import pytest
 
 from authgate.changes import FileChange
 from authgate.findings import Finding, Tier
-from test_identity_support import added, check, fc
+
+from testing.identity import added, check, fc
 
 
 def tier_of(*files: FileChange) -> Tier:

@@ -15,7 +15,8 @@ import pytest
 from authgate.changes import Status
 from authgate.findings import Action, Tier
 from authgate.report import finding_line
-from test_identity_support import check, fc, rules
+
+from testing.identity import check, fc, rules
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -10,7 +10,7 @@ from pathlib import Path
 from authgate import cli
 from authgate.commands import install
 
-from conftest import Repo
+from testing import Repo
 
 ELIDED = "def greet(name):\n    # ... existing code ...\n    return f'hello {name}'\n"
 LOGIN = ("import bcrypt\n\n\ndef check(user, password):\n"
@@ -25,7 +25,7 @@ def _installed(repo: Repo) -> Repo:
     repo.write("README.md", "example\n")
     repo.add()
     repo.commit("init")
-    proc = repo.authgate("install")
+    proc = repo.main("install")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == (f"authgate: installed pre-commit, prepare-commit-msg, commit-msg, "
                            f"pre-push in .git/hooks (running {sys.executable} -m authgate)\n")
@@ -78,20 +78,20 @@ def test_a_foreign_hook_is_kept_unless_forced_then_backed_up(repo: Repo) -> None
     hooks.mkdir(parents=True, exist_ok=True)
     foreign = "#!/bin/sh\n# the team's own lint hook\nexit 0\n"
     (hooks / "pre-commit").write_text(foreign)
-    refused = repo.authgate("install")
+    refused = repo.main("install")
     assert refused.returncode == 2
     assert refused.stderr.count("\n") == 1
     assert str(hooks / "pre-commit") in refused.stderr and "--force" in refused.stderr
     assert (hooks / "pre-commit").read_text() == foreign
     assert not (hooks / "commit-msg").exists()  # nothing written at all
 
-    forced = repo.authgate("install", "--force")
+    forced = repo.main("install", "--force")
     assert forced.returncode == 0, forced.stderr
     assert f"{hooks / 'pre-commit'}.authgate-backup" in forced.stdout
     assert (hooks / "pre-commit.authgate-backup").read_text() == foreign
     assert install.MARKER in (hooks / "pre-commit").read_text()
     # Its own hooks it replaces without asking; the backup is not touched again.
-    again = repo.authgate("install", "-t", "pre-commit")
+    again = repo.main("install", "-t", "pre-commit")
     assert again.returncode == 0, again.stderr
     assert again.stdout.startswith("authgate: installed pre-commit in .git/hooks")
     assert (hooks / "pre-commit.authgate-backup").read_text() == foreign
@@ -99,7 +99,7 @@ def test_a_foreign_hook_is_kept_unless_forced_then_backed_up(repo: Repo) -> None
 
 def test_hooks_go_where_core_hookspath_sends_git(repo: Repo) -> None:
     repo.git("config", "core.hooksPath", "ci/hooks")
-    proc = repo.authgate("install", "-t", "pre-commit")
+    proc = repo.main("install", "-t", "pre-commit")
     assert proc.returncode == 0, proc.stderr
     assert "in ci/hooks" in proc.stdout
     assert install.MARKER in (repo.path / "ci/hooks/pre-commit").read_text()

@@ -17,9 +17,9 @@ import pytest
 
 from authgate import config as config_mod
 from authgate.checks import secrets
-from test_leaks_rules import check
 
-from conftest import Repo
+from testing import Repo
+from testing.leaks import check
 
 CFG = config_mod.Config(internal_domains=("acmecorp.net",), production_domains=("acme.com",))
 
@@ -355,7 +355,7 @@ def test_verify_over_a_history_of_false_classes_blocks_nothing(repo: Repo) -> No
         repo.write(path, text)
     repo.add()
     head = repo.commit("tests and env files")
-    proc = repo.authgate("verify", "--range", f"{base}..{head}", "--format", "json",
+    proc = repo.main("verify", "--range", f"{base}..{head}", "--format", "json",
                          "--jobs", "1")
     doc = json.loads(proc.stdout)
     leaks = [f for s in doc["subjects"] for f in s["findings"] if f["family"] == "leak"]
@@ -364,18 +364,21 @@ def test_verify_over_a_history_of_false_classes_blocks_nothing(repo: Repo) -> No
     repo.write("app/s3.py", 'KEY = "AKIA' + 'Q7NR2KX5TLWM8ZPC"\n')
     repo.add()
     bad = repo.commit("s3 client")
-    proc = repo.authgate("verify", "--range", f"{head}..{bad}", "--format", "json")
+    proc = repo.main("verify", "--range", f"{head}..{bad}", "--format", "json")
     doc = json.loads(proc.stdout)
     rules = {f["rule"] for s in doc["subjects"] for f in s["findings"] if f["action"] == "block"}
     assert "leak.secret.aws-key" in rules and proc.returncode == 1
 
 
 # --- cost: the judgement stays linear on hostile values ------------------------------
+#
+# Timed in this process's CPU time, not wall time: the suite runs on every core, often
+# on a shared machine, and the time others take is not authgate's.
 
 def _seconds(fn: object, arg: str) -> float:
-    start = time.perf_counter()
+    start = time.process_time()
     fn(arg)  # type: ignore[operator]
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 @pytest.mark.parametrize("unit", ["a.", "a-", "/a", "ab", "a ", "=a", "eyJ", "sha512-"])
@@ -398,6 +401,6 @@ def test_value_judgement_is_linear(unit: str) -> None:
 
 def test_guard_and_endpoint_judgement_stay_linear() -> None:
     line = "x = '" + "10.0.0.1 == " * 20_000 + "'\n"
-    start = time.perf_counter()
+    start = time.process_time()
     check({"tests/test_net.py": line, "app/net.py": line})
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5

@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 
 from authgate.report import FORMATS
-from test_leaks_corpus import CORPUS, PLANTED, SECRET_VALUES, materialize
 
-from conftest import Repo
+from testing import Repo
+from testing.leaks import CORPUS, PLANTED, SECRET_VALUES, materialize
 
 # The public part of a planted value (a provider prefix, a URL's host and path) may
 # show; none of the random part may, not even ten characters of it.
@@ -52,7 +52,7 @@ def _stage_corpus(repo: Repo) -> None:
 def test_every_output_format_is_blocked_and_free_of_planted_secrets(repo: Repo) -> None:
     _stage_corpus(repo)
     for fmt in FORMATS:
-        proc = repo.authgate("check", "--format", fmt)
+        proc = repo.main("check", "--format", fmt)
         out = proc.stdout + proc.stderr
         assert proc.returncode == 1, (fmt, out[-2000:])
         assert_no_secret(out, fmt)
@@ -60,10 +60,10 @@ def test_every_output_format_is_blocked_and_free_of_planted_secrets(repo: Repo) 
         for rule in ("leak.secret.stripe", "leak.endpoint.webhook", "leak.file.keystore",
                      "leak.endpoint.connection-string"):
             assert rule in out, (fmt, rule)
-    text = repo.authgate("check").stdout
+    text = repo.main("check").stdout
     assert "src/billing/client.py:9: leak.secret.stripe:" in text
     assert "keys/client.p12: leak.file.keystore:" in text
-    doc = json.loads(repo.authgate("check", "--format", "json").stdout)
+    doc = json.loads(repo.main("check", "--format", "json").stdout)
     findings = [f for s in doc["subjects"] for f in s["findings"]]
     leaks = [f for f in findings if f["family"] == "leak"]
     assert len(leaks) >= 50
@@ -72,7 +72,7 @@ def test_every_output_format_is_blocked_and_free_of_planted_secrets(repo: Repo) 
                                              "config"}
     # --output FILE writes the same report, just as clean.
     out_file = repo.path / "report.sarif"
-    repo.authgate("check", "--format", "sarif", "--output", str(out_file))
+    repo.main("check", "--format", "sarif", "--output", str(out_file))
     assert_no_secret(out_file.read_text(encoding="utf-8"), "sarif file")
 
 
@@ -80,7 +80,7 @@ def test_commit_gate_output_is_free_of_planted_secrets(repo: Repo) -> None:
     _stage_corpus(repo)
     message = repo.path / ".git" / "COMMIT_EDITMSG"
     message.write_text("Add billing client\n", encoding="utf-8")
-    proc = repo.authgate("msg", str(message))
+    proc = repo.main("msg", str(message))
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert "leak.secret" in proc.stdout + proc.stderr
     assert_no_secret(proc.stdout + proc.stderr, "msg")
@@ -91,7 +91,7 @@ def test_suppressions_are_counted_where_ci_reads_them(repo: Repo) -> None:
     repo.write("app/hosts.py", "# authgate: allow leak.endpoint -- lab network, issue 12\n"
                                'LAB = "10.0.0.5"\nPROD = "10.0.0.6"\n')
     repo.add()
-    proc = repo.authgate("check", "--only", "leaks")
+    proc = repo.main("check", "--only", "leaks")
     assert proc.returncode == 0, proc.stdout
     assert "app/hosts.py:3: leak.endpoint.private-ipv4: private IPv4 address 10.0.0.6" \
         in proc.stdout

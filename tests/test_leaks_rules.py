@@ -17,14 +17,8 @@ from authgate.checks import run_all
 from authgate.config import ConfigError
 from authgate.findings import Finding, value_hash
 from authgate.policy import decide
-from test_leaks_corpus import added_file
 
-
-def check(files: dict[str, str], cfg: config_mod.Config | None = None) -> list[Finding]:
-    cfg = cfg or config_mod.Config()
-    changes = ChangeSet(files=tuple(added_file(p, t.encode()) for p, t in files.items()),
-                        source="index")
-    return run_all(changes, rules_mod.load(cfg, ["leak"]), cfg, ["leak"])
+from testing.leaks import check
 
 
 def active(findings: list[Finding]) -> list[tuple[str, int | None, str, str]]:

@@ -13,7 +13,7 @@ import pytest
 from authgate import cli
 from authgate.commands import msg
 
-from conftest import Repo
+from testing import Repo
 
 LOGIN = 'import jwt\n\n\ndef login(token, key):\n    return jwt.decode(token, key)\n'
 
@@ -49,9 +49,9 @@ def test_a_template_is_left_alone_before_the_editor(repo: Repo, how: str) -> Non
     staged_login(repo)
     path = repo.write(".git/COMMIT_EDITMSG", "[component] summary\n\n# Why?\n")
     if how == "argument":
-        proc = repo.authgate("msg", ".git/COMMIT_EDITMSG", "template")
+        proc = repo.main("msg", ".git/COMMIT_EDITMSG", "template")
     else:
-        proc = repo.authgate("msg", ".git/COMMIT_EDITMSG",
+        proc = repo.main("msg", ".git/COMMIT_EDITMSG",
                              env={"PRE_COMMIT_COMMIT_MSG_SOURCE": "template"})
     assert (proc.returncode, proc.stderr) == (0, "")
     assert path.read_text(encoding="utf-8") == "[component] summary\n\n# Why?\n"
@@ -61,7 +61,7 @@ def test_a_message_of_nothing_but_our_trailers_is_emptied(repo: Repo) -> None:
     staged_login(repo)
     text = "\nIdentity-Impact: high\nAuthgate-Tree: abc\n# Please enter the message\n"
     path = repo.write(".git/COMMIT_EDITMSG", text)
-    proc = repo.authgate("msg", ".git/COMMIT_EDITMSG")
+    proc = repo.main("msg", ".git/COMMIT_EDITMSG")
     assert (proc.returncode, proc.stderr) == (0, "")
     assert path.read_text(encoding="utf-8") == "\n# Please enter the message\n"
 
@@ -69,15 +69,15 @@ def test_a_message_of_nothing_but_our_trailers_is_emptied(repo: Repo) -> None:
 def test_running_twice_changes_nothing_more(repo: Repo) -> None:
     staged_login(repo)
     path = repo.write(".git/COMMIT_EDITMSG", "Add login\n\n# Please enter\n")
-    assert repo.authgate("msg", ".git/COMMIT_EDITMSG").returncode == 0
+    assert repo.main("msg", ".git/COMMIT_EDITMSG").returncode == 0
     once = path.read_bytes()
     assert b"Requires-Review: code-owner, iam, security\n" in once
-    assert repo.authgate("msg", ".git/COMMIT_EDITMSG").returncode == 0
+    assert repo.main("msg", ".git/COMMIT_EDITMSG").returncode == 0
     assert path.read_bytes() == once
 
 
 def test_an_unreadable_message_file_is_one_line_exit_2(repo: Repo) -> None:
-    proc = repo.authgate("msg", ".git/NO_SUCH_MSG")
+    proc = repo.main("msg", ".git/NO_SUCH_MSG")
     assert proc.returncode == 2
     assert proc.stderr.startswith("authgate: .git/NO_SUCH_MSG: cannot read the commit message")
     assert len(proc.stderr.splitlines()) == 1
@@ -146,7 +146,7 @@ def test_home_template_is_expanded(repo: Repo, tmp_path: Path) -> None:
     repo.git("config", "commit.template", "~/template.txt")
     staged_login(repo)
     path = repo.write(".git/COMMIT_EDITMSG", "[area] summary\n\n# Please enter\n")
-    proc = repo.authgate("msg", ".git/COMMIT_EDITMSG")
+    proc = repo.main("msg", ".git/COMMIT_EDITMSG")
     assert (proc.returncode, proc.stderr) == (0, "")
     assert path.read_text(encoding="utf-8") == "[area] summary\n\n# Please enter\n"
 
@@ -155,7 +155,7 @@ def test_says_so_when_git_would_not_read_the_trailers(repo: Repo) -> None:
     staged_login(repo)
     # Only a divider and a patch: whatever is written becomes the subject.
     path = repo.write(".git/COMMIT_EDITMSG", "---\npatch notes\n")
-    proc = repo.authgate("msg", ".git/COMMIT_EDITMSG")
+    proc = repo.main("msg", ".git/COMMIT_EDITMSG")
     assert proc.returncode == 0
     assert proc.stderr == ("authgate: could not add Identity-Impact, Requires-Review, "
                            "Authgate-Tree: git would not read them as trailers in this message\n")

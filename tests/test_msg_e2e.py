@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Repo
+from testing import Repo
 
 LOGIN = ('import jwt\n\n\ndef login(token: str, key: str) -> dict:\n'
          '    return jwt.decode(token, key, algorithms=["HS256"])\n')

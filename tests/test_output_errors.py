@@ -11,7 +11,7 @@ import pytest
 from authgate import cli
 from authgate.commands import check
 
-from conftest import Repo
+from testing import Repo
 
 
 @pytest.mark.parametrize("command", [["check"], ["scan"], ["verify", "--range", "HEAD~1..HEAD"],
@@ -24,7 +24,7 @@ def test_output_into_a_missing_folder_is_a_usage_error(repo: Repo, command: list
     repo.write("app/more.py", "def more():\n    return 1\n")
     repo.add()  # something staged, for check
     target = repo.path / "missing" / "folder" / "report.sarif"
-    proc = repo.authgate(*command, "--format", "sarif", "--output", str(target))
+    proc = repo.main(*command, "--format", "sarif", "--output", str(target))
     assert proc.returncode == 2, proc.stdout + proc.stderr
     [line] = proc.stderr.splitlines()
     assert str(target) in line and "cannot write" in line
@@ -35,7 +35,7 @@ def test_output_onto_a_directory_is_a_usage_error(repo: Repo) -> None:
     repo.commit("init", "--allow-empty")
     repo.write("app/views.py", "def index():\n    return 'hello'\n")
     repo.add()
-    proc = repo.authgate("check", "--output", str(repo.path))
+    proc = repo.main("check", "--output", str(repo.path))
     assert proc.returncode == 2
     assert str(repo.path) in proc.stderr
 

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from conftest import Repo
+from testing import Repo
 
 # A file name that, printed raw, starts a line with a GitHub workflow command.
 FORGED = "app/auth/x\n::error file=app.py::all checks passed.py"
@@ -51,7 +51,7 @@ def test_check_escapes_file_names_in_every_format(repo: Repo, fmt: str) -> None:
     repo.write(ESCAPES, BLOCKING)
     repo.write("app/auth/tab\there.py", BLOCKING)
     repo.add()
-    proc = repo.authgate("check", "--format", fmt)
+    proc = repo.main("check", "--format", fmt)
     assert proc.returncode == 1
     out = proc.stdout + proc.stderr
     _no_forged_line(out)
@@ -71,7 +71,7 @@ def test_check_markdown_renders_no_image_or_link_from_content(repo: Repo) -> Non
         "# Certainly! Here is the updated code ![pixel](https://evil.example/p.png) "
         "[click](https://evil.example/login) <img src=x onerror=alert(1)> **done**\n"))
     repo.add()
-    out = repo.authgate("check", "--format", "markdown").stdout
+    out = repo.main("check", "--format", "markdown").stdout
     assert "provenance.artifact.chat-phrase" in out
     for construct in ("![", "](", "<img", "**done", "__init__"):
         assert not _unescaped(out.replace("**blocked**", ""), construct), (construct, out)
@@ -86,7 +86,7 @@ def test_verify_markdown_passes_no_html_or_cr_from_subjects_and_paths(repo: Repo
     repo.write("app/auth/a\r## authgate verify: ok\r.py", BLOCKING)
     repo.add()
     repo.commit("fix login <h2>All commits OK</h2>")
-    out = repo.authgate("verify", "--range", f"{base}..HEAD", "--format", "markdown").stdout
+    out = repo.main("verify", "--range", f"{base}..HEAD", "--format", "markdown").stdout
     assert "FAILED" in out
     assert "\r" not in out
     assert "<h2>" not in out and "&lt;h2&gt;All commits OK&lt;/h2&gt;" in out
@@ -108,7 +108,7 @@ def test_verify_range_summary_escapes_a_trailer(repo: Repo) -> None:
     repo.add()
     repo.commit("add index\n\nAI-Assisted: claude-code\x1b]0;owned\x07\x1b[31m")
     for fmt in ("text", "github", "markdown"):
-        proc = repo.authgate("verify", "--range", f"{base}..HEAD", "--format", fmt)
+        proc = repo.main("verify", "--range", f"{base}..HEAD", "--format", fmt)
         out = proc.stdout + proc.stderr
         assert "claude-code" in out, (fmt, out)
         assert "\x1b" not in out and "\x07" not in out, (fmt, repr(out))

@@ -17,7 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT
+from testing import PROJECT
+
+# One worker runs this file: the wheel and sdist are built once (module fixture `dist`).
+pytestmark = pytest.mark.xdist_group("packaging")
 
 if sys.version_info >= (3, 11):
     import tomllib

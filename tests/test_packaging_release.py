@@ -13,7 +13,10 @@ import pytest
 
 from authgate import __version__
 
-from conftest import PROJECT, Repo, clean_environ, copy_tracked, precommit_bin
+from testing import PROJECT, Repo, clean_environ, copy_tracked, precommit_bin
+
+# One worker runs this file: the tagged copy of the project is made once (module fixture `tagged`).
+pytestmark = pytest.mark.xdist_group("packaging_release")
 
 README = (PROJECT / "README.md").read_text(encoding="utf-8")
 CHANGELOG = (PROJECT / "CHANGELOG.md").read_text(encoding="utf-8")

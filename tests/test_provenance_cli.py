@@ -13,7 +13,7 @@ from authgate import changes
 from authgate.config import Config
 from authgate.pipeline import evaluate
 
-from conftest import Repo, install_hooks
+from testing import Repo, install_hooks
 
 ELIDED = "def login(user, password):\n    # ... existing code ...\n    return issue_token(user)\n"
 CLEAN = "def login(user, password):\n    return issue_token(user)\n"
@@ -36,7 +36,7 @@ def test_staged_elision_placeholder_blocks_with_its_location(repo: Repo) -> None
     started(repo)
     repo.write("src/auth/login.py", ELIDED)
     repo.add("src/auth/login.py")
-    proc = repo.authgate("check")
+    proc = repo.main("check")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert ("src/auth/login.py:2: provenance.artifact.elision: elision placeholder: an AI "
             "edit replaced code with a comment, so code is missing [# ... existing code ...]"
@@ -49,7 +49,7 @@ def test_agent_environment_makes_the_report_say_ai_assisted(repo: Repo) -> None:
     repo.write("src/auth/login.py", CLEAN)
     repo.add("src/auth/login.py")
     agent = {"CLAUDECODE": "1", "CLAUDE_CODE_ENTRYPOINT": "cli"}
-    proc = repo.authgate("check", "--only", "provenance", env=agent)
+    proc = repo.main("check", "--only", "provenance", env=agent)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert summary(proc.stdout) == ("authgate: ok: identity impact none; AI-assisted: "
                                     "claude-code; 1 finding, 0 blocking, 0 suppressed")
@@ -57,16 +57,16 @@ def test_agent_environment_makes_the_report_say_ai_assisted(repo: Repo) -> None:
             "CLAUDE_CODE_ENTRYPOINT=cli (strong)") in proc.stdout.splitlines()
     # With every family, the same evidence reaches the verdict that the other checks
     # grade (an AI-assisted identity change is held to a stricter standard).
-    proc = repo.authgate("check", env=agent)
+    proc = repo.main("check", env=agent)
     assert "; AI-assisted: claude-code; " in summary(proc.stdout)
-    assert "AI-assisted" not in summary(repo.authgate("check").stdout)
+    assert "AI-assisted" not in summary(repo.main("check").stdout)
 
 
 def test_cursor_trace_id_alone_is_not_evidence(repo: Repo) -> None:
     started(repo)
     repo.write("src/auth/login.py", CLEAN)
     repo.add("src/auth/login.py")
-    proc = repo.authgate("check", "--only", "provenance",
+    proc = repo.main("check", "--only", "provenance",
                          env={"CURSOR_TRACE_ID": "0f4e3a2b1c9d"})
     assert proc.returncode == 0
     assert summary(proc.stdout) == ("authgate: ok: identity impact none; "
@@ -78,7 +78,7 @@ def test_json_report_names_tools_and_never_an_agent_secret(repo: Repo) -> None:
     repo.write("src/auth/login.py", CLEAN)
     repo.add("src/auth/login.py")
     fake_key = "AIzaSy" + "FAKEfakeFAKEfakeFAKEfakeFAKEfake0"
-    proc = repo.authgate("check", "--only", "provenance", "--format", "json",
+    proc = repo.main("check", "--only", "provenance", "--format", "json",
                          env={"GEMINI_CLI": "1", "GEMINI_API_KEY": fake_key})
     assert proc.returncode == 0
     subject = json.loads(proc.stdout)["subjects"][0]
@@ -100,7 +100,7 @@ def test_agent_trace_record_for_head_and_a_staged_file(repo: Repo) -> None:
     stale = {**record, "vcs": {"type": "git", "revision": "0" * 40}}
     repo.write(".agent-trace/traces.jsonl",
                json.dumps(stale) + "\n" + json.dumps(record) + "\n" + '{"vcs": "' + head + "\n")
-    proc = repo.authgate("check", "--only", "provenance")
+    proc = repo.main("check", "--only", "provenance")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = _no_fp(proc.stdout).splitlines()
     assert ("src/auth/login.py:1: provenance.trace.agent-trace: an Agent Trace record says an "
@@ -134,7 +134,7 @@ def test_scan_flags_a_committed_chat_transcript(repo: Repo) -> None:
     repo.write(".aider.chat.history.md", "# aider chat started at 2026-01-01 10:00:00\n")
     repo.add(".aider.chat.history.md")
     repo.commit("oops")
-    proc = repo.authgate("scan")
+    proc = repo.main("scan")
     assert proc.returncode == 1
     assert (".aider.chat.history.md: provenance.transcript.chat-history: an AI chat transcript "
             "is committed: it can hold prompts, pasted secrets and internal hosts "
@@ -142,7 +142,7 @@ def test_scan_flags_a_committed_chat_transcript(repo: Repo) -> None:
 
 
 def test_explain_prints_a_provenance_rule(repo: Repo) -> None:
-    proc = repo.authgate("explain", "provenance.disclosure.assisted-by")
+    proc = repo.main("explain", "provenance.disclosure.assisted-by")
     assert proc.returncode == 0
     assert "kind:           trailer" in proc.stdout.splitlines()
     assert "Assisted-by counts as AI only as AGENT:MODEL" in proc.stdout

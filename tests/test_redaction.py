@@ -18,7 +18,7 @@ import pytest
 from authgate import findings
 from authgate.report import FORMATS
 
-from conftest import Repo
+from testing import Repo
 
 _RND = random.Random(0x5EC)
 
@@ -66,10 +66,10 @@ def _plant(repo: Repo) -> None:
 def _every_output(repo: Repo, *args: str) -> dict[str, str]:
     out = {}
     for fmt in FORMATS:
-        proc = repo.authgate(*args, "--format", fmt)
+        proc = repo.main(*args, "--format", fmt)
         out[fmt] = proc.stdout + proc.stderr
         report = repo.path.parent / f"report.{fmt}"
-        proc = repo.authgate(*args, "--format", fmt, "--output", str(report))
+        proc = repo.main(*args, "--format", fmt, "--output", str(report))
         out[f"{fmt} --output"] = report.read_text(encoding="utf-8") + proc.stdout + proc.stderr
     return out
 
@@ -110,7 +110,7 @@ def test_verify_hides_a_secret_in_an_ai_assisted_trailer(repo: Repo) -> None:
     repo.commit(f"add index\n\nAI-Assisted: claude-code (session token {GITHUB})")
     outputs = _every_output(repo, "verify", "--range", f"{base}..HEAD")
     assert "claude-code" in outputs["text"]
-    doc = json.loads(repo.authgate("verify", "--range", f"{base}..HEAD",
+    doc = json.loads(repo.main("verify", "--range", f"{base}..HEAD",
                                    "--format", "json").stdout)
     assert doc["verify"]["ai_assisted"][0]["trailer"].startswith("claude-code")
     for where, out in outputs.items():
@@ -186,6 +186,74 @@ def test_a_placeholder_word_stays_readable_in_messages(repo: Repo) -> None:
     repo.commit("init", "--allow-empty")
     repo.write("app/db.py", "# connect with https://user:password@db.acme-corp.net/app\n")
     repo.add()
-    out = repo.authgate("check").stdout
+    out = repo.main("check").stdout
     assert "leak.secret.basic-auth: password embedded in a URL" in out, out
     assert "user:password@" not in out
+
+
+# --- the contract itself: the first and last character, nothing more ------------------
+#
+# The tests above prove no 10-character piece of a secret is shown; these pin what is:
+# a provider-format secret appears as its first character, eight stars and its last
+# character, written out below, in every format of every command (markdown escapes the
+# stars). Keeping a second character on either side fails them.
+
+PINNED_AWS = "AKIA" + "GQNBQRMKTSXFVY6P"
+PINNED_GITHUB = "ghp_" + "lpErf87038J1ta6sKT4t2WGmABMsBCkotq0Z"
+SHOWN = {PINNED_AWS: "A********P", PINNED_GITHUB: "g********Z"}
+SHOWN_MARKDOWN = {PINNED_AWS: r"A\*\*\*\*\*\*\*\*P", PINNED_GITHUB: r"g\*\*\*\*\*\*\*\*Z"}
+
+
+def assert_first_and_last_only(text: str, where: str, secret: str) -> None:
+    shown = SHOWN_MARKDOWN[secret] if where.startswith("markdown") else SHOWN[secret]
+    assert shown in text, f"{where}: the secret is not shown as {shown}:\n{text}"
+    rest = text.replace(shown, "")
+    for i in range(len(secret) - 3):
+        piece = secret[i:i + 4]
+        assert piece not in rest, f"{where}: {piece[:1]}… of the secret is shown"
+
+
+def _formats(repo: Repo, *args: str) -> dict[str, str]:
+    out = {}
+    for fmt in FORMATS:
+        proc = repo.main(*args, "--format", fmt)
+        out[fmt] = proc.stdout + proc.stderr
+        report = repo.path.parent / f"pinned.{fmt}"
+        repo.main(*args, "--format", fmt, "--output", str(report))
+        out[f"{fmt} --output"] = report.read_text(encoding="utf-8")
+    return out
+
+
+def test_a_found_secret_keeps_its_first_and_last_character_in_every_format(
+        repo: Repo) -> None:
+    repo.commit("init", "--allow-empty")
+    repo.write("app/auth/tokens.py", (
+        "import jwt\n\n"
+        "def read(token, key):\n"
+        f"    payload = jwt.decode(token, key, verify=False)  # {PINNED_AWS}\n"
+        f"    # ... existing code ... {PINNED_GITHUB}\n"
+        "    return payload\n"))
+    repo.add()
+    outputs = _formats(repo, "check")
+    # The line with the AWS key is quoted by the identity finding, the one with the
+    # token by the leak and the provenance findings.
+    for rule in ("identity.jwt.verification-disabled", "leak.secret.github-token",
+                 "provenance.artifact.elision"):
+        assert rule in outputs["text"], outputs["text"]
+    for where, out in outputs.items():
+        assert_first_and_last_only(out, where, PINNED_AWS)
+        assert_first_and_last_only(out, where, PINNED_GITHUB)
+    cache = next((repo.path / ".git" / "authgate").iterdir()).read_text(encoding="utf-8")
+    assert PINNED_AWS[1:5] not in cache and PINNED_GITHUB[1:5] not in cache
+
+
+def test_a_secret_in_a_trailer_keeps_its_first_and_last_character_in_verify(
+        repo: Repo) -> None:
+    base = repo.commit("init", "--allow-empty")
+    repo.write("app/views.py", "def index():\n    return 'hello'\n")
+    repo.add()
+    repo.commit(f"add index\n\nAI-Assisted: claude-code (session token {PINNED_GITHUB})")
+    outputs = _formats(repo, "verify", "--range", f"{base}..HEAD")
+    assert "verify.trailers" in outputs["text"], outputs["text"]
+    for where, out in outputs.items():
+        assert_first_and_last_only(out, where, PINNED_GITHUB)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conftest import PROJECT, Repo
+from testing import PROJECT, Repo
 
 REPLAY = PROJECT / "bench" / "replay.py"
 # Assembled at run time: no credential-shaped literal sits in this repository.

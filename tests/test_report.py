@@ -28,7 +28,7 @@ from authgate.findings import (
 from authgate.policy import Verdict, decide
 from authgate.report import Subject, render
 
-from conftest import Repo
+from testing import Repo
 
 SECRET = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"  # planted fake; must never be printed
 
@@ -177,7 +177,7 @@ def test_check_colours_a_terminal_unless_no_color(repo: Repo) -> None:
     repo.add()
     assert "\033[31mapp/x.py:2: provenance.artifact." in _check_on_a_tty(repo, {})
     assert "\033" not in _check_on_a_tty(repo, {"NO_COLOR": "1"})
-    piped = repo.authgate("check")
+    piped = repo.main("check")
     assert piped.returncode == 1 and "app/x.py:2: provenance.artifact." in piped.stdout
     assert "\033" not in piped.stdout
 

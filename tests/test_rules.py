@@ -10,7 +10,7 @@ from authgate.config import ConfigError, parse
 from authgate.findings import Severity
 from authgate.rules import load, parse_rule
 
-from conftest import Repo
+from testing import Repo
 
 CUSTOM = {"id": "identity.custom.legacy-sso", "title": "Legacy SSO helper",
           "severity": "high", "tier": "high", "action": "annotate",
@@ -95,14 +95,14 @@ message = "legacy SSO used"
 fix = "Use the OIDC client."
 refs = ["ASVS 10.4.11"]
 """)
-    listing = repo.authgate("rules")
+    listing = repo.main("rules")
     assert listing.returncode == 0
     assert "identity.custom.legacy-sso  [high, warn]  Legacy SSO helper" in listing.stdout
-    shown = repo.authgate("explain", "identity.custom.legacy-sso")
+    shown = repo.main("explain", "identity.custom.legacy-sso")
     assert shown.returncode == 0
     assert "fix:            Use the OIDC client." in shown.stdout
     assert "references:     ASVS 10.4.11" in shown.stdout
-    missing = repo.authgate("explain", "identity.custom.legacy")
+    missing = repo.main("explain", "identity.custom.legacy")
     assert missing.returncode == 2
     assert "did you mean: identity.custom.legacy-sso" in missing.stderr
 
@@ -116,7 +116,7 @@ kind = "env"
 message = "in-house agent environment"
 params = { strength = "weak", vars = { MYAGENT = "", MYAGENT_SESSION = "^on$" } }
 """)
-    shown = repo.authgate("explain", "provenance.env.my-agent")
+    shown = repo.main("explain", "provenance.env.my-agent")
     assert shown.returncode == 0
     assert "params.strength:weak\n" in shown.stdout
     assert "params.vars:    {'MYAGENT': '', 'MYAGENT_SESSION': '^on$'}\n" in shown.stdout

@@ -7,7 +7,7 @@ from authgate.commands.scan import judge_whole
 from authgate.config import Config
 from authgate.rules import FAMILIES
 
-from conftest import Repo
+from testing import Repo
 
 ELIDED = "def f():\n    # ... existing code ...\n    return 1\n"
 
@@ -17,7 +17,7 @@ def test_scan_reports_committed_problems_and_exits_1(repo: Repo) -> None:
     repo.write("app/bad.py", ELIDED)
     repo.add()
     repo.commit()
-    proc = repo.authgate("scan")
+    proc = repo.main("scan")
     assert proc.returncode == 1
     assert "app/bad.py:2: provenance.artifact." in proc.stdout
     assert "app/ok.py" not in proc.stdout
@@ -27,7 +27,7 @@ def test_scan_of_a_clean_revision_passes(repo: Repo) -> None:
     repo.write("app/ok.py", "x = 1\n")
     repo.add()
     repo.commit()
-    proc = repo.authgate("scan", "--rev", "HEAD")
+    proc = repo.main("scan", "--rev", "HEAD")
     assert proc.returncode == 0, proc.stdout
 
 
@@ -35,7 +35,7 @@ def test_scan_unknown_revision_is_exit_2(repo: Repo) -> None:
     repo.write("a.txt", "a\n")
     repo.add()
     repo.commit()
-    proc = repo.authgate("scan", "--rev", "nope")
+    proc = repo.main("scan", "--rev", "nope")
     assert proc.returncode == 2
     assert proc.stderr.strip() == "authgate: unknown revision 'nope'"
 

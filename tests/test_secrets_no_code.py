@@ -21,7 +21,7 @@ import pytest
 from authgate.checks import secrets
 from authgate.config import ConfigError
 
-from conftest import Repo
+from testing import Repo, Result
 
 MARKER = "IMPORTED"
 # Creates the marker next to the repository root when imported, then behaves as a
@@ -69,7 +69,7 @@ def _cases(repo: Repo) -> dict[str, str]:
     }
 
 
-def _one_line_refusal(proc: subprocess.CompletedProcess[str]) -> str:
+def _one_line_refusal(proc: Result) -> str:
     assert proc.returncode == 2, proc.stdout + proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
@@ -84,16 +84,16 @@ def test_check_refuses_a_baseline_naming_code_and_never_runs_it(repo: Repo, case
     repo.write(".secrets.baseline", baseline)
     repo.write("app/client.py", 'TOKEN = "acme_' + '0a1b2c3d4e5f"\npassword = "x"\n')
     repo.add()
-    line = _one_line_refusal(repo.authgate("check"))
+    line = _one_line_refusal(repo.main("check"))
     assert ("plugins_used" if case == "plugin file" else "filters_used") in line
     assert not (repo.path / MARKER).exists(), "the planted code ran"
     # The same through `msg` (the commit gate) and, once committed, `scan`.
     message = repo.path / ".git" / "COMMIT_EDITMSG"
     message.write_text("Add client\n", encoding="utf-8")
-    _one_line_refusal(repo.authgate("msg", str(message)))
+    _one_line_refusal(repo.main("msg", str(message)))
     assert message.read_text(encoding="utf-8") == "Add client\n"
     repo.commit("with the hooks skipped")
-    _one_line_refusal(repo.authgate("scan"))
+    _one_line_refusal(repo.main("scan"))
     assert not (repo.path / MARKER).exists(), "the planted code ran"
 
 
@@ -105,7 +105,7 @@ def test_verify_refuses_a_committed_baseline_naming_code(repo: Repo) -> None:
     repo.write("app/client.py", 'TOKEN = "acme_' + '0a1b2c3d4e5f"\n')
     repo.add()
     head = repo.commit("a baseline with a plugin")
-    _one_line_refusal(repo.authgate("verify", "--range", f"{base}..{head}", "--jobs", "1"))
+    _one_line_refusal(repo.main("verify", "--range", f"{base}..{head}", "--jobs", "1"))
     assert not (repo.path / MARKER).exists(), "the planted code ran in verify"
 
 

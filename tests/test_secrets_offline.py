@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import Repo
+from testing import Repo
 
 PROBE = """
 import sys, runpy

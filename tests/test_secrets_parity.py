@@ -19,14 +19,14 @@ from authgate import changes as changes_mod
 from authgate import config as config_mod
 from authgate.checks import leaks, secrets
 from authgate.config import ConfigError
-from test_leaks_corpus import (
+
+from testing import Repo
+from testing.leaks import (
     corpus_changes,
     corpus_config,
     leak_findings,
     materialize,
 )
-
-from conftest import Repo
 
 DETECT_SECRETS = str(Path(sys.executable).with_name("detect-secrets"))
 
@@ -248,7 +248,7 @@ def test_baseline_in_the_change_is_read_and_the_baseline_file_not_scanned(repo: 
                           capture_output=True, text=True, check=True).stdout
     repo.write(".secrets.baseline", text)
     repo.add()
-    proc = repo.authgate("check", "--only", "leaks")
+    proc = repo.main("check", "--only", "leaks")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # What the baseline accepts passes, counted as suppressed like any suppression.
     found = [ln for ln in proc.stdout.splitlines() if "leak.secret" in ln]
@@ -257,7 +257,7 @@ def test_baseline_in_the_change_is_read_and_the_baseline_file_not_scanned(repo: 
     assert f"0 blocking, {len(found)} suppressed" in proc.stdout
     # The same commit without the baseline is blocked.
     repo.git("rm", "-q", "--cached", ".secrets.baseline")
-    proc = repo.authgate("check", "--only", "leaks")
+    proc = repo.main("check", "--only", "leaks")
     assert proc.returncode == 1
     assert "app.py:1: leak.secret.aws-key" in proc.stdout
 
@@ -266,7 +266,7 @@ def test_a_broken_baseline_is_one_clear_line(repo: Repo) -> None:
     repo.write("app.py", SECRETS_PY)
     repo.write(".secrets.baseline", "{not json")
     repo.add()
-    proc = repo.authgate("check", "--only", "leaks")
+    proc = repo.main("check", "--only", "leaks")
     assert proc.returncode == 2
     assert proc.stderr.startswith("authgate: .secrets.baseline: not a detect-secrets baseline")
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
@@ -294,16 +294,16 @@ def test_an_updated_baseline_lets_its_secrets_through_check_and_verify(repo: Rep
     base = repo.commit("baseline")
     repo.write("app.py", "x = 1\n" + SECRETS_PY)
     repo.add("app.py")
-    blocked = repo.authgate("check", "--only", "leaks")
+    blocked = repo.main("check", "--only", "leaks")
     assert blocked.returncode == 1
     subprocess.run([*ds, "app.py"], cwd=repo.path, check=True, capture_output=True)
     repo.add()
-    passed = repo.authgate("check", "--only", "leaks")
+    passed = repo.main("check", "--only", "leaks")
     assert passed.returncode == 0, passed.stdout
     head = repo.commit("accepted test keys")
     # verify judges a range with its base's policy: a baseline refreshed inside the
     # range is a policy change (for review), not yet the policy ...
-    verified = repo.authgate("verify", "--range", f"{base}..{head}")
+    verified = repo.main("verify", "--range", f"{base}..{head}")
     assert verified.returncode == 1
     assert "identity.gate.policy-changed" in verified.stdout
     assert "verify.blocking.landed" in verified.stdout
@@ -313,7 +313,7 @@ def test_an_updated_baseline_lets_its_secrets_through_check_and_verify(repo: Rep
     landed = repo.commit("accept the test keys")
     repo.git("checkout", head, "--", "app.py")
     later = repo.commit("use them")
-    verified = repo.authgate("verify", "--range", f"{landed}..{later}", "--format", "json")
+    verified = repo.main("verify", "--range", f"{landed}..{later}", "--format", "json")
     [subject] = json.loads(verified.stdout)["subjects"]
     secrets_found = [f for f in subject["findings"] if f["rule"].startswith("leak.secret.")]
     assert secrets_found and all(f["suppressed"] == "baseline: .secrets.baseline"

@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from authgate.checks import secrets
-from test_leaks_corpus import corpus_changes, materialize
+
+from testing.leaks import corpus_changes, materialize
 
 DETECT_SECRETS = str(Path(sys.executable).with_name("detect-secrets"))
 

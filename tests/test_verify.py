@@ -19,7 +19,7 @@ from authgate.config import Config, TrailerNames, parse
 from authgate.findings import Action, Finding, Severity, Tier
 from authgate.policy import Verdict, decide
 
-from conftest import Repo, clean_environ
+from testing import Repo, Result, clean_environ
 
 NAMES = TrailerNames()
 TREE = "1" * 40
@@ -284,7 +284,7 @@ def test_a_range_lists_merges_after_their_parents(repo: Repo) -> None:
 
 # --- the command on scratch histories ---------------------------------------------------
 
-def _one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
+def _one_line_error(proc: Result) -> str:
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -294,7 +294,7 @@ def _one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
 
 def test_an_empty_range_passes_with_a_clear_line(repo: Repo) -> None:
     _history(repo)
-    proc = repo.authgate("verify", "--range", "HEAD..HEAD")
+    proc = repo.main("verify", "--range", "HEAD..HEAD")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == (
         "authgate verify: ok: no commits to verify in HEAD..HEAD")
@@ -302,14 +302,14 @@ def test_an_empty_range_passes_with_a_clear_line(repo: Repo) -> None:
 
 def test_an_unknown_base_is_a_usage_error(repo: Repo) -> None:
     _history(repo)
-    line = _one_line_error(repo.authgate("verify", "--range", "nosuchbranch..HEAD"))
+    line = _one_line_error(repo.main("verify", "--range", "nosuchbranch..HEAD"))
     assert line == "authgate: unknown revision 'nosuchbranch' in range 'nosuchbranch..HEAD'"
 
 
 def test_three_dots_is_a_usage_error(repo: Repo) -> None:
     _history(repo)
     assert "use BASE..HEAD (two dots)" in _one_line_error(
-        repo.authgate("verify", "--range", "HEAD~1...HEAD"))
+        repo.main("verify", "--range", "HEAD~1...HEAD"))
 
 
 def test_require_approval_without_approvers_is_a_config_error(repo: Repo) -> None:
@@ -321,7 +321,7 @@ def test_require_approval_without_approvers_is_a_config_error(repo: Repo) -> Non
     repo.add()
     repo.commit("later")
     assert "require_approval is true but 'approvers' is empty" in _one_line_error(
-        repo.authgate("verify", "--range", "HEAD~1..HEAD"))
+        repo.main("verify", "--range", "HEAD~1..HEAD"))
 
 
 def _shallow_clone(repo: Repo, tmp_path: Path, depth: int) -> Repo:
@@ -335,7 +335,7 @@ def test_a_shallow_clone_missing_the_base_says_fetch_with_full_depth(
         repo: Repo, tmp_path: Path) -> None:
     ids = _history(repo)
     clone = _shallow_clone(repo, tmp_path, 1)
-    line = _one_line_error(clone.authgate("verify", "--range", f"{ids[0]}..HEAD"))
+    line = _one_line_error(clone.main("verify", "--range", f"{ids[0]}..HEAD"))
     assert line.startswith(f"authgate: '{ids[0]}' of range '{ids[0]}..HEAD' is not in this "
                            "shallow clone: fetch with full depth")
 
@@ -344,11 +344,11 @@ def test_a_range_reaching_past_a_shallow_boundary_says_fetch_with_full_depth(
         repo: Repo, tmp_path: Path) -> None:
     _history(repo)
     clone = _shallow_clone(repo, tmp_path, 2)
-    line = _one_line_error(clone.authgate("verify", "--range", "HEAD"))
+    line = _one_line_error(clone.main("verify", "--range", "HEAD"))
     assert "reaches past the shallow clone's history" in line
     assert "fetch with full depth" in line
     # Inside the fetched history, a shallow clone is fine.
-    assert clone.authgate("verify", "--range", "HEAD~1..HEAD").returncode == 0
+    assert clone.main("verify", "--range", "HEAD~1..HEAD").returncode == 0
 
 
 def _with_tree_trailer(repo: Repo, path: str, content: str, tree: str | None) -> str:
@@ -362,7 +362,7 @@ def _with_tree_trailer(repo: Repo, path: str, content: str, tree: str | None) ->
 def test_a_hand_amended_commit_fails_on_authgate_tree(repo: Repo) -> None:
     base = _with_tree_trailer(repo, "a.txt", "one\n", None)
     good = _with_tree_trailer(repo, "b.txt", "two\n", None)
-    proc = repo.authgate("verify", "--range", f"{base}..HEAD")
+    proc = repo.main("verify", "--range", f"{base}..HEAD")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # Content changed after the trailer was written, message kept: git commit --amend
     # --no-verify --no-edit.
@@ -371,7 +371,7 @@ def test_a_hand_amended_commit_fails_on_authgate_tree(repo: Repo) -> None:
     repo.git("commit", "-q", "--amend", "--no-verify", "--no-edit")
     amended = repo.out("rev-parse", "HEAD")
     assert amended != good
-    proc = repo.authgate("verify", "--range", f"{base}..HEAD")
+    proc = repo.main("verify", "--range", f"{base}..HEAD")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     lines = _no_fp(proc.stdout).splitlines()
     tree = repo.out("rev-parse", "HEAD^{tree}")
@@ -391,11 +391,11 @@ def test_a_clean_merge_is_judged_and_needs_no_trailers(repo: Repo) -> None:
     # A merge git made on its own adds nothing beyond its parents: nothing is owed.
     repo.git("merge", "-q", "--no-ff", "--no-verify", "-m", "merge side", "side")
     merge = repo.out("rev-parse", "HEAD")
-    proc = repo.authgate("verify", "--range", f"{base}..HEAD")
+    proc = repo.main("verify", "--range", f"{base}..HEAD")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (f"authgate verify: {base}..HEAD: 3 commits verified (1 merge judged on what "
             f"it adds to its parents: {merge[:12]})") in proc.stdout.splitlines()
-    data = json.loads(repo.authgate("verify", "--range", f"{base}..HEAD", "--format",
+    data = json.loads(repo.main("verify", "--range", f"{base}..HEAD", "--format",
                                     "json").stdout)
     assert data["verify"]["merges"] == [merge] and data["verify"]["merges_skipped"] == []
     assert [s["revision"] for s in data["subjects"]][-1] == merge
@@ -413,7 +413,7 @@ def test_an_ai_trailer_dropped_when_a_change_is_re_landed_fails(repo: Repo) -> N
     repo.write("a.txt", "base\nadded by an assistant\n")
     repo.add()
     relanded = repo.commit("feature again")
-    proc = repo.authgate("verify", "--range", f"{base}..HEAD")
+    proc = repo.main("verify", "--range", f"{base}..HEAD")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert (f"a.txt: verify.ai.removed: AI-Assisted removed: the same change as "
             f"{original[:12]} carries AI-Assisted: claude-code [commit {relanded[:12]}]"
@@ -504,7 +504,7 @@ def test_range_summary_lists_reviews_with_their_commits_and_ai_evidence(repo: Re
     repo.write("src/billing/invoice.py", "def total(items):\n    return sum(items)\n")
     repo.add()
     medium = repo.commit("invoice")
-    proc = repo.authgate("verify", "--range", f"{base}..HEAD", "--format", "json")
+    proc = repo.main("verify", "--range", f"{base}..HEAD", "--format", "json")
     data = json.loads(proc.stdout)["verify"]
     reviews = data["required_reviews"]
     if not reviews:
@@ -518,7 +518,7 @@ def test_range_summary_lists_reviews_with_their_commits_and_ai_evidence(repo: Re
     entry = next(a for a in data["ai_assisted"] if a["commit"] == ai)
     assert entry["trailer"] == "claude-code"
     assert proc.returncode == 1
-    text = repo.authgate("verify", "--range", f"{base}..HEAD").stdout.splitlines()
+    text = repo.main("verify", "--range", f"{base}..HEAD").stdout.splitlines()
     assert (f"authgate verify: requires review: code-owner (2: {high[:12]}, {medium[:12]}); "
             f"iam (1: {high[:12]}); security (1: {high[:12]})") in text
     assert any(line.startswith(f"authgate verify: AI-assisted: {ai[:12]} (claude-code): ")
@@ -561,7 +561,7 @@ def test_git_ai_notes_are_provenance_evidence_for_the_commits_they_cover(repo: R
     repo.git("notes", "--ref=refs/notes/ai", "add", "-m", GIT_AI_NOTE, noted)
     # git-ai writes its note after the commit, where no hook can see it: no trailer is
     # owed for it, but the range summary shows the evidence.
-    proc = repo.authgate("verify", "--range", f"{base}..HEAD", "--format", "json")
+    proc = repo.main("verify", "--range", f"{base}..HEAD", "--format", "json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     ai = json.loads(proc.stdout)["verify"]["ai_assisted"]
     assert [(a["commit"], a["tools"], a["trailer"]) for a in ai] == [
@@ -570,7 +570,7 @@ def test_git_ai_notes_are_provenance_evidence_for_the_commits_they_cover(repo: R
     # And it counts where policy cares: a repository that forbids AI changes fails it
     # (a policy given on the command line: the base's has no config).
     repo.write("policy.toml", 'ai = "forbid"\n')
-    proc = repo.authgate("verify", "--range", f"{base}..{noted}", "--config", "policy.toml")
+    proc = repo.main("verify", "--range", f"{base}..{noted}", "--config", "policy.toml")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert f"verify.blocking.landed: 1 blocking finding landed: provenance.trace.git-ai " \
            f"[commit {noted[:12]}]" in proc.stdout

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import Repo
+from testing import Repo
 
 GITHUB_WORKFLOW = """\
 name: authgate

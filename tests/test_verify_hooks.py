@@ -15,7 +15,7 @@ from authgate.changes import ChangeSet, FileChange, Hunk, Line, Status
 from authgate.findings import Tier
 from authgate.pipeline import evaluate
 
-from conftest import Repo, install_hooks
+from testing import Repo, install_hooks
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,7 +40,7 @@ def _require_identity_paths() -> None:
 def _require_message_hook(repo: Repo) -> None:
     probe = repo.path / ".git" / "probe-msg"
     probe.write_text("probe\n", encoding="utf-8")
-    proc = repo.authgate("msg", str(probe))
+    proc = repo.main("msg", str(probe))
     if "not implemented" in proc.stderr:
         pytest.skip("`authgate msg` (the trailers hook) has not landed yet")
 
@@ -83,7 +83,7 @@ def test_a_commit_made_through_the_hooks_verifies_also_after_a_rebase(
     claimed = dict(trailers.parse(repo.out("log", "-1", "--format=%B", hooked)))
     assert Tier.parse(claimed["Identity-Impact"]) >= Tier.HIGH
     assert claimed["Authgate-Tree"] == repo.out("rev-parse", f"{hooked}^{{tree}}")
-    proc = repo.authgate("verify", "--range", f"{base}..{hooked}")
+    proc = repo.main("verify", "--range", f"{base}..{hooked}")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.splitlines()[-1] == "authgate verify: ok"
     # A rebase changes every tree; git runs prepare-commit-msg (not commit-msg) for each
@@ -97,7 +97,7 @@ def test_a_commit_made_through_the_hooks_verifies_also_after_a_rebase(
     rebase = repo.git("rebase", "-q", "upstream", check=False)
     assert rebase.returncode == 0, rebase.stdout.decode() + rebase.stderr.decode()
     assert repo.out("rev-parse", "HEAD") != hooked
-    proc = repo.authgate("verify", "--range", f"{upstream}..HEAD")
+    proc = repo.main("verify", "--range", f"{upstream}..HEAD")
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -115,7 +115,7 @@ def test_commits_that_bypassed_the_hooks_fail_each_for_its_reason(
              env={"SKIP": "authgate-trailers"})
     bypassed = repo.out("rev-parse", "HEAD")
     assert trailers.parse(repo.out("log", "-1", "--format=%B")) == []
-    proc = repo.authgate("verify", "--range", f"{base}..{bypassed}")
+    proc = repo.main("verify", "--range", f"{base}..{bypassed}")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     first = _no_fp(proc.stdout).splitlines()[0]
     assert first.startswith("src/auth/login.py")
@@ -130,7 +130,7 @@ def test_commits_that_bypassed_the_hooks_fail_each_for_its_reason(
     weaker = str(Tier(Tier.parse(tier) - 1))
     _without_hooks(repo, "--amend", "-m",
                    message.replace(f"Identity-Impact: {tier}", f"Identity-Impact: {weaker}"))
-    proc = repo.authgate("verify", "--range", f"{base}..HEAD")
+    proc = repo.main("verify", "--range", f"{base}..HEAD")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert (f"verify.trailers.weaker: Identity-Impact: {weaker} is weaker than the {tier} "
             "the content demands") in proc.stdout
@@ -140,7 +140,7 @@ def test_commits_that_bypassed_the_hooks_fail_each_for_its_reason(
     repo.write("src/auth/login.py", LOGIN + "\ndef logout(user):\n    user.session = None\n")
     repo.add()
     _without_hooks(repo, "--amend", "--no-edit")
-    proc = repo.authgate("verify", "--range", f"{base}..HEAD", "--format", "markdown")
+    proc = repo.main("verify", "--range", f"{base}..HEAD", "--format", "markdown")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "| block | `verify.tree.mismatch` |" in proc.stdout
     assert "the content changed after the hooks ran" in proc.stdout
@@ -153,14 +153,14 @@ def test_approval_is_a_reviewed_by_trailer_from_a_listed_approver(
     repo.write("approval.toml", 'require_approval = true\napprovers = ["sec@example.com"]\n'
                + CONFIG)
     approval = ("--config", "approval.toml")
-    proc = repo.authgate("verify", "--range", f"{base}..HEAD", *approval)
+    proc = repo.main("verify", "--range", f"{base}..HEAD", *approval)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert ("verify.approval.missing: the content requires a security review and no "
             f"Security-Reviewed-by trailer names an approver [commit {hooked[:12]}]"
             ) in proc.stdout
     message = repo.out("log", "-1", "--format=%B")
     _without_hooks(repo, "--amend", "-m", f"{message}\nSecurity-Reviewed-by: S <sec@example.com>")
-    proc = repo.authgate("verify", "--range", f"{base}..HEAD", *approval)
+    proc = repo.main("verify", "--range", f"{base}..HEAD", *approval)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
