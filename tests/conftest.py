@@ -5,6 +5,7 @@ shell), no user or system git config. The helpers live in tests/testing/."""
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from testing import (
     precommit_bin,
 )
 from testing import repo as repo_mod
-from testing.precommit import run_root, snapshot
+from testing.precommit import prek_bin, run_root, snapshot
 
 # Re-exported for test modules that still import them from here; new ones import
 # tests/testing/ (a test module is not a library).
@@ -86,4 +87,27 @@ def hooked_repo(repo: Repo, hook_repo: tuple[str, str], precommit_home: Path,
                   ("pre-commit", "prepare-commit-msg", "commit-msg"))
     repo.add(".pre-commit-config.yaml")
     repo.commit("add pre-commit config")
+    return repo
+
+
+@pytest.fixture(scope="session")
+def prek_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("prek-home")
+
+
+@pytest.fixture
+def prek_repo(repo: Repo, hook_repo: tuple[str, str], prek_home: Path,
+              monkeypatch: pytest.MonkeyPatch) -> Repo:
+    """A scratch repository with authgate's hooks installed by prek."""
+    monkeypatch.setenv("PREK_HOME", str(prek_home))
+    url, sha = hook_repo
+    repo.write(".pre-commit-config.yaml", (
+        "default_install_hook_types: [pre-commit, prepare-commit-msg, commit-msg]\n"
+        f"repos:\n- repo: {url}\n  rev: {sha}\n  hooks:\n"
+        "  - id: authgate\n  - id: authgate-trailers\n"))
+    proc = subprocess.run([prek_bin(), "install", "--install-hooks"], cwd=repo.path,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    repo.add(".pre-commit-config.yaml")
+    repo.git("-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "add config")
     return repo

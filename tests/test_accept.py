@@ -15,7 +15,7 @@ import shlex
 import subprocess
 import sys
 
-from conftest import Repo
+from testing import Repo
 
 # Planted fakes, assembled so no scanner flags this file; never printed whole.
 AWS_KEY = "".join(["AK", "IA", "Q7NR", "2KX5", "TLWM", "8ZPC"])

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import json
 
-from test_files_mode_prek import prek_home, prek_repo  # noqa: F401 (fixtures)
+import pytest
 
-from conftest import Repo
+from testing import Repo
+
+# With test_files_mode_prek on one worker: prek builds its hook environment once there.
+pytestmark = pytest.mark.xdist_group("files_mode_prek")
 
 HINT = "identity.gate.allow-hint"
 # Planted fakes, assembled so no scanner flags this file.
@@ -105,7 +108,7 @@ def test_a_commit_with_a_reasonless_allow_is_told_why_under_precommit(
     assert KEYS[0] not in out
 
 
-def test_the_hint_shows_under_prek_too(prek_repo: Repo) -> None:  # noqa: F811
+def test_the_hint_shows_under_prek_too(prek_repo: Repo) -> None:
     prek_repo.write("app/settings.py", f'A = "{KEYS[1]}"  # gitleaks:allow\n')
     prek_repo.add("app/settings.py")
     proc = prek_repo.git("commit", "-m", "settings", check=False)

@@ -14,7 +14,7 @@ from authgate.findings import Action, Finding, Severity, Tier, anchored
 from authgate.policy import decide
 from authgate.report import Subject, render
 
-from conftest import Repo
+from testing import Repo
 
 # A change that decides token validity with no failure-path test, committed without
 # the hooks: verify finds the decision, the missing tests and the bypassed hooks.

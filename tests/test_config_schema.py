@@ -18,7 +18,7 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-from conftest import Repo
+from testing import Repo
 
 # --- custom rules: every key and each kind's params, at load -------------------------
 

@@ -15,7 +15,7 @@ import pytest
 
 from authgate import config, rules
 
-from conftest import PROJECT
+from testing import PROJECT
 
 FENCE = re.compile(r"^```toml[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 

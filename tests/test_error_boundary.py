@@ -12,7 +12,7 @@ import pytest
 
 from authgate.exits import Exit
 
-from conftest import Repo
+from testing import Repo
 
 # A GitHub token pasted where a number belongs; built here so no scanner of this
 # repository sees one in the source.

@@ -15,34 +15,12 @@ import pytest
 from testing import Repo, clean_environ, copy_tracked
 from testing.precommit import prek_bin
 
-# One worker runs this file: prek builds its hook environment once (session fixture `prek_home`).
+# One worker runs this file (and test_allow_hints): prek builds its hook environment
+# once per worker (conftest's session fixture `prek_home`).
 pytestmark = pytest.mark.xdist_group("files_mode_prek")
 
 KEY = "AKIA" + "Q7NR2KX5TLWM8ZPC"  # assembled: no credential-shaped literal in the repo
 ELIDED = "def greet(name):\n    # ... existing code ...\n    return f'hello {name}'\n"
-
-
-@pytest.fixture(scope="session")
-def prek_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("prek-home")
-
-
-@pytest.fixture
-def prek_repo(repo: Repo, hook_repo: tuple[str, str], prek_home: Path,
-              monkeypatch: pytest.MonkeyPatch) -> Repo:
-    """A scratch repository with authgate's hooks installed by prek."""
-    monkeypatch.setenv("PREK_HOME", str(prek_home))
-    url, sha = hook_repo
-    repo.write(".pre-commit-config.yaml", (
-        "default_install_hook_types: [pre-commit, prepare-commit-msg, commit-msg]\n"
-        f"repos:\n- repo: {url}\n  rev: {sha}\n  hooks:\n"
-        "  - id: authgate\n  - id: authgate-trailers\n"))
-    proc = subprocess.run([prek_bin(), "install", "--install-hooks"], cwd=repo.path,
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    repo.add(".pre-commit-config.yaml")
-    repo.git("-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "add config")
-    return repo
 
 
 def test_prek_all_files_judges_the_committed_tree(prek_repo: Repo) -> None:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from identity_staged import Action, Case, Tier, found, judge, rule_ids
-
-from conftest import Repo
+from testing import Repo
+from testing.staged import Action, Case, Tier, found, judge, rule_ids
 
 DECISIONS = [
     # Roles: validated, compared, assigned.

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from identity_staged import Case, Tier, judge, leaks, rule_ids
-
-from conftest import Repo
+from testing import Repo
+from testing.staged import Case, Tier, judge, leaks, rule_ids
 
 WORKFLOW = ".github/workflows/release.yml"
 BASE = """name: release

@@ -11,9 +11,8 @@ import json
 
 import pytest
 
-from identity_staged import Action, Case, Tier, found, judge, rule_ids, topics
-
-from conftest import Repo
+from testing import Repo
+from testing.staged import Action, Case, Tier, found, judge, rule_ids, topics
 
 EXPOSED = "responses, logs, traces and errors carry no credential"
 

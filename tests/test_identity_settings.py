@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from identity_staged import Action, Case, Tier, found, judge, rule_ids, topics
-
-from conftest import Repo
+from testing import Repo
+from testing.staged import Action, Case, Tier, found, judge, rule_ids, topics
 
 SETTINGS = [
     (Case("django-cookie", "mysite/settings.py",

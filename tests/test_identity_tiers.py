@@ -11,9 +11,9 @@ from authgate import changes
 from authgate.checks import identity
 from authgate.config import Config
 from authgate.findings import Finding, Tier
-from test_identity_support import rules
 
-from conftest import Repo
+from testing import Repo
+from testing.identity import rules
 
 
 def commit_pair(repo: Repo, files: dict[str, tuple[str, str]],

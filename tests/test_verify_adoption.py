@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Repo, install_hooks
+from testing import Repo, install_hooks
 
 LOGIN = "def login(user, password):\n    return user.check_password(password)\n"
 TRAILERS = ("Identity-Impact: high\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Repo
+from testing import Repo
 
 LOGIN = "def login(user, password):\n    return user.check_password(password)\n"
 

@@ -3,7 +3,7 @@ path, whatever a commit subject, a trailer or a path carries."""
 
 from __future__ import annotations
 
-from conftest import Repo
+from testing import Repo
 
 BLOCKING = "import jwt\n\npayload = jwt.decode(t, k, verify=False)\n"
 

@@ -13,7 +13,7 @@ from authgate.config import Config
 from authgate.findings import Action, Finding, Tier
 from authgate.policy import Verdict
 
-from conftest import Repo
+from testing.repo import Repo
 
 
 @dataclass(frozen=True)
