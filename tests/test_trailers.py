@@ -183,6 +183,13 @@ def test_apply_collapses_duplicates_of_its_own_trailers() -> None:
                   "Authgate-Tree: t1\n"
 
 
+def test_apply_names_a_tool_once_and_keeps_what_the_author_wrote_about_it() -> None:
+    # The message already says which session; the hook found the same tool.
+    message = "s\n\nAI-Assisted: claude-code (session 42)\nAuthgate-Tree: t1\n"
+    out = apply(message, [("AI-Assisted", "claude-code, cursor")])
+    assert out == "s\n\nAI-Assisted: claude-code (session 42), cursor\nAuthgate-Tree: t1\n"
+
+
 def test_apply_keeps_spelling_when_the_meaning_is_the_same() -> None:
     message = "s\n\nrequires-review: security,iam, code-owner\nAuthgate-Tree: t1\n"
     assert apply(message) == "s\n\nIdentity-Impact: high\n" + message[3:]

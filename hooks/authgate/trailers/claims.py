@@ -56,6 +56,17 @@ def _union(groups: Sequence[list[str]]) -> list[str]:
     return out
 
 
+def _one_per_tool(tokens: list[str]) -> list[str]:
+    """One entry per tool: `claude-code` and `claude-code (session 42)` name the same
+    tool. The longer spelling is kept, so no words the author wrote are lost."""
+    out: dict[str, str] = {}
+    for token in tokens:
+        key = token.split("(", 1)[0].strip().lower()
+        if len(token) > len(out.get(key, "")):
+            out[key] = token
+    return list(out.values())
+
+
 def tier_of(value: str) -> Tier | None:
     """The tier an impact trailer claims: its first word (an author may explain it)."""
     words = value.replace(",", " ").replace(";", " ").split()
@@ -88,7 +99,7 @@ def merge_value(field: str, new: Sequence[str], old: Sequence[str]) -> str | Non
         merged = _union([_tokens(v) for v in values])
         return ", ".join(merged) if merged else values[0]
     if field == "ai":
-        merged = _union([_tokens(v) for v in values])
+        merged = _one_per_tool(_union([_tokens(v) for v in values]))
         tools = [t for t in merged if t.lower() not in _NO_TOOL]
         if tools:
             return ", ".join(tools)
