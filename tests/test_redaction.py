@@ -243,8 +243,13 @@ def test_a_found_secret_keeps_its_first_and_last_character_in_every_format(
     for where, out in outputs.items():
         assert_first_and_last_only(out, where, PINNED_AWS)
         assert_first_and_last_only(out, where, PINNED_GITHUB)
-    cache = next((repo.path / ".git" / "authgate").iterdir()).read_text(encoding="utf-8")
-    assert PINNED_AWS[1:5] not in cache and PINNED_GITHUB[1:5] not in cache
+    # What authgate keeps under .git/authgate (the hook cache, the last run for
+    # `accept`) is redacted too.
+    stored = [p for p in (repo.path / ".git" / "authgate").rglob("*") if p.is_file()]
+    assert stored
+    for path in stored:
+        kept = path.read_text(encoding="utf-8")
+        assert PINNED_AWS[1:5] not in kept and PINNED_GITHUB[1:5] not in kept, path.name
 
 
 def test_a_secret_in_a_trailer_keeps_its_first_and_last_character_in_verify(
@@ -256,4 +261,10 @@ def test_a_secret_in_a_trailer_keeps_its_first_and_last_character_in_verify(
     outputs = _formats(repo, "verify", "--range", f"{base}..HEAD")
     assert "verify.trailers" in outputs["text"], outputs["text"]
     for where, out in outputs.items():
+        if where.startswith("gitlab"):
+            # Code Quality holds findings with a file only: the trailer's is left out,
+            # and nothing of the token may be there either.
+            assert all(PINNED_GITHUB[i:i + 4] not in out for i in range(len(PINNED_GITHUB) - 3))
+            assert "verify.trailers.missing" in out, out
+            continue
         assert_first_and_last_only(out, where, PINNED_GITHUB)
