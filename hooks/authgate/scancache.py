@@ -15,6 +15,10 @@ never a secret's text. The file is bounded (the entries used last are kept), wri
 to a temporary file and renamed (a concurrent scan loses at most its own entries),
 and anything unexpected in it (damaged, another version, hostile) is a miss, never a
 crash. Only `scan` imports this module: the commit path never pays for it.
+
+Local state is not a security boundary (as with hookcache.py): whoever can write
+`.git` can make a local scan see anything. An audit that trusts nothing local, or CI
+on a fresh clone, runs without it (`--no-cache`, or there is simply no file yet).
 """
 
 from __future__ import annotations
