@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rev", default="HEAD", help="revision to scan (default HEAD)")
     p.add_argument("--only", type=_families, metavar="FAMILIES")
     p.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="judge every file again, neither reading nor writing the blob "
+                        "cache under .git/authgate/")
 
     p = sub.add_parser("msg", help="commit-msg / prepare-commit-msg: trailers or block")
     common(p, formats=False)
