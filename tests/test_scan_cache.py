@@ -9,7 +9,7 @@ from pathlib import Path
 
 from authgate import scancache
 
-from conftest import Repo
+from testing import Repo
 
 # Assembled: no credential-shaped literal in the repository.
 KEY = "AKIA" + "Q7NR2KX5TLWM8ZPC"
