@@ -64,12 +64,20 @@ class ChangeIndex:
                  added_code: Callable[[], str]) -> None:
         self._changes, self._cat = changes, cat
         self._sides: dict[str, tuple[dict[str, Counter[str]], dict[str, Counter[str]]]] = {}
+        self._removes: bool | None = None
         self.names = safeguards.ChangeNames(added_code)
 
     def added(self, spec: LineSpec) -> Counter[str]:
         return self._side(spec)[0].get(spec.id, Counter())
 
     def removed(self, spec: LineSpec) -> Counter[str]:
+        if self._removes is None:
+            # A whole tree (scan) or a new file removes nothing: no need to match every
+            # added line against every rule to learn that.
+            self._removes = any(ln.kind == "-" for fc in self._changes.files
+                                for h in fc.hunks for ln in h.lines)
+        if not self._removes:
+            return Counter()
         return self._side(spec)[1].get(spec.id, Counter())
 
     def _side(self, spec: LineSpec) -> tuple[dict[str, Counter[str]], dict[str, Counter[str]]]:

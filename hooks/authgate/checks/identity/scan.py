@@ -161,8 +161,16 @@ class Moves:
     def __init__(self, scans: list[FileScan]) -> None:
         self._scans = scans
         self._sides: tuple[Counter[str], Counter[str]] | None = None
+        self._removes: bool | None = None
 
     def moved(self, scan: FileScan, h: int, i: int) -> bool:
+        if self._removes is None:
+            # Nothing removed anywhere (a whole tree, new files): nothing moved, and no
+            # line needs classifying to say so.
+            self._removes = any(ln.kind == "-" for s in self._scans for hk in s.fc.hunks
+                                for ln in hk.lines)
+        if not self._removes:
+            return False
         if self._sides is None:
             sides: tuple[Counter[str], Counter[str]] = (Counter(), Counter())
             for s in self._scans:
