@@ -5,14 +5,12 @@ get the commit message back."""
 
 from __future__ import annotations
 
-import stat
-import sys
-
 import pytest
 
 from authgate.exits import Exit
 
 from testing import Repo
+from testing.precommit import install_msg_hooks
 
 # A GitHub token pasted where a number belongs; built here so no scanner of this
 # repository sees one in the source.
@@ -20,17 +18,9 @@ TOKEN = "ghp_" + "Q7x2" * 9
 TOKEN_CONFIG = f'max_file_size = "{TOKEN}"\n'
 
 
-def _msg_hooks(repo: Repo) -> None:
-    for name in ("prepare-commit-msg", "commit-msg"):
-        hook = repo.path / ".git" / "hooks" / name
-        hook.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m authgate msg "$@"\n',
-                        encoding="utf-8")
-        hook.chmod(hook.stat().st_mode | stat.S_IXUSR)
-
-
 def test_a_config_error_quoting_a_secret_is_scrubbed_in_the_message_hook(repo: Repo) -> None:
     repo.commit("init", "--allow-empty")
-    _msg_hooks(repo)
+    install_msg_hooks(repo)
     repo.write(".authgate.toml", TOKEN_CONFIG)
     repo.add(".authgate.toml")
     proc = repo.git("commit", "-q", "-m", "Tune authgate", check=False)

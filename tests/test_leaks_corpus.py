@@ -1,15 +1,5 @@
-"""The labelled leak corpus: precision and recall of the leak check, asserted at 100%.
-
-tests/corpus/leaks/tree/ is a small repository (each file stored with a `.corpus`
-suffix, so pytest, git and other tools never take it for the real thing). Lines carry
-their label at the end: `[[expect: <rule> <action>, ...]]` for what must be reported,
-`[[expect: none]]` for a deliberate true negative; a line without a label must not be
-reported either. File-level findings are listed in corpus/leaks/expect.toml. Secret
-values are planted at materialisation (`@@NAME@@`), assembled here from pieces, so no
-complete credential-shaped string sits in this repository.
-
-The corpus and its helpers are in tests/testing/leaks.py.
-"""
+"""The labelled leak corpus (tests/corpus/leaks/, its format described in
+tests/testing/leaks.py): precision and recall of the leak check, asserted at 100%."""
 
 from __future__ import annotations
 

@@ -4,8 +4,6 @@ an argument), reading git's settings, and failing safely."""
 from __future__ import annotations
 
 import os
-import stat
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,16 +12,9 @@ from authgate import cli
 from authgate.commands import msg
 
 from testing import Repo
+from testing.precommit import install_msg_hooks
 
 LOGIN = 'import jwt\n\n\ndef login(token, key):\n    return jwt.decode(token, key)\n'
-
-
-def install_plain_hooks(repo: Repo) -> None:
-    for name in ("prepare-commit-msg", "commit-msg"):
-        hook = repo.path / ".git" / "hooks" / name
-        hook.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m authgate msg "$@"\n',
-                        encoding="utf-8")
-        hook.chmod(hook.stat().st_mode | stat.S_IXUSR)
 
 
 def staged_login(repo: Repo) -> None:
@@ -35,7 +26,7 @@ def staged_login(repo: Repo) -> None:
 
 
 def test_plain_git_hooks_write_the_trailers(repo: Repo) -> None:
-    install_plain_hooks(repo)
+    install_msg_hooks(repo)
     staged_login(repo)
     repo.git("commit", "-q", "-m", "Add login")
     tree = repo.out("rev-parse", "HEAD^{tree}")

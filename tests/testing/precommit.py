@@ -34,6 +34,18 @@ def prek_bin() -> str:
     return str(exe) if exe.exists() else "prek"
 
 
+def install_msg_hooks(repo: Repo) -> None:
+    """authgate's message hooks as plain git hooks (no framework): `authgate msg` from
+    this interpreter."""
+    import stat
+
+    for name in ("prepare-commit-msg", "commit-msg"):
+        hook = repo.path / ".git" / "hooks" / name
+        hook.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m authgate msg "$@"\n',
+                        encoding="utf-8")
+        hook.chmod(hook.stat().st_mode | stat.S_IXUSR)
+
+
 def install_hooks(repo: Repo, hook_repo: tuple[str, str], hook_ids: tuple[str, ...],
                   hook_types: tuple[str, ...]) -> None:
     """Write a .pre-commit-config.yaml naming this project's `hook_ids` and install
