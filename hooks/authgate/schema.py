@@ -268,7 +268,7 @@ def _compiles(source: str, where: str, rule: Rule) -> None:
 
             _compile([rule])
         else:
-            from authgate.checks.leaks import _plan
+            from authgate.checks.leaks.plan import _plan
 
             _plan(rules.RuleSet((rule,)), Config())
     except ConfigError as exc:
