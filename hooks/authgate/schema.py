@@ -264,7 +264,7 @@ def _compiles(source: str, where: str, rule: Rule) -> None:
 
             compile_rule(rule)
         elif rule.family == "provenance":
-            from authgate.checks.provenance import _compile
+            from authgate.checks.provenance.plan import _compile
 
             _compile([rule])
         else:
