@@ -31,6 +31,7 @@ import pytest
 from authgate import findings, trailers
 from authgate.changes import ChangeSet
 from authgate.checks import context, provenance
+from authgate.checks.provenance import message as provenance_message
 from authgate.config import Config
 
 if sys.version_info >= (3, 11):
@@ -360,7 +361,8 @@ def test_message_parsing_is_linear() -> None:
     problems += growth("trailers.parse", trailers.parse, shapes_)
     problems += growth("trailers.visible", trailers.visible, shapes_)
     for name in ("_TRAILER_LINE", "_EMAIL", "_AGENT_MODEL", "_SCISSORS"):
-        problems += patterns_growth([(f"provenance.{name}", getattr(provenance, name))])
+        problems += patterns_growth([(f"provenance.message.{name}",
+                                      getattr(provenance_message, name))])
     assert not problems, "super-linear:\n" + "\n".join(problems)
 
 

@@ -82,7 +82,7 @@ def test_detect_secrets_is_pinned_to_the_range_it_is_tested_against() -> None:
         int(x) for x in high.split(".")), f"detect-secrets {installed} outside {spec}"
 
 
-# What checks/secrets.py takes from detect-secrets beyond its documented API: module,
+# What checks/secrets/ takes from detect-secrets beyond its documented API: module,
 # name, and the keyword parameters it is called with. A new detect-secrets release
 # that moves one of these must fail here, by name, before it fails a user's commit.
 ENTRY_POINTS = {
@@ -100,13 +100,18 @@ ENTRY_POINTS = {
 }
 
 
+def _secrets_source() -> str:
+    return "".join(p.read_text(encoding="utf-8")
+                   for p in sorted((PROJECT / "hooks/authgate/checks/secrets").glob("*.py")))
+
+
 @pytest.mark.parametrize(("module", "name"), sorted(ENTRY_POINTS))
 def test_detect_secrets_entry_point_authgate_uses_is_where_it_was(module: str,
                                                                    name: str) -> None:
-    source = (PROJECT / "hooks/authgate/checks/secrets.py").read_text(encoding="utf-8")
+    source = _secrets_source()
     assert name in source, f"{module}.{name} is no longer used: drop it from this table"
     mod = importlib.import_module(module)
-    assert hasattr(mod, name), f"detect-secrets moved {module}.{name}: checks/secrets.py " \
+    assert hasattr(mod, name), f"detect-secrets moved {module}.{name}: checks/secrets/ " \
                                "needs porting before this release is allowed"
     params = set(inspect.signature(getattr(mod, name)).parameters)
     missing = ENTRY_POINTS[(module, name)] - params
@@ -118,7 +123,7 @@ def test_detect_secrets_names_in_the_code_and_catalog_still_exist() -> None:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
     # Filters authgate names by dotted path (disabled or checked for).
-    source = (PROJECT / "hooks/authgate/checks/secrets.py").read_text(encoding="utf-8")
+    source = _secrets_source()
     paths = set(re.findall(r'"(detect_secrets\.filters\.\w+\.\w+)"', source))
     assert len(paths) >= 3
     for path in paths:

@@ -14,24 +14,31 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
+
+_Level = TypeVar("_Level", bound="_Ordered")
 
 
-class Severity(enum.IntEnum):
+class _Ordered(enum.IntEnum):
+    """An ordered scale written in lower case: "high" in config, reports and trailers."""
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls: type[_Level], value: str) -> _Level:
+        return cls[value.upper()]
+
+
+class Severity(_Ordered):
     INFO = 0
     LOW = 1
     MEDIUM = 2
     HIGH = 3
     CRITICAL = 4
 
-    def __str__(self) -> str:
-        return self.name.lower()
 
-    @classmethod
-    def parse(cls, value: str) -> Severity:
-        return cls[value.upper()]
-
-
-class Tier(enum.IntEnum):
+class Tier(_Ordered):
     """Identity impact of a file or a change."""
 
     NONE = 0
@@ -39,13 +46,6 @@ class Tier(enum.IntEnum):
     MEDIUM = 2
     HIGH = 3
     CRITICAL = 4
-
-    def __str__(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def parse(cls, value: str) -> Tier:
-        return cls[value.upper()]
 
 
 class Action(str, enum.Enum):

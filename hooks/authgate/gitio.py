@@ -20,7 +20,7 @@ from collections.abc import Sequence
 # - diff.suppressBlankEmpty: prints an empty context line without its " " tag, which
 #   would shift every line number after it.
 # - core.bigFileThreshold: blobs above it are diffed as binary, so a 200 MB file
-#   costs git nothing; changes.py then reports it as skipped by size.
+#   costs git nothing; changes then reports it as skipped by size.
 # - color.ui / diff.external / textconv are turned off per command below.
 _CONFIG = (
     "-c", "core.quotepath=false",

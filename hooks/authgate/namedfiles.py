@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 
 from authgate import changes, gitio
 from authgate.changes import ChangeSet, FileChange, Status
+from authgate.changes.hunks import _whole_file
 from authgate.exits import UserError
 
 # git's own binary test (xdiff-interface.c): a NUL in the first 8000 bytes.
@@ -126,4 +127,4 @@ def _from_work_tree(path: str, root: str, max_file_size: int) -> FileChange:
     if b"\x00" in content[:_BINARY_SNIFF]:
         return FileChange(**{**base.__dict__, "binary": True, "skipped": "binary"})
     return FileChange(**{**base.__dict__, "size": len(content),
-                         "hunks": changes._whole_file(content, "+")})
+                         "hunks": _whole_file(content, "+")})

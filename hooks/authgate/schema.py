@@ -264,11 +264,11 @@ def _compiles(source: str, where: str, rule: Rule) -> None:
 
             compile_rule(rule)
         elif rule.family == "provenance":
-            from authgate.checks.provenance import _compile
+            from authgate.checks.provenance.plan import _compile
 
             _compile([rule])
         else:
-            from authgate.checks.leaks import _plan
+            from authgate.checks.leaks.plan import _plan
 
             _plan(rules.RuleSet((rule,)), Config())
     except ConfigError as exc:

@@ -1,0 +1,65 @@
+"""Git state turned into a `ChangeSet`: what changed, line by line, and who says so.
+
+Four sources: the staged index (`staged`), one commit (`commit`), every commit of a
+range (`commits_in_range`), and the whole tree at a revision (`tree`). Content always
+comes from git objects, never the working tree: during `git add -p` or `git commit
+<paths>` the working tree and the index differ, and the index is what gets committed.
+
+The package, by part: `model` (the values), `reading` (the four sources, asking git),
+`diff` (the raw diff parsed into files), `binary` (text that git calls binary, read
+as text) and `hunks` (a patch section's hunks).
+"""
+
+from __future__ import annotations
+
+from authgate.changes.diff import (
+    blob_ids,
+    blob_sizes,
+    parse_diff,
+)
+from authgate.changes.model import (
+    DEFAULT_MAX_FILE_SIZE,
+    MODE_SUBMODULE,
+    MODE_SYMLINK,
+    ChangeSet,
+    FileChange,
+    Hunk,
+    Identity,
+    Line,
+    Status,
+)
+from authgate.changes.reading import (
+    TRACE_LIMIT,
+    commit,
+    commits_in_range,
+    parse_ident,
+    read_blob,
+    staged,
+    tree,
+    with_environment,
+    with_identities,
+)
+
+__all__ = [
+    "DEFAULT_MAX_FILE_SIZE",
+    "MODE_SUBMODULE",
+    "MODE_SYMLINK",
+    "TRACE_LIMIT",
+    "ChangeSet",
+    "FileChange",
+    "Hunk",
+    "Identity",
+    "Line",
+    "Status",
+    "blob_ids",
+    "blob_sizes",
+    "commit",
+    "commits_in_range",
+    "parse_diff",
+    "parse_ident",
+    "read_blob",
+    "staged",
+    "tree",
+    "with_environment",
+    "with_identities",
+]

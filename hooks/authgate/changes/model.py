@@ -1,0 +1,141 @@
+"""The values a change is made of: `ChangeSet`, `FileChange`, `Hunk`, `Line`, `Status`
+and `Identity`, plain and immutable; everything downstream reads only these."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_MAX_FILE_SIZE = 2_000_000
+
+MODE_SYMLINK = "120000"
+
+MODE_SUBMODULE = "160000"
+
+
+
+class Status(str, enum.Enum):
+    ADDED = "added"
+    MODIFIED = "modified"
+    DELETED = "deleted"
+    RENAMED = "renamed"
+    COPIED = "copied"
+    TYPE_CHANGED = "type-changed"
+
+
+
+_STATUS = {"A": Status.ADDED, "M": Status.MODIFIED, "D": Status.DELETED,
+           "R": Status.RENAMED, "C": Status.COPIED, "T": Status.TYPE_CHANGED}
+
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a diff. `kind` is '+', '-' or ' ' (context).
+
+    `new` is the line number in the new blob (None for a removed line), `old` the
+    number in the old blob (None for an added line)."""
+
+    kind: str
+    text: str
+    old: int | None
+    new: int | None
+
+    @property
+    def number(self) -> int:
+        return self.new if self.new is not None else (self.old or 0)
+
+
+
+@dataclass(frozen=True)
+class Hunk:
+    old_start: int
+    new_start: int
+    lines: tuple[Line, ...]
+
+    @property
+    def added(self) -> tuple[Line, ...]:
+        return tuple(ln for ln in self.lines if ln.kind == "+")
+
+    @property
+    def removed(self) -> tuple[Line, ...]:
+        return tuple(ln for ln in self.lines if ln.kind == "-")
+
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    status: Status
+    old_path: str | None = None
+    mode: str = "100644"
+    old_mode: str = "000000"
+    blob: str | None = None
+    old_blob: str | None = None
+    # git found the content binary (a NUL byte); text that .gitattributes calls
+    # binary is read like any text.
+    binary: bool = False
+    # Bytes of the new blob (of the old blob for a deletion).
+    size: int = 0
+    # Why the content was not read: "submodule", "binary", "unmerged", or
+    # "too large (N bytes > LIMIT)" when either side exceeds max_file_size.
+    skipped: str | None = None
+    hunks: tuple[Hunk, ...] = ()
+
+    @property
+    def added(self) -> tuple[Line, ...]:
+        return tuple(ln for h in self.hunks for ln in h.lines if ln.kind == "+")
+
+    @property
+    def removed(self) -> tuple[Line, ...]:
+        return tuple(ln for h in self.hunks for ln in h.lines if ln.kind == "-")
+
+    @property
+    def is_symlink(self) -> bool:
+        return self.mode == MODE_SYMLINK
+
+    @property
+    def is_submodule(self) -> bool:
+        return MODE_SUBMODULE in (self.mode, self.old_mode)
+
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """What one commit (made or about to be made) changes, as plain values."""
+
+    files: tuple[FileChange, ...]
+    source: str  # "index", "commit" or "tree"
+    revision: str | None = None  # the commit id, or HEAD for the index
+    tree: str | None = None  # the tree id of the new content
+    parents: tuple[str, ...] = ()
+    message: str | None = None
+    author: Identity | None = None
+    committer: Identity | None = None
+    # Agent-related environment variables, captured only for local stages.
+    environment: Mapping[str, str] = field(default_factory=dict)
+    # Provenance records that live outside the diff: the Agent Trace JSONL of the
+    # work tree (index source) and the git-ai note of the commit (commit source).
+    agent_trace: str | None = None
+    ai_note: str | None = None
+    # The detect-secrets baseline as of this content (the index's or the commit's
+    # copy), so findings it already records pass as they do with detect-secrets-hook.
+    secrets_baseline: str | None = None
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    def with_message(self, message: str | None) -> ChangeSet:
+        return ChangeSet(**{**self.__dict__, "message": message})

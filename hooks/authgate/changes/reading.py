@@ -1,0 +1,186 @@
+"""The four sources of a `ChangeSet` (the staged index, one commit, a range, a tree),
+with the identities and agent variables a staged change carries; the raw diff git
+gives goes to `diff.parse_diff`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping
+
+from authgate import gitio
+from authgate.changes.diff import parse_diff
+from authgate.changes.model import DEFAULT_MAX_FILE_SIZE, ChangeSet, Identity
+
+
+def staged(
+    *,
+    cwd: str | None = None,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+    baseline: str | None = None,
+    amend: bool = False,
+) -> ChangeSet:
+    """The staged index against HEAD (or against nothing before the first commit).
+
+    git honours GIT_INDEX_FILE itself, so `git commit <paths>` (a temporary index)
+    is judged on what it will really commit. The secrets baseline is the index's copy
+    too: one left out of the commit would not protect it in CI's recomputation either.
+
+    `amend`: the index replaces HEAD, so it is judged against HEAD's parent (nothing,
+    for a root commit), the whole commit as verify will see it; `revision` is then
+    that parent. A merge is judged against HEAD, as without `amend`."""
+    head = gitio.resolve("HEAD", cwd=cwd)
+    if amend and head is not None:
+        parents = gitio.text(["rev-list", "--parents", "-n", "1", head], cwd=cwd).split()[1:]
+        if len(parents) <= 1:
+            head = parents[0] if parents else None
+    args = ["diff", "--cached", "--raw", "-p", "-z", *gitio.DIFF_FLAGS]
+    if head is None:
+        args.append(_empty_tree(cwd))
+    else:
+        args.append(head)
+    raw = gitio.run(args, cwd=cwd, big_file_threshold=max_file_size)
+    files = parse_diff(raw, cwd=cwd, max_file_size=max_file_size)
+    # A conflicted index has no tree yet (write-tree refuses); git commit refuses too,
+    # so only a hand-run `authgate check` meets this.
+    unmerged = any(f.skipped == "unmerged" for f in files)
+    tree = gitio.text(["write-tree"], cwd=cwd) if (files or head) and not unmerged else None
+    top = gitio.toplevel(cwd)
+    return ChangeSet(
+        files=files, source="index", revision=head, tree=tree,
+        parents=(head,) if head else (),
+        agent_trace=_read_text(os.path.join(top, ".agent-trace", "traces.jsonl")),
+        secrets_baseline=read_blob(f":{baseline}", cwd=cwd) if baseline else None,
+    )
+
+
+
+def parse_ident(line: str) -> Identity | None:
+    """`Name <email> 1700000000 +0100` (git var's form) as an Identity."""
+    head = line.strip().rsplit(" ", 2)[0]
+    name, sep, email = head.rpartition("<")
+    if not sep or not email.endswith(">"):
+        return None
+    return Identity(name.strip(), email[:-1])
+
+
+
+def with_identities(changes: ChangeSet, *, cwd: str | None = None) -> ChangeSet:
+    """The staged change with the author and committer git will record for it, as
+    `git var` reports them (GIT_AUTHOR_*, GIT_COMMITTER_* and config honoured), so
+    provenance judges who makes the commit before it exists, as verify does after.
+    An identity git cannot tell (none configured: git commit will refuse) stays None."""
+    idents: list[Identity | None] = []
+    for var in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
+        try:
+            idents.append(parse_ident(gitio.text(["var", var], cwd=cwd)))
+        except gitio.GitError:
+            idents.append(None)
+    return ChangeSet(**{**changes.__dict__, "author": idents[0], "committer": idents[1]})
+
+
+
+def with_environment(changes: ChangeSet, names: Iterable[str],
+                     environ: Mapping[str, str] | None = None) -> ChangeSet:
+    """The staged change with the committer's environment variables among `names` (the
+    ones the loaded env rules read: rules.agent_variables), as provenance judges them."""
+    environ = os.environ if environ is None else environ
+    return ChangeSet(**{**changes.__dict__,
+                        "environment": {k: environ[k] for k in names if k in environ}})
+
+
+
+def commit(rev: str, *, cwd: str | None = None,
+           max_file_size: int = DEFAULT_MAX_FILE_SIZE, baseline: str | None = None) -> ChangeSet:
+    """One commit against its first parent (a merge is judged on what it brings in)."""
+    meta = _commit_meta(rev, cwd=cwd)
+    base = meta.parents[0] if meta.parents else _empty_tree(cwd)
+    raw = gitio.run(["diff", "--raw", "-p", "-z", *gitio.DIFF_FLAGS, base, meta.revision or rev],
+                    cwd=cwd, big_file_threshold=max_file_size)
+    files = parse_diff(raw, cwd=cwd, max_file_size=max_file_size)
+    return ChangeSet(**{**meta.__dict__, "files": files, "ai_note": _note(meta.revision, cwd),
+                        "secrets_baseline": read_blob(f"{meta.revision}:{baseline}", cwd=cwd)
+                        if baseline else None})
+
+
+
+def commits_in_range(spec: str, *, cwd: str | None = None,
+                     max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> Iterator[ChangeSet]:
+    """Every commit of `A..B`, oldest first."""
+    out = gitio.text(["rev-list", "--reverse", "--end-of-options", spec], cwd=cwd)
+    for rev in out.split():
+        yield commit(rev, cwd=cwd, max_file_size=max_file_size)
+
+
+
+def tree(rev: str = "HEAD", *, cwd: str | None = None,
+         max_file_size: int = DEFAULT_MAX_FILE_SIZE, baseline: str | None = None) -> ChangeSet:
+    """Every file at `rev`, each line an added line: the input of a full scan."""
+    raw = gitio.run(["diff", "--raw", "-p", "-z", *gitio.DIFF_FLAGS, "--no-renames",
+                     _empty_tree(cwd), rev], cwd=cwd, big_file_threshold=max_file_size)
+    files = parse_diff(raw, cwd=cwd, max_file_size=max_file_size)
+    # --verify: without it, git before 2.43 echoes --end-of-options back as output.
+    tree_id = gitio.text(["rev-parse", "--verify", "--end-of-options", rev + "^{tree}"],
+                         cwd=cwd)
+    return ChangeSet(files=files, source="tree", revision=gitio.resolve(rev, cwd=cwd),
+                     tree=tree_id, secrets_baseline=read_blob(f"{rev}:{baseline}", cwd=cwd)
+                     if baseline else None)
+
+
+
+def read_blob(spec: str, *, cwd: str | None) -> str | None:
+    """The text of `REV:path` (or `:path` for the index), None when there is none."""
+    out = gitio.run(["cat-file", "blob", spec], cwd=cwd, check=False)
+    return out.decode("utf-8", "replace") if out else None
+
+
+
+def _empty_tree(cwd: str | None) -> str:
+    # The id depends on the object format (sha1 or sha256): ask git, do not hard-code.
+    if _object_format(cwd) == "sha1":
+        return gitio.EMPTY_TREE
+    return gitio.run(["hash-object", "-t", "tree", "--stdin"], cwd=cwd,
+                     stdin=b"").decode().strip()
+
+
+
+def _object_format(cwd: str | None) -> str:
+    return gitio.text(["rev-parse", "--show-object-format"], cwd=cwd) or "sha1"
+
+
+
+# Agent Trace files grow with every edit an agent makes; beyond this they are not read.
+TRACE_LIMIT = 16_000_000
+
+
+
+def _read_text(path: str) -> str | None:
+    # A committed symlink to /dev/zero or a FIFO must not exhaust memory or hang.
+    try:
+        data = gitio.read_file(path, TRACE_LIMIT)
+    except gitio.FileTooLarge:
+        return None
+    return data.decode("utf-8", "replace") if data is not None else None
+
+
+
+def _note(rev: str | None, cwd: str | None) -> str | None:
+    if rev is None:
+        return None
+    out = gitio.run(["notes", "--ref=refs/notes/ai", "show", rev], cwd=cwd, check=False)
+    return out.decode("utf-8", "replace") if out else None
+
+
+
+def _commit_meta(rev: str, *, cwd: str | None) -> ChangeSet:
+    fmt = "%H%x00%T%x00%P%x00%an%x00%ae%x00%cn%x00%ce%x00%B"
+    # --encoding: i18n.logOutputEncoding would otherwise re-encode the message.
+    out = gitio.run(["log", "-1", "--no-show-signature", "--no-notes", "--encoding=UTF-8",
+                     f"--format={fmt}", "--end-of-options", rev],
+                    cwd=cwd).decode("utf-8", "replace")
+    sha, tree_id, parents, an, ae, cn, ce, body = out.split("\x00", 7)
+    # git log appends one newline after %B; the message itself is kept as written.
+    if body.endswith("\n"):
+        body = body[:-1]
+    return ChangeSet(files=(), source="commit", revision=sha, tree=tree_id,
+                     parents=tuple(parents.split()), message=body,
+                     author=Identity(an, ae), committer=Identity(cn, ce))

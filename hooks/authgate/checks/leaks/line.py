@@ -1,0 +1,127 @@
+"""An added line and where things on it sit (comment, string, context, a guard against
+addresses), and the leak `Finding` built from it with its evidence redacted."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from authgate.changes import FileChange
+from authgate.checks import secrets
+from authgate.checks.context import (
+    comment_flags,
+    comment_start,
+    line_context,
+    string_ranges,
+)
+from authgate.findings import Action, Finding, redact, scrub, value_hash
+from authgate.rules import Rule
+
+_CONTEXT_WORDS = {"comment": " in a comment", "test": " in a test", "fixture": " in a fixture",
+                  "docs": " in documentation", "config": " in configuration", "code": ""}
+
+
+@dataclass(frozen=True)
+class _Added:
+    number: int
+    text: str
+    comment: bool  # the whole line is a comment or docstring line
+
+
+def _added(fc: FileChange) -> list[_Added]:
+    out = []
+    for hunk in fc.hunks:
+        visible = [ln for ln in hunk.lines if ln.kind != "-"]
+        flags = comment_flags(fc.path, [ln.text for ln in visible])
+        for ln, flag in zip(visible, flags):
+            if ln.kind == "+" and ln.new is not None:
+                out.append(_Added(ln.new, ln.text, flag))
+    return out
+
+
+class _Place:
+    """Where things on one added line sit, each fact computed once, when first asked:
+    a line of minified code can hold thousands of candidates."""
+
+    def __init__(self, a: _Added, path: str, file_ctx: str, guarded_file: bool = False
+                 ) -> None:
+        self.a, self.path, self.file_ctx = a, path, file_ctx
+        self._comment_at: int | None = -1
+        self._strings: list[tuple[int, int]] | None = None
+        self._evidence: str | None = None
+        self._guarded: bool | None = True if guarded_file else None
+
+    def guarded(self) -> bool:
+        """Whether the line guards against addresses rather than using one."""
+        if self._guarded is None:
+            self._guarded = _GUARD.search(self.a.text[:2000]) is not None
+        return self._guarded
+
+    def is_comment(self, pos: int) -> bool:
+        if self.a.comment:
+            return True
+        if self._comment_at == -1:
+            self._comment_at = comment_start(self.path, self.a.text)
+        return self._comment_at is not None and pos >= self._comment_at
+
+    def context(self, pos: int) -> str:
+        if self.file_ctx in ("test", "fixture", "docs"):
+            return self.file_ctx
+        return line_context(self.path, self.is_comment(pos), self.file_ctx)
+
+    def in_string(self, pos: int) -> bool:
+        if self._strings is None:
+            self._strings = string_ranges(self.a.text)
+        i = bisect.bisect_left(self._strings, (pos, pos))
+        return any(s < pos < e for s, e in self._strings[max(i - 1, 0):i + 1])
+
+    def evidence(self, values: Sequence[str]) -> str:
+        if self._evidence is None:
+            self._evidence = _evidence(self.a.text, (), values)
+        return self._evidence
+
+
+# A line that keeps requests away from private and metadata addresses (SSRF defences,
+# allow and deny lists, the tests that check them) names them to refuse them.
+_GUARD = re.compile(
+    r"(?i)ssrf|private[\s_-]?(?:ip|addr|address|host|hostname|network|range|net)s?\b|"
+    r"is_?private|\breserved|loopback|link[\s_-]?local|\bimds\b|\breject|\bden(?:y|ied)\b|"
+    r"\bforbid|disallow|\bblock(?:ed|list|s)?\b|\btrusted|(?:allow|deny|black|white)"
+    r"[\s_-]?list|\bcidr|\bsubnet|\brfc[\s-]?\d{3,4}|classif|validat|sanitiz|\bunsafe|"
+    r"toBe\(false\)|\.not\.|should_not|[=!]==?|\bin\s*[\[({]|\.(?:includes|contains|has)\(|"
+    r"starts_?with|startsWith|\bcase\b")
+
+# `password hunter2` (.netrc, CLI flags): a credential after a space, which scrub's
+# key=value form does not see.
+_SPACED_SECRET = re.compile(
+    r"(?i)(?P<key>\b(?:password|passwd|pwd|secret|token|api[_-]?key|passphrase)\b[\"']?\s+)"
+    r"(?P<val>[^\s\"'`,;]{4,})")
+
+
+def _evidence(text: str, spans: Sequence[tuple[int, int]], values: Iterable[str]) -> str:
+    """The line with every secret value and credential span redacted, then scrubbed."""
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + redact(text[start:end]) + text[end:]
+    values = [v for v in values if v]
+    for v in sorted(values, key=len, reverse=True):
+        text = text.replace(v, redact(v))
+    text = _SPACED_SECRET.sub(lambda m: m["key"] + redact(m["val"]), text)
+    out = scrub(text)
+    if any(v in out for v in values if len(v) > 3):
+        return "[redacted]"
+    return out
+
+
+def _finding(rule: Rule, path: str, line: int | None, ctx: str, action: Action, message: str,
+             evidence: str, value: str, extra: tuple[tuple[str, str], ...] = ()) -> Finding:
+    return Finding(rule_id=rule.id, severity=rule.severity, message=message, path=path,
+                   line=line, evidence=evidence, title=rule.title, fix=rule.fix,
+                   refs=rule.refs, context=ctx, tier=rule.tier, action=action,
+                   value_hash=value_hash(value), extra=extra)
+
+
+def _raw_values(hits: Iterable[secrets.SecretHit]) -> list[str]:
+    """Every raw string of these findings that evidence must not show."""
+    return [v for h in hits for v in (h.token, h.value, h.secret) if v]

@@ -1,0 +1,236 @@
+"""`path`, `line` and `window` rules on a file of the change: committed transcripts and
+agent files by path, and on the added lines the markers AI edits leave (elision
+placeholders, SEARCH/REPLACE and apply_patch leftovers, fences, chat phrases, bidi
+controls)."""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+import re
+import unicodedata
+
+from authgate.changes import FileChange, Status
+from authgate.checks.context import file_context, is_comment, string_ranges
+from authgate.checks.provenance.plan import _finding, _Plan, _Scoped, normalize, slug
+from authgate.findings import Finding, scrub
+from authgate.pathmatch import matches
+from authgate.rules import Rule
+
+
+@functools.lru_cache(maxsize=1024)
+def _needle(glob: str) -> str:
+    """The longest run of literal text in a glob: a path without it cannot match, so
+    most paths are turned away by a substring test before the glob is ever compiled."""
+    runs, run, i = [], "", 0
+    while i < len(glob):
+        c = glob[i]
+        if c == "[":
+            # A class; `]` right after `[` (or `[!`) belongs to it.
+            end = glob.find("]", i + (3 if glob[i + 1:i + 2] in ("!", "^") else 2))
+            if end < 0:
+                break
+            runs.append(run)
+            run, i = "", end + 1
+        elif c in "*?\\":
+            runs.append(run)
+            run, i = "", i + 2 if c == "\\" else i + 1
+        else:
+            run, i = run + c, i + 1
+    runs.append(run)
+    return max((r.strip("/") for r in runs), key=len)
+
+
+def _globs(patterns: tuple[str, ...], path: str) -> bool:
+    return any(_needle(p) in path and matches(p, path) for p in patterns)
+
+
+def _applies(rule: Rule, path: str) -> bool:
+    if rule.paths and not _globs(rule.paths, path):
+        return False
+    return not (rule.exclude_paths and _globs(rule.exclude_paths, path))
+
+
+def _from_file(fc: FileChange, plan: _Plan) -> list[Finding]:
+    out: list[Finding] = []
+    context: str | None = None
+    for rule in plan.paths:
+        statuses = rule.params.get("statuses")
+        if statuses and fc.status.value not in statuses:
+            continue
+        hit = _applies(rule, fc.path) or (fc.old_path is not None and _applies(rule, fc.old_path))
+        if hit:
+            context = context or file_context(fc.path)
+            evidence = f"{fc.status.value}: {fc.path}" + (
+                f" (from {fc.old_path})" if fc.old_path else "")
+            out.append(_finding(rule, path=fc.path, evidence=scrub(evidence), context=context))
+    if fc.status is Status.DELETED or not fc.hunks:
+        return out
+    context = context or file_context(fc.path)
+    scoped = [s for s in plan.scoped if (s.contexts is None or context in s.contexts)
+              and _applies(s.rule, fc.path)]
+    bidi = [(r, cps) for r, cps in plan.bidi if _applies(r, fc.path)]
+    if not scoped and not bidi:
+        return out
+    gate = plan.gate
+    # Rules without keywords (path-scoped ones) look at every line; the others only at
+    # lines the keyword gate lets through.
+    always = [s for s in scoped if not s.rule.keywords]
+    gated = [s for s in scoped if s.rule.keywords]
+    needs_strings = any(s.outside_strings for s in scoped)
+    added: list[tuple[int, str]] = []
+    openings: list[tuple[_Scoped, int]] = []  # window rule, index into `added`
+    for hunk in fc.hunks:
+        strings = _Strings(fc.path) if needs_strings else None
+        for ln in hunk.lines:
+            if ln.kind == "-":
+                continue
+            raw = ln.text
+            text = normalize(raw)
+            inside = strings.inside if strings is not None else False
+            if strings is not None:
+                strings.feed(text)
+            if ln.kind != "+" or ln.new is None:
+                continue
+            added.append((ln.new, text))
+            if bidi and not raw.isascii():
+                out += _bidi(fc.path, ln.new, raw, bidi, context)
+            lowered = text.lower()
+            candidates = always
+            if gated and (gate is None or gate.search(lowered) is not None):
+                candidates = always + gated
+            for s in candidates:
+                rule = s.rule
+                if rule.pattern is None or not rule.prefilter(lowered):
+                    continue
+                if (s.outside_strings and inside) or (
+                        s.comment_only and not is_comment(fc.path, text)):
+                    continue
+                m = rule.pattern.search(text)
+                if m is None:
+                    continue
+                if s.closing is not None:
+                    openings.append((s, len(added) - 1))
+                    continue
+                tool = (slug(m["tool"], plan.aliases)
+                        if "tool" in rule.pattern.groupindex and m["tool"] else None)
+                out.append(_finding(rule, path=fc.path, line=ln.new, evidence=scrub(text),
+                                    context=context, tool=tool, matched=m[0]))
+    return out + _windows(openings, fc.path, added, context)
+
+
+def _bidi(path: str, line: int, raw: str, rules: list[tuple[Rule, frozenset[str]]],
+          context: str) -> list[Finding]:
+    out: list[Finding] = []
+    for rule, points in rules:
+        found = sorted({c for c in raw if c in points})
+        if not found:
+            continue
+        # The column says where; the line itself is shown as a reader sees it (controls
+        # removed), since markers inside a quoted literal would read as a secret to scrub.
+        column = next(i for i, c in enumerate(raw, 1) if c in points)
+        names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in found)
+        out.append(_finding(rule, path=path, line=line, context=context,
+                            evidence=f"{names} at column {column}: {scrub(normalize(raw))}",
+                            matched="".join(found)))
+    return out
+
+
+def _windows(openings: list[tuple[_Scoped, int]], path: str, added: list[tuple[int, str]],
+             context: str) -> list[Finding]:
+    """A block opened on an added line and closed within `within` lines after it."""
+    out: list[Finding] = []
+    closed_at: dict[str, int] = {}
+    for s, i in openings:
+        rule, (number, text) = s.rule, added[i]
+        if s.closing is None or i <= closed_at.get(rule.id, -1):
+            continue  # inside a block already reported
+        for j in range(i + 1, len(added)):
+            end, closing = added[j]
+            if end - number > s.within:
+                break
+            if re.search(s.closing, closing):
+                out.append(_finding(rule, path=path, line=number, context=context,
+                                    evidence=scrub(f"{text} ... {closing} "
+                                                   f"(lines {number}-{end})"),
+                                    matched=text))
+                closed_at[rule.id] = j
+                break
+    return out
+
+
+class _Strings:
+    """Whether a line sits inside a multi-line string literal or doc comment, as far as
+    a line scanner can tell: triple quotes (Python, Kotlin, Java, Swift, Scala,
+    TOML...), Rust raw strings, shell/Ruby/Perl/PHP heredocs and `/* ... */` blocks
+    (JSDoc, Javadoc, KDoc, GoDoc). A Markdown fence in there is data (a docstring or
+    doc-comment example, a README written by a setup script), not a pasted chat answer.
+    State starts outside at each hunk: what precedes a hunk is unknown."""
+
+    _TRIPLE = frozenset({".py", ".pyi", ".kt", ".kts", ".java", ".swift", ".scala",
+                         ".groovy", ".gradle", ".jl", ".toml", ".dart", ".nim"})
+    _HEREDOC = frozenset({".sh", ".bash", ".zsh", ".ksh", ".rb", ".pl", ".pm", ".php"})
+    _HEREDOC_START = re.compile(r"<<<?[-~]?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
+    _RAW_START = re.compile(r"\br(#+)\"")
+    _C_BLOCK = frozenset({".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx",
+                          ".java", ".kt", ".kts", ".scala", ".groovy", ".go", ".c", ".h",
+                          ".cc", ".cpp", ".hpp", ".cs", ".swift", ".rs", ".php", ".dart"})
+
+    def __init__(self, path: str) -> None:
+        name = posixpath.basename(path)
+        ext = posixpath.splitext(name)[1].lower()
+        self.triple = ext in self._TRIPLE
+        self.heredoc = ext in self._HEREDOC or name in ("Dockerfile", "Containerfile")
+        self.rust = ext == ".rs"
+        self.cblock = ext in self._C_BLOCK
+        self.closer: str | None = None  # the delimiter that ends the open string
+
+    @property
+    def inside(self) -> bool:
+        return self.closer is not None
+
+    def feed(self, text: str) -> None:
+        if self.closer is not None and self.closer.startswith("\n"):
+            if text.strip() == self.closer[1:]:
+                self.closer = None
+            return
+        pos = 0
+        while True:
+            if self.closer is not None:
+                end = text.find(self.closer, pos)
+                if end < 0:
+                    return
+                pos, self.closer = end + len(self.closer), None
+                continue
+            start, closer = self._opening(text, pos)
+            if start < 0 or closer is None:
+                return
+            self.closer = closer
+            pos = start
+            if closer.startswith("\n"):
+                return
+
+    def _opening(self, text: str, pos: int) -> tuple[int, str | None]:
+        best, closer = -1, None
+        if self.triple:
+            for delim in ('"""', "'''"):
+                i = text.find(delim, pos)
+                if i >= 0 and (best < 0 or i < best):
+                    best, closer = i + 3, delim
+        if self.rust:
+            m = self._RAW_START.search(text, pos)
+            if m and (best < 0 or m.end() < best):
+                best, closer = m.end(), '"' + m[1]
+        if self.heredoc:
+            m = self._HEREDOC_START.search(text, pos)
+            if m and (best < 0 or m.end() < best):
+                best, closer = m.end(), "\n" + m[2]
+        if self.cblock:
+            # A block comment opens at `/*` outside a string ('src/**/*.ts' is a glob).
+            quoted = string_ranges(text) if "/*" in text else []
+            i = text.find("/*", pos)
+            while i >= 0 and any(start < i < end for start, end in quoted):
+                i = text.find("/*", i + 2)
+            if i >= 0 and (best < 0 or i + 2 < best):
+                best, closer = i + 2, "*/"
+        return best, closer

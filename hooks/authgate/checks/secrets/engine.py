@@ -1,0 +1,283 @@
+"""The added lines of a change through detect-secrets: the candidate lines (with the
+line above, for the nextline pragma), and `scan`, which imports detect-secrets offline
+and runs its plugins and filters as `detect-secrets-hook` would, baseline applied.
+The detect-secrets entry points outside its public API are all here
+(tests/test_packaging.py names them)."""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from authgate.changes import FileChange
+from authgate.checks.secrets.baseline import Baseline
+from authgate.checks.secrets.gate import _NEEDS, prefilter
+from authgate.checks.secrets.transformers import View, transformer_of, views
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An added line, with the line above it in the new file ('' when unknown) and the
+    transformer detect-secrets may apply to its file ("auto": judge by the path)."""
+
+    path: str
+    number: int
+    text: str
+    previous: str
+    transformer: str | None = "auto"
+
+
+_SECTION = re.compile(r"^\s*\[[^\]]*\]\s*$")
+
+
+def transformer(fc: FileChange) -> str | None:
+    """`transformer_of` the path, sharpened by what the diff shows. detect-secrets reads
+    an "other" file (`.pypirc`, `.env`) as INI on the first pass when it starts with a
+    [section], and with its eager transformer (only if the first pass found nothing)
+    otherwise. When the diff shows the top of the file we know which; when it does not,
+    the first pass is assumed, which can only add findings."""
+    kind = transformer_of(fc.path)
+    if kind != "eager-ini":
+        return kind
+    for hunk in fc.hunks:
+        if hunk.new_start != 1:
+            continue
+        for line in hunk.lines:
+            stripped = line.text.strip()
+            if line.kind == "-" or not stripped or stripped[0] in "#;":
+                continue
+            return "ini" if _SECTION.match(line.text) else "eager-ini"
+    return "ini"
+
+
+def candidates(fc: FileChange) -> Iterator[Candidate]:
+    kind = transformer(fc)
+    for hunk in fc.hunks:
+        # With the hunk's context lines the line above is known; a hunk that starts at
+        # line 1 has none, as for detect-secrets at the top of a file.
+        previous = ""
+        for line in hunk.lines:
+            if line.kind == "-":
+                continue
+            if line.kind == "+" and line.new is not None:
+                yield Candidate(fc.path, line.new, line.text, previous, kind)
+            previous = line.text
+
+
+# --- the engine ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SecretHit:
+    """One detect-secrets finding. `value` and `token` are raw secrets: the caller
+    redacts them and must not keep them.
+
+    `value` is what detect-secrets reports (and hashes into `secret_hash`, as a baseline
+    does); `token` is the whole text its pattern matched. They differ where a plugin's
+    pattern has a group: the GitHub and GitLab plugins report only the prefix ("ghp"),
+    the basic-auth plugin only the password of `://user:password@`, the JWT plugin a
+    token without its signature."""
+
+    path: str
+    line: int
+    secret_type: str
+    plugin: str
+    value: str
+    secret_hash: str  # SHA-1, as in a baseline
+    token: str = ""
+    # `pragma: allowlist secret` on the line (or `nextline` above) waves it through:
+    # kept (when the caller asks) so the report counts it as a suppression.
+    allowlisted: bool = False
+
+    @property
+    def secret(self) -> str:
+        """The credential itself: the token when the value is just its prefix."""
+        token = self.token or self.value
+        if token != self.value and token.startswith(self.value) and (
+                token[len(self.value):len(self.value) + 1] in ("_", "-", ".")
+                or self.value.endswith(".")):
+            return token
+        return self.value
+
+
+def _may_report(plugin: str, lowered: str) -> bool:
+    """False when a plugin cannot report this (lower-cased) line: one whose every
+    finding holds one of its literals (_NEEDS) is not run on a line without any. Not
+    only faster: some plugins' own patterns are quadratic (NpmDetector's `//.+/:_auth`
+    on a line of many `//`), and the literal keeps them off ordinary long lines."""
+    needs = _NEEDS.get(plugin)
+    if not needs or any(n.pattern for n in needs):
+        return True
+    return any(lit in lowered for n in needs for lit in n.literals)
+
+
+def _builtin(plugin: object) -> bool:
+    # A custom plugin file may name its class like a built-in one.
+    return type(plugin).__module__.startswith("detect_secrets.plugins.")
+
+
+_JWT_TAIL = re.compile(r"[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+(?:\.[A-Za-z0-9_+/=-]*)?")
+_VERIFY_FILTER = "detect_secrets.filters.common.is_ignored_due_to_verification_policies"
+# It asks the file system whether the file exists; authgate reads git, not files.
+_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
+_ALLOW_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"
+
+
+def scan(lines: Iterable[Candidate], baseline: Baseline | None = None,
+         skip_paths: Sequence[str] = (), use_prefilter: bool = True,
+         allowlisted: bool = False) -> list[SecretHit]:
+    """detect-secrets findings on these added lines, minus the baseline's.
+
+    `use_prefilter=False` hands every line to detect-secrets: the reference the
+    prefilter is tested against. `allowlisted=True` keeps the findings its allowlist
+    pragma waves through, marked `allowlisted` (detect-secrets drops them silently;
+    authgate counts them)."""
+    plugins_used = baseline.plugins_used if baseline else None
+    filters_used = baseline.filters_used if baseline else None
+    gate = prefilter(plugins_used, filters_used) if use_prefilter else None
+    first: dict[str, list[tuple[Candidate, View]]] = {}
+    eager: dict[str, list[tuple[Candidate, View]]] = {}
+    for cand in lines:
+        if cand.path in skip_paths:
+            continue
+        for view in views(cand.path, cand.text, cand.previous, cand.transformer):
+            if gate is None or gate.search(view.line):
+                (eager if view.eager else first).setdefault(cand.path, []).append((cand, view))
+    if not first and not eager:
+        return []
+    hits = _engine(first, eager, plugins_used, filters_used, gated=use_prefilter,
+                   keep_allowlisted=allowlisted)
+    if baseline is not None:
+        hits = [h for h in hits if not baseline.accepts(h.path, h.secret_type, h.secret_hash)]
+    return hits
+
+
+class _NoNetwork(types.ModuleType):
+    """Stands in for `requests` while detect-secrets imports.
+
+    detect-secrets imports requests (about 60 ms with urllib3) only to verify secrets
+    online, which authgate never does; at import time it needs nothing but the names
+    `requests.Response` (in annotations) and `requests.exceptions.RequestException`
+    (in except clauses). Any attribute is an exception class, so both resolve."""
+
+    class Unavailable(Exception):
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        return self if name == "exceptions" else self.Unavailable
+
+
+def _import_detect_secrets_offline() -> None:
+    if "detect_secrets.filters.common" in sys.modules:
+        return
+    stub = None
+    if "requests" not in sys.modules:
+        stub = sys.modules["requests"] = _NoNetwork("requests")
+    try:
+        # Every module that imports requests, loaded while the stand-in is there: the
+        # scanner, the plugin classes (all of them, as settings will) and the filters.
+        import detect_secrets.core.scan
+        import detect_secrets.filters.common  # noqa: F401
+        from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+        get_mapping_from_secret_type_to_class()
+        # Its cache must not outlive the warm-up: settings that name a custom plugin
+        # file extend the mapping when they are applied.
+        get_mapping_from_secret_type_to_class.cache_clear()
+    finally:
+        # Gone again at once: anything else in this process gets the real requests.
+        if stub is not None and sys.modules.get("requests") is stub:
+            del sys.modules["requests"]
+
+
+def _engine(first: Mapping[str, list[tuple[Candidate, View]]],
+            eager: Mapping[str, list[tuple[Candidate, View]]],
+            plugins_used: Sequence[Mapping[str, Any]] | None,
+            filters_used: Sequence[Mapping[str, Any]] | None,
+            gated: bool = True, keep_allowlisted: bool = False) -> list[SecretHit]:
+    # detect-secrets costs about 0.1 s to import: only here, once a line needs it.
+    _import_detect_secrets_offline()
+    from detect_secrets.core.scan import _is_filtered_out, _scan_line
+    from detect_secrets.filters.allowlist import is_line_allowlisted
+    from detect_secrets.plugins.base import RegexBasedDetector
+    from detect_secrets.settings import default_settings, get_plugins, transient_settings
+    from detect_secrets.util.code_snippet import CodeSnippet
+
+    def whole(plugin: Any, line: str, value: str) -> str:
+        if isinstance(plugin, RegexBasedDetector):
+            for regex in plugin.denylist:
+                for m in regex.finditer(line):
+                    if value in m.group(0):
+                        if type(plugin).__name__ == "JwtTokenDetector":
+                            # Its pattern stops lazily before the signature.
+                            return _JWT_TAIL.match(line, m.start()).group(0)  # type: ignore[union-attr]
+                        return str(m.group(0))
+        return value
+
+    if plugins_used is None:
+        settings_cm = default_settings()
+    else:
+        config: dict[str, Any] = {"plugins_used": [dict(p) for p in plugins_used]}
+        if filters_used is not None:
+            config["filters_used"] = [dict(f) for f in filters_used]
+        settings_cm = transient_settings(config)
+    hits: dict[tuple[str, int, str, str], SecretHit] = {}
+
+    def walk(path: str, items: Sequence[tuple[Candidate, View]]) -> bool:
+        """detect-secrets' _process_line_based_plugins over these lines, with the line
+        above given by the diff rather than by reading the file. True on a finding."""
+        found = False
+        for cand, view in items:
+            line = view.line
+            snippet = CodeSnippet([view.above, line], max(cand.number - 2, 0), 1)
+            if _is_filtered_out(required_filter_parameters=["line"], filename=path,
+                                line=line, context=snippet):
+                continue
+            # The pragma's filter, run here instead of among the others when its hits
+            # are kept: what it waves through is marked, not lost.
+            pragma = bool(keep) and is_line_allowlisted(filename=path, line=line,
+                                                        context=snippet)
+            # ASCII only: case folding elsewhere is the full gate's business.
+            lowered = line.lower() if gated and line.isascii() else None
+            for plugin in plugins:
+                if lowered is not None and _builtin(plugin) and \
+                        not _may_report(type(plugin).__name__, lowered):
+                    continue
+                for secret in _scan_line(plugin=plugin, filename=path, line=line,
+                                         line_number=cand.number, context=snippet):
+                    if _is_filtered_out(required_filter_parameters=["context"],
+                                        filename=path, secret=secret.secret_value,
+                                        plugin=plugin, line=line, context=snippet):
+                        continue
+                    # A waved-through finding does not count as one for the eager
+                    # pass, as when detect-secrets' filter drops it.
+                    found = found or not pragma
+                    key = (path, cand.number, secret.type, secret.secret_hash)
+                    value = str(secret.secret_value)
+                    hit = SecretHit(
+                        path=path, line=cand.number, secret_type=secret.type,
+                        plugin=type(plugin).__name__, value=value,
+                        secret_hash=secret.secret_hash, token=whole(plugin, line, value),
+                        allowlisted=pragma)
+                    if key not in hits or (hits[key].allowlisted and not pragma):
+                        hits[key] = hit
+        return found
+
+    # Settings are process-global in detect-secrets: set for this scan, restored after.
+    with settings_cm as settings:
+        # The pragma counts only where the settings use its filter (a baseline may not).
+        keep = keep_allowlisted and _ALLOW_FILTER in settings.filters
+        settings.disable_filters(_VERIFY_FILTER, _FILE_FILTER, *((_ALLOW_FILTER,) if keep
+                                                                   else ()))
+        plugins = get_plugins()
+        for path in sorted({*first, *eager}):
+            if _is_filtered_out(required_filter_parameters=["filename"], filename=path):
+                continue
+            # Like scan_file: the eager transformer only when the first pass found
+            # nothing (here: on the added lines, so never less than detect-secrets).
+            if not walk(path, first.get(path, ())) and path in eager:
+                walk(path, eager[path])
+    return list(hits.values())

@@ -1,0 +1,182 @@
+"""The lossless prefilter: what each plugin cannot match without (literal prefixes,
+keywords, minimum quoted-run lengths) assembled into one `Gate`, so detect-secrets is
+imported only when some added line could hold a secret."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+_B64 = r"a-z0-9+/\\\-_="  # Base64HighEntropyString's charset (with IGNORECASE)
+_HEX = r"0-9a-f"
+DEFAULT_LIMITS = {"Base64HighEntropyString": 4.5, "HexHighEntropyString": 3.0}
+
+
+@dataclass(frozen=True)
+class _Need:
+    """What every line a plugin reports contains: one of `literals` (any case), or a
+    match of `pattern` in a line of at least `min_len` characters that holds one of
+    `guards` (any case). Quoted patterns need a quote in the line."""
+
+    literals: tuple[str, ...] = ()
+    pattern: str | None = None
+    min_len: int = 0
+    guards: tuple[str, ...] = ()
+    quoted: bool = False
+
+
+# Per built-in plugin, from its patterns in detect-secrets 1.5.0. Where a plugin writes
+# \d, so does this (\d also matches non-ASCII digits).
+_NEEDS: dict[str, tuple[_Need, ...]] = {
+    "AWSKeyDetector": (_Need(literals=("a3t", "abia", "acca", "akia", "asia")),
+                       _Need(pattern=r"""['"][0-9a-z/+]{40}['"]""", quoted=True)),
+    "ArtifactoryDetector": (_Need(literals=("akc",)),
+                            _Need(pattern=r"AP[\da-f][a-z0-9]{8}", min_len=11, guards=("ap",))),
+    "AzureStorageKeyDetector": (_Need(literals=("accountkey=",)),),
+    "BasicAuthDetector": (_Need(literals=("://",)),),
+    "CloudantDetector": (_Need(literals=("cloudant.com",)), _Need(
+        pattern=r"cl(?:oudant|ou)?[_-]?(?:api)?(?:key|pwd|pw|pass|token)",
+        guards=("key", "pw", "pass", "token"))),
+    # Its shortest token is 1 + 23 + 1 + 6 + 1 + 27 = 59 characters.
+    "DiscordBotTokenDetector": (_Need(
+        pattern=r"[MNO][a-z\d_-]{23,25}\.[a-z\d_-]{6}\.[a-z\d_-]{27}", min_len=59,
+        guards=(".",)),),
+    "GitHubTokenDetector": (_Need(literals=("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),),
+    "GitLabTokenDetector": (_Need(literals=(
+        "glpat-", "gldt-", "glft-", "glsoat-", "glrt-", "glcbt-", "glimt-", "glptt-",
+        "glagent-", "gloas-", "gr1348941")),),
+    # Its pattern also needs key|pwd|password|pass|token before the 44 characters.
+    "IbmCloudIamDetector": (_Need(pattern="[a-z0-9_-]{44}", min_len=44,
+                                  guards=("key", "pwd", "pass", "token")),),
+    "IbmCosHmacDetector": (_Need(literals=("secret",)),),
+    "JwtTokenDetector": (_Need(literals=("eyj",)),),
+    "KeywordDetector": (_Need(literals=("key", "pass", "pwd", "secret", "contrase")),),
+    "MailchimpDetector": (_Need(literals=("-us",)),),
+    "NpmDetector": (_Need(literals=("_authtoken=",)),),
+    "OpenAIDetector": (_Need(literals=("t3blbkfj",)),),
+    "PrivateKeyDetector": (_Need(literals=("private key", "putty-user-key-file-2")),),
+    "PypiTokenDetector": (_Need(literals=("pypi-age",)),),
+    "SendGridDetector": (_Need(pattern=r"SG\.[a-z0-9_-]{22}\.", min_len=26, guards=("sg.",)),),
+    "SlackDetector": (_Need(literals=("xox", "hooks.slack.com")),),
+    "SoftlayerDetector": (
+        _Need(pattern="s(?:oftlayer|l)[_-]?(?:api)?(?:key|pwd|pass|token)",
+              guards=("key", "pwd", "pass", "token")),
+        # The plugin's own URL pattern leaves its dots unescaped.
+        _Need(pattern="api.softlayer.com", guards=("softlayer",))),
+    "SquareOAuthDetector": (_Need(literals=("sq0csp-",)),),
+    "StripeDetector": (_Need(literals=("k_live_",)),),
+    "TelegramBotTokenDetector": (_Need(pattern=r"\d{8}:[0-9a-z_-]{35}", min_len=44,
+                                       guards=(":",)),),
+    "TwilioKeyDetector": (_Need(pattern="(?:AC|SK)[a-z0-9]{32}", min_len=34,
+                                guards=("ac", "sk")),),
+}
+BUILTIN_PLUGINS = (*sorted(_NEEDS), "Base64HighEntropyString", "HexHighEntropyString",
+                   "IPPublicDetector")
+_ALNUM_FILTER = "detect_secrets.filters.heuristic.is_not_alphanumeric_string"
+
+
+def _min_run(limit: float) -> int:
+    # Shannon entropy is at most log2(length): a string must be longer than 2**limit
+    # characters to exceed the limit.
+    return math.floor(2 ** limit) + 1
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The prefilter: `search(line)` is false only for a line no configured plugin can
+    report. ASCII lines take the fast path: the lower-cased line against lower-case
+    literals and patterns (no IGNORECASE, which makes sre try every alternative at
+    every position), shape patterns only where their guards allow. Other lines go
+    through one case-insensitive regex of it all, as Unicode case folding needs."""
+
+    literals: re.Pattern[str] | None
+    quoted: re.Pattern[str] | None
+    # (minimum line length, guard words as one pattern or None, the shape pattern)
+    shapes: tuple[tuple[int, re.Pattern[str] | None, re.Pattern[str]], ...]
+    full: re.Pattern[str]
+
+    def search(self, line: str) -> bool:
+        if not line.isascii():
+            return self.full.search(line) is not None
+        low = line.lower()
+        if self.literals is not None and self.literals.search(low):
+            return True
+        if self.quoted is not None and ('"' in line or "'" in line) and \
+                self.quoted.search(line):
+            return True
+        n = len(line)
+        for min_len, guard, pattern in self.shapes:
+            if n >= min_len and (guard is None or guard.search(low)) and pattern.search(low):
+                return True
+        return False
+
+
+def _lowered(pattern: str) -> re.Pattern[str]:
+    """`pattern` for matching a lower-cased ASCII line as IGNORECASE would match the
+    line itself. Lower-casing a pattern would turn \\S into \\s: none may have one."""
+    if re.search(r"\\[A-Z]", pattern):
+        raise ValueError(f"prefilter pattern with an upper-case escape: {pattern}")
+    return re.compile(pattern.lower())
+
+
+def prefilter(plugins_used: Sequence[Mapping[str, Any]] | None = None,
+              filters_used: Sequence[Mapping[str, Any]] | None = None) -> Gate | None:
+    """The gate for these settings (default: detect-secrets' defaults); None when some
+    plugin is unknown (a custom plugin): then every line is scanned."""
+    key = json.dumps([plugins_used, filters_used], sort_keys=True, default=str)
+    return _prefilter(key)
+
+
+@functools.lru_cache(maxsize=8)
+def _prefilter(key: str) -> Gate | None:
+    plugins_used, filters_used = json.loads(key)
+    if plugins_used is None:
+        plugins_used = [{"name": n} for n in BUILTIN_PLUGINS]
+    alnum_filter = filters_used is None or any(
+        f.get("path") == _ALNUM_FILTER for f in filters_used)
+    needs: list[_Need] = []
+    for plugin in plugins_used:
+        name = plugin.get("name")
+        if plugin.get("path") or name not in BUILTIN_PLUGINS:
+            return None
+        if name in _NEEDS:
+            needs.extend(_NEEDS[name])
+        elif name == "IPPublicDetector":
+            # An IPv4 address has no letter, so the default filter always drops it.
+            if not alnum_filter:
+                needs.append(_Need(pattern=r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}",
+                                   min_len=7, guards=(".",)))
+        else:
+            limit = float(plugin.get("limit", DEFAULT_LIMITS[name]))
+            charset = _B64 if name == "Base64HighEntropyString" else _HEX
+            needs.append(_Need(pattern=rf"""['"][{charset}]{{{_min_run(limit)},}}['"]""",
+                               quoted=True))
+    literals = sorted({lit for n in needs for lit in n.literals}, key=lambda x: (-len(x), x))
+    quoted = [n.pattern for n in needs if n.quoted and n.pattern]
+    shapes = [n for n in needs if not n.quoted and n.pattern]
+    every = [re.escape(lit) for lit in literals] + quoted + [n.pattern or "" for n in shapes]
+    # The fast path tries shapes only after no literal matched: a guard word that holds
+    # a literal ("pwd" holds "pwd") cannot be in the line then, and a shape whose
+    # guards are all such words cannot match.
+    fast = []
+    for n in shapes:
+        guards = tuple(g for g in n.guards if not any(lit in g for lit in literals))
+        if n.guards and not guards:
+            continue
+        guard = re.compile("|".join(re.escape(g) for g in guards)) if guards else None
+        fast.append((n.min_len, guard, _lowered(n.pattern or "")))
+
+    def union(parts: Sequence[str]) -> re.Pattern[str] | None:
+        return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE) if parts else None
+
+    return Gate(
+        literals=re.compile("|".join(re.escape(lit) for lit in literals)) if literals else None,
+        quoted=union(quoted),
+        shapes=tuple(fast),
+        full=union(every) or re.compile(r"(?!)"),
+    )
