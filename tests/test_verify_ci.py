@@ -38,7 +38,7 @@ jobs:
         with:
           python-version: "3.12"
       - name: Install authgate
-        run: python -m pip install "git+https://git.example.com/security/authgate@v0.1.0"
+        run: python -m pip install "git+https://git.example.com/security/authgate@v0.2.0"
       - name: Verify the pull request's commits
         env:
           BASE_SHA: ${{ github.event.pull_request.base.sha }}
@@ -63,7 +63,7 @@ authgate-verify:
   rules:
     - if: $CI_PIPELINE_SOURCE == "merge_request_event"
   script:
-    - python -m pip install "git+https://git.example.com/security/authgate@v0.1.0"
+    - python -m pip install "git+https://git.example.com/security/authgate@v0.2.0"
     - authgate verify --range "$CI_MERGE_REQUEST_DIFF_BASE_SHA..$CI_COMMIT_SHA" --report gitlab=gl-code-quality.json
   artifacts:
     when: always   # the report of a failed run is the one to show

@@ -1,3 +1,3 @@
 """authgate: governed change for identity code written with AI assistants."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
