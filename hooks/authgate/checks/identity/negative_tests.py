@@ -40,11 +40,13 @@ def judge(cat: Catalog, scans: Sequence[FileScan]) -> list[Finding]:
     topics = decided(spec, scans)
     if not topics:
         return []
-    tests = "\n".join(ln.text for s in scans if s.pc.context in TEST_CONTEXTS
-                      for ln in s.fc.added)
+    # Each test file's added lines on their own: a test is one file, and a pattern
+    # that matched across two files' boundary would match an accident of their order.
+    tests = ["\n".join(ln.text for ln in s.fc.added) for s in scans
+             if s.pc.context in TEST_CONTEXTS]
     order = {c.topic: n for n, c in reversed(list(enumerate(spec.cases)))}
     wanted = sorted(topics, key=lambda t: order.get(t, 99))
-    if spec.failure is None or spec.failure.search(tests) is None:
+    if spec.failure is None or not spec.failure.found_in(tests):
         missing = [_first_case(spec, t) for t in wanted if any(c.topic == t
                                                                 for c in spec.cases)]
         if not missing:
@@ -54,7 +56,7 @@ def judge(cat: Catalog, scans: Sequence[FileScan]) -> list[Finding]:
         return _at_cause(spec.finding(msg, None, None, "code", tier=Tier.NONE), scans,
                          spec.min_tier)
     uncovered = [_first_case(spec, t) for t in wanted
-                 if not any(c.pattern.search(tests) for c in spec.cases if c.topic == t)]
+                 if not any(c.pattern.found_in(tests) for c in spec.cases if c.topic == t)]
     partial = cat.by_id.get(spec.partial_rule) if spec.partial_rule else None
     if not uncovered or partial is None:
         return []
