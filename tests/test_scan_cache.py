@@ -162,8 +162,8 @@ def test_cached_parallel_scan_finds_what_serial_scan_finds(repo: Repo) -> None:
     old = scan.PARALLEL_MIN_LINES
     scan.PARALLEL_MIN_LINES = 0
     try:
-        cold = scan.judge_cached(whole, Config(), FAMILIES, 2, git_dir)
-        warm = scan.judge_cached(whole, Config(), FAMILIES, 2, git_dir)
+        cold = scan.judge_whole(whole, Config(), FAMILIES, 2, git_dir)
+        warm = scan.judge_whole(whole, Config(), FAMILIES, 2, git_dir)
     finally:
         scan.PARALLEL_MIN_LINES = old
     assert cold == serial == warm

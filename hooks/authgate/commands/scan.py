@@ -1,21 +1,24 @@
 """`authgate scan`: judge every file of a revision, as a full-tree audit.
 
-A tree can be large, so files are split into chunks of similar size and checked by a
-pool of worker processes (all cores by default); findings are merged and the policy
-decides once over all of them. Each committed blob's leak and provenance findings are
-kept under the git directory (scancache.py) so an unchanged file is judged once;
-`--no-cache` judges everything again.
+A tree can be large, so the checks that judge a file on its own (leaks, provenance)
+run on a pool of worker processes (all cores by default) in chunks of similar size,
+while identity, which reads the files together, runs once in this process; findings
+are merged and the policy decides once over all of them. Each committed blob's leak
+and provenance findings are kept under the git directory (scancache.py) so an
+unchanged file is judged once; `--no-cache` judges everything again.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from authgate import changes, config, gitio, lastrun, pool
 from authgate.changes import ChangeSet, FileChange
-from authgate.checks import MODULES, allow_hints, redact_lines, run_all, suppress
+from authgate.checks import MODULES, allow_hints, redact_lines, suppress
 from authgate.commands import output
 from authgate.exits import Exit
 from authgate.findings import SECRET_SPAN, Finding
@@ -37,11 +40,8 @@ def run(args: argparse.Namespace) -> int:
         raise gitio.GitError(f"unknown revision '{args.rev}'")
     whole = changes.tree(args.rev, cwd=root, max_file_size=cfg.max_file_size,
                          baseline=cfg.baseline)
-    if getattr(args, "no_cache", False):
-        findings = judge_whole(whole, cfg, families, pool.workers(args.jobs))
-    else:
-        findings = judge_cached(whole, cfg, families, pool.workers(args.jobs),
-                                gitio.git_dir(root))
+    findings = judge_whole(whole, cfg, families, pool.workers(args.jobs),
+                           None if args.no_cache else gitio.git_dir(root))
     verdict = decide(findings, cfg)
     subjects = [Subject(label=f"tree {args.rev}", verdict=verdict,
                         revision=whole.revision, skipped=skipped(whole))]
@@ -56,48 +56,18 @@ def _lines(fc: FileChange) -> int:
 
 
 def judge_whole(whole: ChangeSet, cfg: config.Config, families: tuple[str, ...],
-                jobs: int) -> list[Finding]:
-    """The findings of whole files, on a pool of `jobs` processes when the work is large
-    (also `authgate check FILE...`: commands/check.py)."""
-    total = sum(_lines(f) for f in whole.files)
-    if jobs <= 1 or total < PARALLEL_MIN_LINES:
-        return canonical(run_all(whole, load(cfg, families), cfg, families))
-    chunks = _chunks(whole.files, jobs * 4)
-    merged: dict[tuple[str, str | None, int | None, str], Finding] = {}
-    for part in pool.ordered(_worker, [(replace(whole, files=c), cfg, families)
-                                       for c in chunks], jobs=jobs):
-        for f in part:
-            # Change-level findings (no path) come from every chunk: keep one.
-            merged.setdefault((f.rule_id, f.path, f.line, f.evidence), f)
-    return canonical(list(merged.values()))
+                jobs: int, git_dir: str | None = None) -> list[Finding]:
+    """The findings of whole files (a tree; also `authgate check FILE...`), the same
+    whatever `jobs` is and whether the cache is used.
 
-
-def _chunks(files: tuple[FileChange, ...], n: int) -> list[tuple[FileChange, ...]]:
-    # Largest first into the lightest bucket: chunks of near-equal work.
-    buckets: list[list[FileChange]] = [[] for _ in range(max(1, n))]
-    weights = [0] * len(buckets)
-    for fc in sorted(files, key=_lines, reverse=True):
-        i = weights.index(min(weights))
-        buckets[i].append(fc)
-        weights[i] += _lines(fc) + 1
-    return [tuple(b) for b in buckets if b]
-
-
-def _worker(job: tuple[ChangeSet, config.Config, tuple[str, ...]]) -> list[Finding]:
-    cs, cfg, families = job
-    return run_all(cs, load(cfg, families), cfg, families)
-
-
-# --- with the blob cache -------------------------------------------------------------
-
-def judge_cached(whole: ChangeSet, cfg: config.Config, families: tuple[str, ...],
-                 jobs: int, git_dir: str) -> list[Finding]:
-    """What judge_whole finds, judging each blob once: a file's per-file findings
-    (scancache.FAMILIES) are read from the cache when an earlier scan judged the same
-    blob at the same path under the same catalogs and config; the families that read
-    the tree as a whole (identity) are read from it only for the same tree. The raw
-    findings of every family are redacted, suppressed and hinted together once, as
-    run_all does, and stored only redacted."""
+    The families judged file by file (scancache.FAMILIES: leaks, provenance) run on a
+    pool of `jobs` processes when the work is large; with `git_dir`, each blob is
+    judged once (read from, and stored in, the blob cache there). Identity reads the
+    files together (a decision here, its tests there), so it runs once over all of
+    them, in this process while the pool works: split across workers, its findings
+    depended on which files shared a chunk. The raw findings of every family are then
+    redacted, suppressed and hinted together once, as run_all does, and stored only
+    redacted."""
     from authgate import scancache
 
     if cfg.exclude:
@@ -105,36 +75,38 @@ def judge_cached(whole: ChangeSet, cfg: config.Config, families: tuple[str, ...]
             f for f in whole.files if not any_match(cfg.exclude, f.path)))
     per_file = tuple(f for f in families if f in scancache.FAMILIES)
     rest = tuple(f for f in families if f not in scancache.FAMILIES)
-    older = scancache.load(git_dir)
-    # (cache key or None, finding) in the order judge_whole would find them.
+    older = scancache.load(git_dir) if git_dir else {}
+    # (cache key or None, finding) in one order: the whole-tree families, then files.
     items: list[tuple[str | None, Finding]] = []
     new: dict[str, list[Finding]] = {}
     used: list[str] = []
-    if rest:
-        k = scancache.tree_key(scancache.fingerprint(cfg, rest, whole.secrets_baseline),
-                               whole.tree)
-        if k is not None and k in older:
-            items += [(None, f) for f in older[k]]
-        else:
-            items += [(k, f) for f in _raw_pooled(whole, cfg, rest, jobs)]
-            if k is not None:
-                new[k] = []
-        if k is not None:
-            used.append(k)
-    if per_file:
+    keys: dict[str, str | None] = {}
+    if per_file and git_dir:
         fp = scancache.fingerprint(cfg, per_file, whole.secrets_baseline)
         keys = {fc.path: scancache.key(fp, fc) for fc in whole.files}
-        misses = tuple(fc for fc in whole.files
-                       if keys[fc.path] is None or keys[fc.path] not in older)
+    misses = tuple(fc for fc in whole.files if keys.get(fc.path) not in older) \
+        if per_file else ()
+    with _per_file(replace(whole, files=misses), cfg, per_file, jobs) as per_file_found:
+        if rest:
+            k = scancache.tree_key(scancache.fingerprint(cfg, rest, whole.secrets_baseline),
+                                   whole.tree) if git_dir else None
+            if k is not None and k in older:
+                items += [(None, f) for f in older[k]]
+            else:
+                items += [(k, f) for f in _raw(whole, cfg, rest)]
+                if k is not None:
+                    new[k] = []
+            if k is not None:
+                used.append(k)
+        fresh: dict[str, list[Finding]] = {fc.path: [] for fc in misses}
+        for f in per_file_found():
+            fresh[f.path or ""].append(f)
+    if per_file:
         # Findings of no file (a message, an environment) are never stored.
         items += [(None, f) for f in _raw(replace(whole, files=()), cfg, per_file)
                   if f.path is None]
-        fresh: dict[str, list[Finding]] = {fc.path: [] for fc in misses}
-        for f in _raw_pooled(replace(whole, files=misses), cfg, per_file, jobs):
-            if f.path is not None:
-                fresh.setdefault(f.path, []).append(f)
         for fc in whole.files:
-            k = keys[fc.path]
+            k = keys.get(fc.path)
             if k is not None and k in older:
                 items += [(None, f) for f in older[k]]
             else:
@@ -150,19 +122,48 @@ def judge_cached(whole: ChangeSet, cfg: config.Config, families: tuple[str, ...]
             # their text) so the next run redacts other findings with them.
             new[k].append(replace(r, extra=r.extra + tuple(
                 x for x in f.extra if x[0] == SECRET_SPAN)))
-    if new or set(used) != set(older):
+    if git_dir and (new or set(used) != set(older)):
         scancache.store(git_dir, {k: new[k] if k in new else older[k] for k in used}, older)
     decided = suppress(shown, whole, cfg)
     return canonical(decided + allow_hints(decided, whole, cfg))
 
 
+@contextlib.contextmanager
+def _per_file(cs: ChangeSet, cfg: config.Config, families: tuple[str, ...],
+              jobs: int) -> Iterator[Callable[[], list[Finding]]]:
+    """Starts judging the files of `cs` one by one, on a pool when the work is large;
+    the block runs meanwhile and gets the raw findings of files (never those of no
+    file) by calling what it is given. A file's findings depend on that file alone, so
+    any split finds the same."""
+    if not families or not cs.files:
+        yield list
+        return
+    if jobs <= 1 or sum(_lines(f) for f in cs.files) < PARALLEL_MIN_LINES:
+        yield lambda: [f for f in _raw(cs, cfg, families) if f.path is not None]
+        return
+    chunks = [(replace(cs, files=c), cfg, families) for c in _chunks(cs.files, jobs * 4)]
+    with pool.started(_raw_worker, chunks, jobs=jobs) as results:
+        yield lambda: [f for part in results() for f in part if f.path is not None]
+
+
+def _chunks(files: tuple[FileChange, ...], n: int) -> list[tuple[FileChange, ...]]:
+    # Largest first into the lightest bucket: chunks of near-equal work.
+    buckets: list[list[FileChange]] = [[] for _ in range(max(1, n))]
+    weights = [0] * len(buckets)
+    for fc in sorted(files, key=_lines, reverse=True):
+        i = weights.index(min(weights))
+        buckets[i].append(fc)
+        weights[i] += _lines(fc) + 1
+    return [tuple(b) for b in buckets if b]
+
+
 def canonical(findings: list[Finding]) -> list[Finding]:
     """One order whatever the path (serial, parallel, cached): the report's reasons
-    follow it."""
+    follow it. Two secrets on one line differ only by their value's hash."""
     rank = {f: i for i, f in enumerate(FAMILIES)}
     return sorted(findings, key=lambda f: (rank.get(f.family, len(rank)), f.path or "",
                                            f.line or 0, f.rule_id, f.evidence, f.message,
-                                           f.suppressed or ""))
+                                           f.suppressed or "", f.value_hash or ""))
 
 
 def _raw(cs: ChangeSet, cfg: config.Config, families: tuple[str, ...]) -> list[Finding]:
@@ -172,20 +173,6 @@ def _raw(cs: ChangeSet, cfg: config.Config, families: tuple[str, ...]) -> list[F
     for family in families:
         out += importlib.import_module(f"authgate.checks.{MODULES[family]}").run(cs, rules, cfg)
     return out
-
-
-def _raw_pooled(cs: ChangeSet, cfg: config.Config, families: tuple[str, ...],
-                jobs: int) -> list[Finding]:
-    # The same chunks as judge_whole, so cross-file checks see the same neighbours.
-    total = sum(_lines(f) for f in cs.files)
-    if jobs <= 1 or total < PARALLEL_MIN_LINES:
-        return _raw(cs, cfg, families)
-    merged: dict[tuple[str, str | None, int | None, str], Finding] = {}
-    for part in pool.ordered(_raw_worker, [(replace(cs, files=c), cfg, families)
-                                           for c in _chunks(cs.files, jobs * 4)], jobs=jobs):
-        for f in part:
-            merged.setdefault((f.rule_id, f.path, f.line, f.evidence), f)
-    return list(merged.values())
 
 
 def _raw_worker(job: tuple[ChangeSet, config.Config, tuple[str, ...]]) -> list[Finding]:
