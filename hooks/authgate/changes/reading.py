@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from authgate import gitio
 from authgate.changes.diff import parse_diff
-from authgate.changes.model import DEFAULT_MAX_FILE_SIZE, ChangeSet, Identity
+from authgate.changes.model import DEFAULT_MAX_FILE_SIZE, ChangeSet, FileChange, Identity
 
 
 def staged(
@@ -115,16 +115,64 @@ def commits_in_range(spec: str, *, cwd: str | None = None,
 def tree(rev: str = "HEAD", *, cwd: str | None = None,
          max_file_size: int = DEFAULT_MAX_FILE_SIZE, baseline: str | None = None) -> ChangeSet:
     """Every file at `rev`, each line an added line: the input of a full scan."""
-    raw = gitio.run(["diff", "--raw", "-p", "-z", *gitio.DIFF_FLAGS, "--no-renames",
-                     _empty_tree(cwd), rev], cwd=cwd, big_file_threshold=max_file_size)
-    files = parse_diff(raw, cwd=cwd, max_file_size=max_file_size)
+    meta = tree_meta(rev, cwd=cwd, baseline=baseline)
+    files = tuple(fc for batch in tree_batches(rev, cwd=cwd, max_file_size=max_file_size)
+                  for fc in batch)
+    return ChangeSet(**{**meta.__dict__, "files": files})
+
+
+def tree_meta(rev: str = "HEAD", *, cwd: str | None = None,
+              baseline: str | None = None) -> ChangeSet:
+    """`tree(rev)` without its files: what a scan reports besides them."""
     # --verify: without it, git before 2.43 echoes --end-of-options back as output.
     tree_id = gitio.text(["rev-parse", "--verify", "--end-of-options", rev + "^{tree}"],
                          cwd=cwd)
-    return ChangeSet(files=files, source="tree", revision=gitio.resolve(rev, cwd=cwd),
+    return ChangeSet(files=(), source="tree", revision=gitio.resolve(rev, cwd=cwd),
                      tree=tree_id, secrets_baseline=read_blob(f"{rev}:{baseline}", cwd=cwd)
                      if baseline else None)
 
+
+# Content per batch when a tree is read in batches: small enough that a batch's lines
+# cost a few tens of MB, large enough that one git process per batch is noise. The
+# paths go on git's command line: a batch of many tiny files stops at BATCH_FILES.
+BATCH_BYTES = 4 << 20
+BATCH_FILES = 1000
+
+
+def tree_batches(rev: str = "HEAD", *, cwd: str | None = None,
+                 max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+                 batch_bytes: int = BATCH_BYTES) -> Iterator[tuple[FileChange, ...]]:
+    """The files of `tree(rev)`, in its order, a batch of about `batch_bytes` of
+    content at a time: a scan of a large tree holds one batch's lines, not all."""
+    listing = gitio.run(["ls-tree", "-r", "-l", "-z", "--full-tree", "--end-of-options",
+                         rev], cwd=cwd)
+    sizes: dict[str, int] = {}
+    batch: list[str] = []
+    total = 0
+    for entry in listing.split(b"\x00"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition(b"\t")
+        _mode, kind, blob, size = meta.split()
+        if kind == b"blob":
+            sizes[blob.decode()] = int(size)
+        batch.append(os.fsdecode(path))
+        # A file over the size limit is not read: it costs the batch nothing.
+        total += min(int(size), max_file_size) if size.isdigit() else 0
+        if total >= batch_bytes or len(batch) >= BATCH_FILES:
+            yield _tree_files(rev, batch, sizes, cwd=cwd, max_file_size=max_file_size)
+            batch, total = [], 0
+    if batch:
+        yield _tree_files(rev, batch, sizes, cwd=cwd, max_file_size=max_file_size)
+
+
+def _tree_files(rev: str, paths: list[str], sizes: Mapping[str, int], *, cwd: str | None,
+                max_file_size: int) -> tuple[FileChange, ...]:
+    # Literal pathspecs: a file named `*.py` or `:(glob)x` is that file, nothing more.
+    raw = gitio.run(["--literal-pathspecs", "diff", "--raw", "-p", "-z", *gitio.DIFF_FLAGS,
+                     "--no-renames", _empty_tree(cwd), rev, "--", *paths],
+                    cwd=cwd, big_file_threshold=max_file_size)
+    return parse_diff(raw, cwd=cwd, max_file_size=max_file_size, sizes=sizes)
 
 
 def read_blob(spec: str, *, cwd: str | None) -> str | None:
