@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from authgate import changes
 from authgate.commands.scan import judge_whole
 from authgate.config import Config
@@ -113,3 +115,28 @@ def test_two_secrets_on_one_line_are_two_findings_on_any_number_of_workers(
     assert [(f[0], f[1], f[2]) for f in serial if f[1] == "web/csp.html"] == [
         ("leak.secret.base64-high-entropy-string", "web/csp.html", 1)] * 2
     assert _judged(whole, jobs=2) == serial
+
+
+def test_a_tree_judged_file_by_file_finds_what_it_finds_whole(repo: Repo) -> None:
+    # A large tree is read and judged a batch of files at a time: a decision, its
+    # tests, a secret, an allow comment and an AI artefact each in a batch of their own
+    # must come out as when the tree is judged at once.
+    from authgate.commands.scan import judge_batches
+
+    repo.write("app/auth/tokens.py",
+               "import jwt\n\n\ndef verify(token, key):\n"
+               "    claims = jwt.decode(token, key, algorithms=['HS256'])\n"
+               "    if claims['exp'] < now():\n        raise Expired()\n    return claims\n")
+    repo.write("tests/test_tokens.py",
+               "def test_rejects_expired_token():\n    assert verify(old_token()) is None\n")
+    repo.write("app/keys.py", "AWS = 'AKIAZ4XQ7BRTMV2LPN3K'  # authgate: allow leak.secret\n")
+    repo.write("app/m.py", ELIDED)
+    repo.add()
+    repo.commit()
+    whole = changes.tree("HEAD", cwd=str(repo.path))
+    at_once = judge_whole(whole, Config(), FAMILIES, jobs=1)
+    one_by_one = judge_batches(replace(whole, files=()), [(f,) for f in whole.files],
+                               Config(), FAMILIES, jobs=1).findings
+    assert one_by_one == at_once
+    assert {f.rule_id.split(".")[0] for f in at_once} == {"identity", "leak", "provenance"}
+    assert any(f.rule_id == "identity.gate.allow-hint" or f.suppressed for f in at_once)

@@ -7,7 +7,6 @@ is submitted so memory stays bounded by the window, not by the size of the work.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -44,13 +43,3 @@ def ordered(fn: Callable[[In], Out], items: Iterable[In], *, jobs: int,
         for fut in pending:
             yield fut.result()
 
-
-@contextlib.contextmanager
-def started(fn: Callable[[In], Out], items: Iterable[In], *,
-            jobs: int) -> Iterator[Callable[[], list[Out]]]:
-    """`fn` over every item on `jobs` processes, all submitted at once; the block runs
-    in this process meanwhile and collects the results, in the order of `items`, by
-    calling what it is given."""
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(fn, item) for item in items]
-        yield lambda: [f.result() for f in futures]
