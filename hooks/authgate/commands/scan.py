@@ -15,10 +15,10 @@ import contextlib
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Optional
 
 from authgate import changes, config, gitio, lastrun, pool
-from authgate.changes import ChangeSet, FileChange
+from authgate.changes import ChangeSet, FileChange, Status
 from authgate.checks import MODULES, allow_hints, redact_lines, suppress
 from authgate.commands import output
 from authgate.exits import Exit
@@ -40,9 +40,14 @@ def run(args: argparse.Namespace) -> int:
     if gitio.resolve(args.rev, cwd=root) is None:
         raise gitio.GitError(f"unknown revision '{args.rev}'")
     meta = changes.tree_meta(args.rev, cwd=root, baseline=cfg.baseline)
-    judged = judge_batches(
-        meta, changes.tree_batches(args.rev, cwd=root, max_file_size=cfg.max_file_size),
-        cfg, families, pool.workers(args.jobs), None if args.no_cache else gitio.git_dir(root))
+
+    def batches(read: Callable[[str, str, str], bool] | None
+                ) -> Iterable[tuple[FileChange, ...]]:
+        return changes.tree_batches(args.rev, cwd=root, max_file_size=cfg.max_file_size,
+                                    read=read)
+
+    judged = judge_batches(meta, batches, cfg, families, pool.workers(args.jobs),
+                           None if args.no_cache else gitio.git_dir(root))
     verdict = decide(judged.findings, cfg)
     subjects = [Subject(label=f"tree {args.rev}", verdict=verdict,
                         revision=meta.revision, skipped=judged.skipped)]
@@ -60,8 +65,8 @@ def judge_whole(whole: ChangeSet, cfg: config.Config, families: tuple[str, ...],
                 jobs: int, git_dir: str | None = None) -> list[Finding]:
     """The findings of whole files held in memory (`authgate check FILE...`): one
     batch, judged as `judge_batches` judges a tree."""
-    return judge_batches(replace(whole, files=()), [whole.files], cfg, families, jobs,
-                         git_dir).findings
+    return judge_batches(replace(whole, files=()), lambda _: [whole.files], cfg, families,
+                         jobs, git_dir).findings
 
 
 class Judged(NamedTuple):
@@ -76,12 +81,20 @@ class _Batch(NamedTuple):
     per_file: Callable[[], list[Finding]]  # the per-file families' raw findings
 
 
-def judge_batches(meta: ChangeSet, batches: Iterable[tuple[FileChange, ...]],
-                  cfg: config.Config, families: tuple[str, ...], jobs: int,
+# How judge_batches gets its files: `read(path, blob, mode)` False lets the reader pass
+# a file it need not read (changes.tree_batches).
+Reader = Callable[[Optional[Callable[[str, str, str], bool]]],
+                  Iterable[tuple[FileChange, ...]]]
+
+
+def judge_batches(meta: ChangeSet, batches: Reader, cfg: config.Config,
+                  families: tuple[str, ...], jobs: int,
                   git_dir: str | None = None) -> Judged:
     """The findings of files that arrive in batches (a tree, read a batch at a time so
     memory holds one batch's lines), the same whatever `jobs` is, however the files
-    are batched, and whether the cache is used.
+    are batched, and whether the cache is used. When the cache knows a file's findings
+    of every family and they are none, the file is not even read: an unchanged tree
+    costs its listing and the files that have findings.
 
     The families judged file by file (scancache.FAMILIES: leaks, provenance) run on a
     pool of `jobs` processes when a batch is large; with `git_dir`, each blob is
@@ -135,9 +148,18 @@ def judge_batches(meta: ChangeSet, batches: Iterable[tuple[FileChange, ...]],
         kept.extend(fc for fc in b.cs.files if fc.path in named)
         skipped_files.extend(skipped(b.cs))
 
+    def needed(path: str, blob: str, mode: str) -> bool:
+        k = scancache.key(fp, FileChange(path=path, status=Status.ADDED, mode=mode,
+                                         blob=blob))
+        return k is None or k not in older or bool(older[k]) \
+            or bool(cached_identity and cached_identity.get(path))
+
+    # Without the tree's identity findings in the cache, identity reads every file.
+    read = needed if git_dir and per_file and (cached_identity is not None or not whole_tree) \
+        else None
     with _Pool(jobs) as pool_:
         window: list[_Batch] = []
-        for files in batches:
+        for files in batches(read):
             if cfg.exclude:
                 files = tuple(f for f in files if not any_match(cfg.exclude, f.path))
             cs = replace(meta, files=files)
