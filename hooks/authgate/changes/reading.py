@@ -169,7 +169,9 @@ def tree_batches(rev: str = "HEAD", *, cwd: str | None = None,
         meta, _, raw_path = entry.partition(b"\t")
         mode, kind, blob, size = (x.decode() for x in meta.split())
         path = os.fsdecode(raw_path)
-        if kind == "blob":
+        # A submodule has no size ("-"); a blob missing from the object store has none
+        # either ("BAD"): reading it is where git says so.
+        if kind == "blob" and size.isdigit():
             sizes[blob] = int(size)
         if read is not None and not read(path, blob, mode):
             order.append(_listed(path, mode, blob, sizes.get(blob, 0), max_file_size))
