@@ -212,8 +212,8 @@ def _decided(items: list[tuple[str | None, Finding]], cs: ChangeSet, cfg: config
 
 
 class _Pool:
-    """The per-file families of each batch: in this process for small batches, on a
-    pool of `jobs` workers (started when first needed) for large ones. A file's
+    """The per-file families of each batch: in this process for a small tree, else on
+    a pool of `jobs` workers, started by the first batch of PARALLEL_MIN_LINES lines. A file's
     findings depend on that file alone, so any split finds the same."""
 
     def __init__(self, jobs: int) -> None:
@@ -232,7 +232,8 @@ class _Pool:
         if not families or not cs.files:
             return list
         lines = sum(_lines(f) for f in cs.files)
-        if self.jobs <= 1 or lines < PARALLEL_MIN_LINES:
+        # A small tree stays in this process; once the pool runs, every batch goes there.
+        if self.jobs <= 1 or (self._submit is None and lines < PARALLEL_MIN_LINES):
             found = [f for f in _raw(cs, cfg, families) if f.path is not None]
             return lambda: found
         if self._submit is None:
