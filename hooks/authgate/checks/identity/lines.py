@@ -97,12 +97,12 @@ class ChangeIndex:
                 for ln in h.lines:
                     if ln.kind == " ":
                         continue
-                    lowered = ln.text.lower()
-                    if not self._cat.keyword.search(lowered):
+                    woken = self._cat.keyword.rules(ln.text.lower())
+                    if not woken:
                         continue
                     side = added if ln.kind == "+" else removed
                     for s in specs:
-                        if not s.wants(lowered):
+                        if s.keyed and s.id not in woken:
                             continue
                         for v in s.variants:
                             for m in v.pattern.finditer(ln.text):
