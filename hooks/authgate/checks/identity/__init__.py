@@ -26,6 +26,7 @@ test requirement, by what the change decides).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from authgate.changes import ChangeSet, Status
@@ -47,9 +48,25 @@ _CODE_CONTEXTS = ("code", "config")
 
 
 def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
+    findings, seen = judge_files(changes, rules, config)
+    return findings + judge_tests(rules, seen) if findings else findings
+
+
+def judge_tests(rules: RuleSet, seen: Sequence[negative_tests.Seen]) -> list[Finding]:
+    """The change-level test requirement, over what `judge_files` saw of every file."""
+    return negative_tests.judge(catalog(rules), seen)
+
+
+def judge_files(changes: ChangeSet, rules: RuleSet, config: Config
+                ) -> tuple[list[Finding], list[negative_tests.Seen]]:
+    """Every file's findings, and what the test requirement needs of the files.
+
+    A change that removes nothing (a tree, new files) moves nothing and removes no
+    safeguard: each file is judged on its own, so the change can be judged in
+    batches of files, and the requirement once over all of them (`judge_tests`)."""
     cat = catalog(rules)
     if cat.empty:
-        return []
+        return [], []
     scans = [FileScan(fc, _classify(fc.path, fc.old_path, cat, config), [])
              for fc in changes.files]
     for scan in scans:
@@ -67,9 +84,8 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
     for scan in scans:
         _scan_file(scan, cat, change)
         findings.extend(scan.findings)
-    if findings:
-        findings.extend(negative_tests.judge(cat, scans))
-    return findings
+    seen = [negative_tests.Seen.of(s) for s in scans]
+    return findings, [s for s in seen if s.matters]
 
 
 def _classify(path: str, old_path: str | None, cat: Catalog, config: Config) -> PathClass:

@@ -18,7 +18,7 @@ per loaded RuleSet (`catalog`).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple
 
 from authgate.config import ConfigError
@@ -27,7 +27,7 @@ from authgate.rules import Rule, RuleSet
 
 from .globs import paths_match
 from .params import ParamError, Params
-from .text import Rx, keyword_regex
+from .text import KeywordIndex, Rx
 
 CONFIG_PATH_RULE = "identity.path.config"
 
@@ -410,9 +410,9 @@ class Catalog(NamedTuple):
     tests: TestsSpec | None
     config_rule: PathSpec | None
     by_id: Mapping[str, Spec]
-    # One regex over the lower-cased line that any keyword of any rule would match:
-    # most changed lines mention none, and skip every rule at once.
-    keyword: re.Pattern[str]
+    # The keywords of every rule, indexed: most changed lines mention none and skip
+    # every rule at once; the others wake only the rules whose keywords they hold.
+    keyword: KeywordIndex
 
     @property
     def empty(self) -> bool:
@@ -433,8 +433,16 @@ def build(rules: RuleSet) -> Catalog:
         tests=next((s for s in specs if isinstance(s, TestsSpec)), None),
         config_rule=config_rule,
         by_id={s.id: s for s in specs},
-        keyword=keyword_regex(k for s in scanned for k in s.rule.keywords),
+        keyword=_keyword_index(scanned),
     )
+
+
+def _keyword_index(specs: Sequence[Spec]) -> KeywordIndex:
+    owners: dict[str, list[str]] = {}
+    for s in specs:
+        for k in s.rule.keywords:
+            owners.setdefault(k, []).append(s.id)
+    return KeywordIndex(owners)
 
 
 class _Catalogs:
