@@ -18,6 +18,7 @@ from authgate.commands import verify
 from authgate.config import Config, TrailerNames, parse
 from authgate.findings import Action, Finding, Severity, Tier
 from authgate.policy import Verdict, decide
+from authgate.verification import PARALLEL_MIN_COMMITS
 
 from testing import Repo, Result, clean_environ
 
@@ -280,6 +281,31 @@ def test_a_range_lists_merges_after_their_parents(repo: Repo) -> None:
     listing = history.list_commits(history.parse_range(f"{base}..HEAD", cwd=root), cwd=root)
     assert set(listing.commits[:2]) == {side, main} and listing.commits[2] == merge
     assert listing.merges == (merge,)
+
+
+def test_workers_that_read_their_own_commits_judge_a_range_as_one_process_does(
+        repo: Repo) -> None:
+    # Past PARALLEL_MIN_COMMITS each worker reads its chunk of the range from git; the
+    # notes of the whole range are read once and handed to the chunk that holds them.
+    ids = _history(repo)
+    for i in range(PARALLEL_MIN_COMMITS):
+        repo.write(f"src/mod{i % 5}.py", f"def f{i}():\n    return {i}\n")
+        repo.add()
+        ids.append(repo.commit(f"step {i}"))
+    noted = PARALLEL_MIN_COMMITS - 3
+    note = (f"src/mod{noted % 5}.py\n  s_1::t_1 1-2\n---\n"
+            + json.dumps({"schema_version": "authorship/3.0.0", "base_commit_sha": ids[-3],
+                          "prompts": {}, "sessions": {"s_1": {"agent_id": {
+                              "tool": "claude", "model": "claude-opus-4"}}}}))
+    repo.git("notes", "--ref=refs/notes/ai", "add", "-m", note, ids[-3])
+    root = str(repo.path)
+    listing = history.list_commits(history.parse_range("HEAD", cwd=root), cwd=root)
+    cfg = Config()
+    parallel, serial = (verify.judge_range(listing.commits, cfg, root, jobs=jobs)
+                        for jobs in (2, 1))
+    assert parallel == serial
+    assert [c.revision for c in parallel] == ids
+    assert [c.revision for c in parallel if c.verdict.ai_assisted] == [ids[-3]]
 
 
 # --- the command on scratch histories ---------------------------------------------------
