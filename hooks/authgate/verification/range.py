@@ -113,7 +113,10 @@ def judge_range(ids: Sequence[str], cfg: Config, root: str, *, jobs: int,
             if progress:
                 progress.advance(1)
         return out
-    size = max(1, min(32, len(ids) // (jobs * 4)))
+    # Chunks small enough that the last one leaves no worker idle for long (16 of
+    # saleor's commits take about a second), large enough that a `git log` per chunk
+    # costs nothing next to judging it.
+    size = max(4, min(16, len(ids) // (jobs * 8)))
     chunks = ((ids[i:i + size], {c: notes[c] for c in ids[i:i + size] if c in notes})
               for i in range(0, len(ids), size))
     results: list[Checked] = []
