@@ -363,6 +363,20 @@ def test_workers_that_read_their_own_commits_judge_a_range_as_one_process_does(
     assert merged and all(f.line == 2 for f in merged)
 
 
+def test_an_unreadable_object_stops_the_workers_with_one_line(repo: Repo) -> None:
+    # A worker's git fails (a damaged or partial clone): the run ends with git's line
+    # and exit 2, as when one process reads the range, never with a worker traceback.
+    for i in range(PARALLEL_MIN_COMMITS + 6):
+        repo.write(f"f{i % 3}.txt", f"line {i}\n")
+        repo.add()
+        repo.commit(f"c{i}")
+    blob = repo.out("rev-parse", "HEAD~10:f1.txt")
+    (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    for jobs in ("2", "1"):
+        proc = repo.authgate("verify", "--range", "HEAD", "--jobs", jobs)
+        assert _one_line_error(proc) == f"authgate: fatal: unable to read {blob}"
+
+
 # --- the command on scratch histories ---------------------------------------------------
 
 def _one_line_error(proc: Result) -> str:
