@@ -92,6 +92,13 @@ class Finding:
         return self.rule_id.split(".", 1)[0]
 
     @property
+    def counts(self) -> bool:
+        """Whether the finding still counts: not waved through (an allow comment, config,
+        the baseline) and not switched off by policy. Tiers, blocks, counts, reports and
+        trailers read only these; what does not count stays visible in reports."""
+        return self.suppressed is None and self.action is not Action.OFF
+
+    @property
     def location(self) -> str:
         if self.path is None:
             # Evidence from the message or the agent's environment has no file.
