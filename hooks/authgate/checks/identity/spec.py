@@ -23,9 +23,9 @@ from typing import Any, ClassVar, NamedTuple
 
 from authgate.config import ConfigError
 from authgate.findings import Finding, Tier, value_hash
+from authgate.pathmatch import in_scope
 from authgate.rules import Rule, RuleSet
 
-from .globs import paths_match
 from .params import ParamError, Params
 from .text import Rx, keyword_regex
 
@@ -95,11 +95,8 @@ class Spec:
         return not self.rule.keywords or any(k in lowered for k in self.rule.keywords)
 
     def in_scope(self, path: str, roles: frozenset[str]) -> bool:
-        if self.rule.paths and not paths_match(self.rule.paths, path):
-            return False
-        if self.rule.exclude_paths and paths_match(self.rule.exclude_paths, path):
-            return False
-        return self.role is None or self.role in roles
+        return in_scope(self.rule.paths, self.rule.exclude_paths, path, ignore_case=True) \
+            and (self.role is None or self.role in roles)
 
     def finding(self, message: str, path: str | None, line: int | None, context: str,
                 evidence: str = "", tier: Tier | None = None,
