@@ -14,7 +14,10 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from authgate.rules import Rule
 
 _Level = TypeVar("_Level", bound="_Ordered")
 
@@ -112,6 +115,24 @@ class Finding:
 
 def value_hash(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def from_rule(rule: Rule, message: str, *, path: str | None = None, line: int | None = None,
+              context: str = "code", evidence: str = "", tier: Tier | None = None,
+              action: Action | None = None, value: str | None = None,
+              strength: str | None = None, tool: str | None = None,
+              extra: tuple[tuple[str, str], ...] = ()) -> Finding:
+    """A finding of `rule`, every family's one builder: the rule gives the id, severity,
+    title, fix, refs, and the tier and action unless the check graded them; `value` (the
+    matched value, raw) is kept only as its hash, for allowlists by value. `evidence`
+    must already be redacted."""
+    return Finding(rule_id=rule.id, severity=rule.severity, message=message, path=path,
+                   line=line, evidence=evidence, title=rule.title, fix=rule.fix,
+                   refs=rule.refs, context=context,
+                   tier=rule.tier if tier is None else tier,
+                   action=rule.action if action is None else action,
+                   strength=strength, tool=tool,
+                   value_hash=value_hash(value) if value else None, extra=extra)
 
 
 # `extra` entries naming the file (and line) a finding without a path of its own is

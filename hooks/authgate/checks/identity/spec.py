@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, NamedTuple
 
 from authgate.config import ConfigError
-from authgate.findings import Finding, Tier, value_hash
+from authgate.findings import Finding, Tier, from_rule
 from authgate.pathmatch import in_scope
 from authgate.rules import Rule, RuleSet
 
@@ -101,11 +101,8 @@ class Spec:
     def finding(self, message: str, path: str | None, line: int | None, context: str,
                 evidence: str = "", tier: Tier | None = None,
                 hash_of: str | None = None) -> Finding:
-        r = self.rule
-        return Finding(rule_id=r.id, severity=r.severity, message=message, path=path,
-                       line=line, evidence=evidence, title=r.title, fix=r.fix, refs=r.refs,
-                       context=context, tier=r.tier if tier is None else tier,
-                       action=r.action, value_hash=value_hash(hash_of) if hash_of else None)
+        return from_rule(self.rule, message, path=path, line=line, context=context,
+                         evidence=evidence, tier=tier, value=hash_of)
 
 
 class PathSpec(Spec):
