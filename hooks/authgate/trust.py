@@ -24,7 +24,7 @@ from authgate import gitio
 from authgate.changes import ChangeSet, FileChange, Line, Status
 from authgate.config import Config
 from authgate.config import _authgate_table as authgate_table
-from authgate.findings import ACTION_ORDER, Finding
+from authgate.findings import ACTION_ORDER, Finding, from_rule
 from authgate.policy import action_for
 from authgate.rules import Rule, load
 
@@ -77,10 +77,8 @@ def findings(changes: ChangeSet, cfg: Config, *, root: str | None = None,
         what = paths[path]
         status = fc.status.value if fc.status is not Status.RENAMED \
             else f"renamed from {fc.old_path}"
-        out.append(Finding(
-            rule_id=RULE, severity=rule.severity, message=rule.message.format(what=what),
-            path=fc.path, line=line, evidence=status, title=rule.title, fix=rule.fix,
-            refs=rule.refs, context="config", tier=rule.tier, action=rule.action))
+        out.append(from_rule(rule, rule.message.format(what=what), path=fc.path, line=line,
+                             evidence=status, context="config"))
     return out
 
 

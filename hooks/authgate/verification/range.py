@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from authgate import changes, config, gitio, history, pool
 from authgate.checks import MODULES
 from authgate.config import Config
-from authgate.findings import Action, Tier
+from authgate.findings import Tier
 from authgate.rules import FAMILIES, load
 from authgate.verification.claims import Checked, judge
 
@@ -164,7 +164,7 @@ def summary(rng: history.Range, listing: history.Listing, checked: Sequence[Chec
 def interesting(c: Checked) -> bool:
     v = c.verdict
     return (not c.ok or v.tier > Tier.NONE or c.ai_assisted
-            or any(f.suppressed is None and f.action is not Action.OFF for f in v.findings))
+            or any(f.counts for f in v.findings))
 
 
 def comment_char(root: str) -> str:

@@ -32,10 +32,10 @@ from dataclasses import replace
 from authgate.changes import ChangeSet, Status
 from authgate.config import Config
 from authgate.findings import Finding, Tier
+from authgate.pathmatch import any_glob
 from authgate.rules import RuleSet
 
 from . import negative_tests
-from .globs import paths_match
 from .lines import ChangeIndex, added_code, scan_lines
 from .paths import PathClass, classify, classify_in, sensitive_paths
 from .scan import FileScan, Moves
@@ -116,7 +116,8 @@ def _scan_file(scan: FileScan, cat: Catalog, change: ChangeIndex) -> None:
             # Deleted code protects nothing: a safeguard cannot be removed from it.
             lines = [s for s in lines if s.rule.lines == "added"]
         variants = {s.id: [i for i, v in enumerate(s.variants)
-                           if not v.paths or paths_match(v.paths, fc.path)] for s in lines}
+                           if not v.paths or any_glob(v.paths, fc.path, ignore_case=True)]
+                     for s in lines}
         lines = [s for s in lines if variants[s.id]]
         if content or lines:
             found_tiers, found_patterns = scan_lines(scan, content, lines, variants, cat,

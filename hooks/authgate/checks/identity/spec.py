@@ -22,10 +22,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple
 
 from authgate.config import ConfigError
-from authgate.findings import Finding, Tier, value_hash
+from authgate.findings import Finding, Tier, from_rule
+from authgate.pathmatch import in_scope
 from authgate.rules import Rule, RuleSet
 
-from .globs import paths_match
 from .params import ParamError, Params
 from .text import KeywordIndex, Rx
 
@@ -95,20 +95,14 @@ class Spec:
         return not self.rule.keywords or any(k in lowered for k in self.rule.keywords)
 
     def in_scope(self, path: str, roles: frozenset[str]) -> bool:
-        if self.rule.paths and not paths_match(self.rule.paths, path):
-            return False
-        if self.rule.exclude_paths and paths_match(self.rule.exclude_paths, path):
-            return False
-        return self.role is None or self.role in roles
+        return in_scope(self.rule.paths, self.rule.exclude_paths, path, ignore_case=True) \
+            and (self.role is None or self.role in roles)
 
     def finding(self, message: str, path: str | None, line: int | None, context: str,
                 evidence: str = "", tier: Tier | None = None,
                 hash_of: str | None = None) -> Finding:
-        r = self.rule
-        return Finding(rule_id=r.id, severity=r.severity, message=message, path=path,
-                       line=line, evidence=evidence, title=r.title, fix=r.fix, refs=r.refs,
-                       context=context, tier=r.tier if tier is None else tier,
-                       action=r.action, value_hash=value_hash(hash_of) if hash_of else None)
+        return from_rule(self.rule, message, path=path, line=line, context=context,
+                         evidence=evidence, tier=tier, value=hash_of)
 
 
 class PathSpec(Spec):

@@ -16,7 +16,7 @@ from authgate.checks.context import (
     line_context,
     string_ranges,
 )
-from authgate.findings import Action, Finding, redact, scrub, value_hash
+from authgate.findings import Action, Finding, from_rule, redact, scrub
 from authgate.rules import Rule
 
 _CONTEXT_WORDS = {"comment": " in a comment", "test": " in a test", "fixture": " in a fixture",
@@ -138,10 +138,8 @@ def _evidence(text: str, spans: Sequence[tuple[int, int]], values: Iterable[str]
 
 def _finding(rule: Rule, path: str, line: int | None, ctx: str, action: Action, message: str,
              evidence: str, value: str, extra: tuple[tuple[str, str], ...] = ()) -> Finding:
-    return Finding(rule_id=rule.id, severity=rule.severity, message=message, path=path,
-                   line=line, evidence=evidence, title=rule.title, fix=rule.fix,
-                   refs=rule.refs, context=ctx, tier=rule.tier, action=action,
-                   value_hash=value_hash(value), extra=extra)
+    return from_rule(rule, message, path=path, line=line, context=ctx, evidence=evidence,
+                     action=action, value=value, extra=extra)
 
 
 def _raw_values(hits: Iterable[secrets.SecretHit]) -> list[str]:
