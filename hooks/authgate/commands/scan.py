@@ -10,12 +10,11 @@ kept under the git directory (scancache.py) so an unchanged file is judged once;
 from __future__ import annotations
 
 import argparse
-import importlib
 from dataclasses import replace
 
 from authgate import changes, config, gitio, lastrun, pool
 from authgate.changes import ChangeSet, FileChange
-from authgate.checks import MODULES, allow_hints, redact_lines, run_all, suppress
+from authgate.checks import allow_hints, redact_lines, run_all, run_families, suppress
 from authgate.commands import output
 from authgate.exits import Exit
 from authgate.findings import SECRET_SPAN, Finding
@@ -44,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
                                 gitio.git_dir(root))
     verdict = decide(findings, cfg)
     subjects = [Subject(label=f"tree {args.rev}", verdict=verdict,
-                        revision=whole.revision, skipped=skipped(whole))]
+                        revision=whole.revision, skipped=skipped(whole, cfg))]
     output.emit(args, subjects)
     # For `authgate accept --last` (redacted, bounded: lastrun.py).
     lastrun.record(gitio.git_dir(root), "scan", subjects)
@@ -167,11 +166,7 @@ def canonical(findings: list[Finding]) -> list[Finding]:
 
 def _raw(cs: ChangeSet, cfg: config.Config, families: tuple[str, ...]) -> list[Finding]:
     """The findings of `families` before redaction across families and suppression."""
-    rules = load(cfg, families)
-    out: list[Finding] = []
-    for family in families:
-        out += importlib.import_module(f"authgate.checks.{MODULES[family]}").run(cs, rules, cfg)
-    return out
+    return run_families(cs, load(cfg, families), cfg, families)
 
 
 def _raw_pooled(cs: ChangeSet, cfg: config.Config, families: tuple[str, ...],

@@ -1,0 +1,222 @@
+"""What kind of content a file is: source, or content that is not source (generated,
+minified, vendored, lock or data), by its path and by what the change shows of it.
+
+The checks are written for code people write. A lock file's checksums, a recorded
+HTTP cassette, a minified bundle or a vendored library holds keywords, long random
+strings and host names by the thousand, and what it says decides nothing a reviewer
+of this change decides. Such a file is read for provider-pattern secrets only (a
+provider's token format, a private key with its body: real credentials still block),
+never silently: every report lists it (`pipeline.skipped`, one line per file in JSON,
+one summary line in text and markdown).
+
+The kinds are data (`rules/content.toml`); the user's `[tool.authgate.content]` adds
+globs to a kind or forces files back to source (`source`, which beats everything).
+This module is the one home of the question "what kind of content is this file":
+identity's generated-header cap and the report ask it here.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from importlib import resources
+from typing import TYPE_CHECKING
+
+from authgate.changes import ChangeSet, FileChange, Status
+from authgate.config import CONTENT_KINDS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised by the 3.9 CI run
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from authgate.config import Config
+
+CATALOG = "content.toml"
+KINDS = CONTENT_KINDS
+# The reason a skipped entry gives (`path: <PROVIDER_ONLY> (<kind>)`): the reports
+# group entries by it.
+PROVIDER_ONLY = "read for provider secrets only"
+
+
+@dataclass(frozen=True)
+class _Kind:
+    name: str
+    paths: re.Pattern[str] | None
+    min_bytes: int
+    header: re.Pattern[str] | None
+    long_lines: bool
+
+
+@dataclass(frozen=True)
+class Catalog:
+    kinds: tuple[_Kind, ...]
+    source: re.Pattern[str] | None  # the catalog's own "always source" paths
+    head_lines: int
+    long_line: int
+    long_line_bytes: int
+    # The user's: globs forced to source, and globs added to a kind (in KINDS order).
+    user_source: re.Pattern[str] | None = None
+    user_kinds: tuple[tuple[str, re.Pattern[str]], ...] = ()
+
+
+def _globs(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    """Globs as one pattern: a tree of thousands of files is matched once per file."""
+    from authgate.pathmatch import compile_glob
+
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{compile_glob(p).pattern})" for p in patterns),
+                      re.DOTALL)
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped() -> Catalog:
+    raw = resources.files("authgate").joinpath("rules").joinpath(CATALOG).read_bytes()
+    doc = tomllib.loads(raw.decode("utf-8"))
+    kinds = []
+    for table in doc.get("kind", []):
+        name = table["name"]
+        if name not in KINDS:  # pragma: no cover - the catalog is part of the package
+            raise ValueError(f"rules/{CATALOG}: unknown kind {name!r}")
+        header = table.get("header")
+        kinds.append(_Kind(name=name, paths=_globs(table.get("paths", ())),
+                           min_bytes=int(table.get("min_bytes", 0)),
+                           header=re.compile(header) if header else None,
+                           long_lines=bool(table.get("long_lines", False))))
+    return Catalog(kinds=tuple(kinds), source=_globs(doc.get("source", {}).get("paths", ())),
+                   head_lines=int(doc["head_lines"]), long_line=int(doc["long_line"]),
+                   long_line_bytes=int(doc["long_line_bytes"]))
+
+
+def catalog(config: Config | None = None) -> Catalog:
+    """The shipped kinds with the config's `[tool.authgate.content]` on top."""
+    content: Mapping[str, tuple[str, ...]] = getattr(config, "content", None) or {}
+    return _with_user(tuple(sorted((k, tuple(v)) for k, v in content.items())))
+
+
+@functools.lru_cache(maxsize=8)
+def _with_user(content: tuple[tuple[str, tuple[str, ...]], ...]) -> Catalog:
+    shipped = _shipped()
+    if not content:
+        return shipped
+    table = dict(content)
+    kinds = tuple((k, p) for k in KINDS if (p := _globs(table.get(k, ()))) is not None)
+    return replace(shipped, user_source=_globs(table.get("source", ())), user_kinds=kinds)
+
+
+def _shown(fc: FileChange, limit: int | None = None) -> list[str]:
+    """The file's lines as the change shows them from its first line (the new content;
+    the old one for a deletion), up to `limit`; [] when the change does not show the
+    top of the file."""
+    deleted = fc.status is Status.DELETED
+    if not fc.hunks or (fc.hunks[0].old_start if deleted else fc.hunks[0].new_start) > 1:
+        return []
+    drop = "+" if deleted else "-"
+    out = []
+    for ln in fc.hunks[0].lines:
+        if ln.kind != drop:
+            out.append(ln.text)
+            if limit is not None and len(out) >= limit:
+                break
+    return out
+
+
+def _long_lines(fc: FileChange, cat: Catalog) -> bool:
+    drop = "+" if fc.status is Status.DELETED else "-"
+    lengths = [len(ln.text) for h in fc.hunks for ln in h.lines
+               if ln.kind != drop and ln.text.strip()]
+    if not lengths or sum(lengths) < cat.long_line_bytes:
+        return False
+    lengths.sort()
+    return lengths[len(lengths) // 2] >= cat.long_line
+
+
+def kind_of(fc: FileChange, config: Config | None = None, cat: Catalog | None = None
+            ) -> str | None:
+    """The kind of content that is not source this file is, or None for source. Files
+    the change does not read (binary, too large, submodules) are not classified: they
+    are reported as skipped already."""
+    if fc.skipped:
+        return None
+    cat = cat or catalog(config)
+    path = fc.path
+    if cat.user_source is not None and cat.user_source.match(path):
+        return None
+    for name, pattern in cat.user_kinds:
+        if pattern.match(path):
+            return name
+    if cat.source is not None and cat.source.match(path):
+        return None
+    for k in cat.kinds:
+        if k.paths is not None and k.paths.match(path) and fc.size >= k.min_bytes:
+            return k.name
+    head: list[str] | None = None
+    for k in cat.kinds:
+        if k.header is not None:
+            head = head if head is not None else _shown(fc, cat.head_lines)
+            if any(k.header.search(text) for text in head):
+                return k.name
+        if k.long_lines and _long_lines(fc, cat):
+            return k.name
+    return None
+
+
+def generated_header(lines: Sequence[str]) -> bool:
+    """Whether these first lines of a file say it is generated (the catalog's header)."""
+    return any(k.header.search(text) for k in _shipped().kinds if k.header is not None
+               for text in lines)
+
+
+def split(changes: ChangeSet, config: Config) -> tuple[ChangeSet, ChangeSet]:
+    """(the change with its source files, the change with the other files only). The
+    second carries no message, environment or provenance records: only its files are
+    read, and only for provider secrets."""
+    cat = catalog(config)
+    source: list[FileChange] = []
+    other: list[FileChange] = []
+    for fc in changes.files:
+        (other if kind_of(fc, cat=cat) else source).append(fc)
+    if not other:
+        return changes, replace(changes, files=())
+    return (replace(changes, files=tuple(source)),
+            ChangeSet(files=tuple(other), source=changes.source, revision=changes.revision,
+                      tree=changes.tree, parents=changes.parents,
+                      secrets_baseline=changes.secrets_baseline))
+
+
+def skipped_entries(changes: ChangeSet, config: Config | None) -> list[str]:
+    """`path: read for provider secrets only (kind)` for each such file."""
+    cat = catalog(config)
+    out = []
+    for fc in changes.files:
+        kind = kind_of(fc, cat=cat)
+        if kind:
+            out.append(f"{fc.path}: {PROVIDER_ONLY} ({kind})")
+    return out
+
+
+_ENTRY = re.compile(rf"^(?P<path>.*): {re.escape(PROVIDER_ONLY)} \((?P<kind>[a-z-]+)\)$",
+                    re.DOTALL)
+
+
+def summary(entries: Sequence[str]) -> tuple[str | None, list[str]]:
+    """The provider-only entries of a skipped list as one line ("3 files read for
+    provider secrets only: generated 1, lock 2"), and the other entries as they are."""
+    counts: dict[str, int] = {}
+    rest = []
+    for entry in entries:
+        m = _ENTRY.match(entry)
+        if m is None:
+            rest.append(entry)
+        else:
+            counts[m["kind"]] = counts.get(m["kind"], 0) + 1
+    if not counts:
+        return None, rest
+    n = sum(counts.values())
+    parts = ", ".join(f"{k} {counts[k]}" for k in sorted(counts))
+    return f"{n} file{'s' if n != 1 else ''} {PROVIDER_ONLY}: {parts}", rest
