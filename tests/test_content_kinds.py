@@ -92,7 +92,7 @@ def test_words_about_generation_are_not_a_generated_header(repo: Repo, head: str
 
 
 def test_minified_by_its_line_lengths(repo: Repo) -> None:
-    bundle = ";".join(f"var a{i}=function(t){{return t+{i}}}" for i in range(200))
+    bundle = ";".join(f"a{i}=function(t){{return t.x+{i}*2}}" for i in range(200))
     code, subject = _staged(repo, {"public/bundle-3f2a.js": (bundle + "\n") * 3
                                    + "var url='https://billing.corp.internal/api';\n"})
     assert subject["skipped"] == [
@@ -106,6 +106,14 @@ def test_one_long_line_does_not_make_source_minified(repo: Repo) -> None:
     _, subject = _staged(repo, {"app/icons.py": text})
     assert subject["skipped"] == []
     assert ("leak.endpoint.internal-host", "app/icons.py") in _rules(subject)
+
+
+def test_prose_with_long_lines_is_not_minified(repo: Repo) -> None:
+    para = ("- [#9055](https://github.com/acme/app/pull/9055) SAML responses for another "
+            "service provider are now rejected; the audience is checked on every path. " * 3)
+    _, subject = _staged(repo, {"packages/sso/CHANGELOG.md": (para + "\n\n") * 6 + NOISE})
+    assert subject["skipped"] == []
+    assert ("leak.endpoint.internal-host", "packages/sso/CHANGELOG.md") in _rules(subject)
 
 
 def test_a_fixture_dump_is_data_only_when_large(repo: Repo) -> None:

@@ -59,6 +59,7 @@ class Catalog:
     head_lines: int
     long_line: int
     long_line_bytes: int
+    long_line_spaces: float
     # The user's: globs forced to source, and globs added to a kind (in KINDS order).
     user_source: re.Pattern[str] | None = None
     user_kinds: tuple[tuple[str, re.Pattern[str]], ...] = ()
@@ -90,7 +91,8 @@ def _shipped() -> Catalog:
                            long_lines=bool(table.get("long_lines", False))))
     return Catalog(kinds=tuple(kinds), source=_globs(doc.get("source", {}).get("paths", ())),
                    head_lines=int(doc["head_lines"]), long_line=int(doc["long_line"]),
-                   long_line_bytes=int(doc["long_line_bytes"]))
+                   long_line_bytes=int(doc["long_line_bytes"]),
+                   long_line_spaces=float(doc["long_line_spaces"]))
 
 
 def catalog(config: Config | None = None) -> Catalog:
@@ -128,12 +130,12 @@ def _shown(fc: FileChange, limit: int | None = None) -> list[str]:
 
 def _long_lines(fc: FileChange, cat: Catalog) -> bool:
     drop = "+" if fc.status is Status.DELETED else "-"
-    lengths = [len(ln.text) for h in fc.hunks for ln in h.lines
-               if ln.kind != drop and ln.text.strip()]
-    if not lengths or sum(lengths) < cat.long_line_bytes:
+    texts = [ln.text for h in fc.hunks for ln in h.lines if ln.kind != drop and ln.text.strip()]
+    lengths = sorted(len(t) for t in texts)
+    total = sum(lengths)
+    if not lengths or total < cat.long_line_bytes or lengths[len(lengths) // 2] < cat.long_line:
         return False
-    lengths.sort()
-    return lengths[len(lengths) // 2] >= cat.long_line
+    return sum(t.count(" ") for t in texts) < total * cat.long_line_spaces
 
 
 def kind_of(fc: FileChange, config: Config | None = None, cat: Catalog | None = None
