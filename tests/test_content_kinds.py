@@ -231,3 +231,32 @@ def test_a_bad_content_config_is_one_line_and_exit_2(repo: Repo, toml: str, erro
     assert len(proc.stderr.strip().splitlines()) == 1
     assert error in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_the_fast_glob_matcher_agrees_with_pathmatch() -> None:
+    # contentkind.Globs avoids compiling the catalog's globs on every commit; it must
+    # match exactly what pathmatch (gitignore semantics) matches.
+    import itertools
+    import sys
+
+    from authgate import contentkind
+    from authgate.pathmatch import any_match
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    from importlib import resources
+
+    doc = tomllib.loads(resources.files("authgate").joinpath("rules", "content.toml")
+                        .read_text(encoding="utf-8"))
+    globs = [*doc["source"]["paths"], *(p for k in doc["kind"] for p in k["paths"]),
+             "/anchored.txt", "a/*/b", "x?.py", "[ab].lock", "docs/**"]
+    segments = ["vendor", "go.sum", "app.min.js", "cassettes", "fixtures", "x.json",
+                "alembic", "versions", "a", "b", "xy.py", "b.lock", ".github", "src",
+                "Cargo.lock", "node_modules", "schema.graphql", "anchored.txt", "docs"]
+    paths = ["/".join(p) for n in (1, 2, 3) for p in itertools.product(segments, repeat=n)]
+    for glob in globs:
+        fast = contentkind.Globs([glob])
+        wrong = [p for p in paths if fast.match(p) != bool(any_match([glob], p))]
+        assert wrong == [], (glob, wrong[:5])

@@ -46,7 +46,7 @@ PROVIDER_ONLY = "read for provider secrets only"
 @dataclass(frozen=True)
 class _Kind:
     name: str
-    paths: re.Pattern[str] | None
+    paths: Globs
     min_bytes: int
     header: re.Pattern[str] | None
     long_lines: bool
@@ -55,24 +55,67 @@ class _Kind:
 @dataclass(frozen=True)
 class Catalog:
     kinds: tuple[_Kind, ...]
-    source: re.Pattern[str] | None  # the catalog's own "always source" paths
+    source: Globs  # the catalog's own "always source" paths
     head_lines: int
     long_line: int
     long_line_bytes: int
     long_line_spaces: float
     # The user's: globs forced to source, and globs added to a kind (in KINDS order).
-    user_source: re.Pattern[str] | None = None
-    user_kinds: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    user_source: Globs | None = None
+    user_kinds: tuple[tuple[str, Globs], ...] = ()
 
 
-def _globs(patterns: Sequence[str]) -> re.Pattern[str] | None:
-    """Globs as one pattern: a tree of thousands of files is matched once per file."""
-    from authgate.pathmatch import compile_glob
+_WILD = frozenset("*?[\\")
 
-    if not patterns:
-        return None
-    return re.compile("|".join(f"(?:{compile_glob(p).pattern})" for p in patterns),
-                      re.DOTALL)
+
+class Globs:
+    """Globs with pathmatch's gitignore semantics, matched without compiling most of
+    them: this runs on every commit, and compiling some 80 globs costs more than the
+    rest of the classification. A bare name (`go.sum`) matches a path segment, a bare
+    directory (`vendor/`) a segment that is not the last, a bare `*suffix` (`*.min.js`)
+    a segment's end; any other glob is compiled (pathmatch) the first time a path
+    holds each of its literal segments."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self.names: set[str] = set()
+        self.dirs: set[str] = set()
+        self.suffixes: list[str] = []
+        self.other: list[tuple[str, frozenset[str]]] = []
+        for pattern in patterns:
+            p = pattern.strip()
+            dir_only = p.endswith("/")
+            body = p.rstrip("/")
+            if body.startswith("**/"):
+                body = body[3:]
+            plain = not (_WILD & set(body[1:])) and "/" not in body and body
+            if plain and body[0] not in _WILD:
+                (self.dirs if dir_only else self.names).add(body)
+            elif plain and body[0] == "*" and not dir_only:
+                self.suffixes.append(body[1:])
+            else:
+                literal = frozenset(seg for seg in p.strip("/").split("/")
+                                    if seg and not (_WILD & set(seg)))
+                self.other.append((pattern, literal))
+        self.suffix_tuple = tuple(self.suffixes)
+
+    def __bool__(self) -> bool:
+        return bool(self.names or self.dirs or self.suffixes or self.other)
+
+    def match(self, path: str) -> bool:
+        parts = path.split("/")
+        if self.names and not self.names.isdisjoint(parts):
+            return True
+        if self.dirs and not self.dirs.isdisjoint(parts[:-1]):
+            return True
+        if self.suffix_tuple and any(part.endswith(self.suffix_tuple) for part in parts):
+            return True
+        if self.other:
+            from authgate.pathmatch import matches
+
+            segments = set(parts)
+            return any(literal <= segments and matches(pattern, path)
+                       for pattern, literal in self.other)
+        return False
 
 
 @functools.lru_cache(maxsize=1)
@@ -85,11 +128,11 @@ def _shipped() -> Catalog:
         if name not in KINDS:  # pragma: no cover - the catalog is part of the package
             raise ValueError(f"rules/{CATALOG}: unknown kind {name!r}")
         header = table.get("header")
-        kinds.append(_Kind(name=name, paths=_globs(table.get("paths", ())),
+        kinds.append(_Kind(name=name, paths=Globs(table.get("paths", ())),
                            min_bytes=int(table.get("min_bytes", 0)),
                            header=re.compile(header) if header else None,
                            long_lines=bool(table.get("long_lines", False))))
-    return Catalog(kinds=tuple(kinds), source=_globs(doc.get("source", {}).get("paths", ())),
+    return Catalog(kinds=tuple(kinds), source=Globs(doc.get("source", {}).get("paths", ())),
                    head_lines=int(doc["head_lines"]), long_line=int(doc["long_line"]),
                    long_line_bytes=int(doc["long_line_bytes"]),
                    long_line_spaces=float(doc["long_line_spaces"]))
@@ -107,8 +150,8 @@ def _with_user(content: tuple[tuple[str, tuple[str, ...]], ...]) -> Catalog:
     if not content:
         return shipped
     table = dict(content)
-    kinds = tuple((k, p) for k in KINDS if (p := _globs(table.get(k, ()))) is not None)
-    return replace(shipped, user_source=_globs(table.get("source", ())), user_kinds=kinds)
+    kinds = tuple((k, Globs(table[k])) for k in KINDS if table.get(k))
+    return replace(shipped, user_source=Globs(table.get("source", ())), user_kinds=kinds)
 
 
 def _shown(fc: FileChange, limit: int | None = None) -> list[str]:
@@ -152,10 +195,10 @@ def kind_of(fc: FileChange, config: Config | None = None, cat: Catalog | None = 
     for name, pattern in cat.user_kinds:
         if pattern.match(path):
             return name
-    if cat.source is not None and cat.source.match(path):
+    if cat.source.match(path):
         return None
     for k in cat.kinds:
-        if k.paths is not None and k.paths.match(path) and fc.size >= k.min_bytes:
+        if fc.size >= k.min_bytes and k.paths.match(path):
             return k.name
     head: list[str] | None = None
     for k in cat.kinds:
