@@ -23,18 +23,14 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
-from typing import TYPE_CHECKING
 
 from authgate.changes import ChangeSet, FileChange, Status
-from authgate.config import CONTENT_KINDS
+from authgate.config import CONTENT_KINDS, Config
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised by the 3.9 CI run
     import tomli as tomllib
-
-if TYPE_CHECKING:
-    from authgate.config import Config
 
 CATALOG = "content.toml"
 KINDS = CONTENT_KINDS
