@@ -260,3 +260,17 @@ def test_the_fast_glob_matcher_agrees_with_pathmatch() -> None:
         fast = contentkind.Globs([glob])
         wrong = [p for p in paths if fast.match(p) != bool(any_match([glob], p))]
         assert wrong == [], (glob, wrong[:5])
+
+
+def test_verify_lists_such_files_for_each_commit(repo: Repo) -> None:
+    repo.write("app/ok.py", "x = 1\n")
+    repo.add()
+    repo.commit("init")
+    repo.write("yarn.lock", NOISE)
+    repo.write("app/ok.py", "x = 2\n")
+    repo.add()
+    repo.commit("bump")
+    proc = repo.main("verify", "--range", "HEAD~1..HEAD", "--format", "json")
+    [subject] = json.loads(proc.stdout)["subjects"]
+    assert subject["skipped"] == ["yarn.lock: read for provider secrets only (lock)"]
+    assert subject["findings"] == []
