@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from authgate import changes
-from authgate.commands.scan import judge_whole
 from authgate.config import Config
 from authgate.rules import FAMILIES
+from authgate.scanning import judge_whole
 
 from testing import Repo
 
@@ -49,7 +49,7 @@ def test_parallel_scan_finds_exactly_what_serial_scan_finds(repo: Repo) -> None:
     repo.commit()
     whole = changes.tree("HEAD", cwd=str(repo.path))
     serial = judge_whole(whole, Config(), FAMILIES, jobs=1)
-    import authgate.commands.scan as scan
+    import authgate.scanning as scan
 
     old = scan.PARALLEL_MIN_LINES
     scan.PARALLEL_MIN_LINES = 0
@@ -65,7 +65,7 @@ def test_parallel_scan_finds_exactly_what_serial_scan_finds(repo: Repo) -> None:
 
 def _judged(whole: changes.ChangeSet, jobs: int) -> list[tuple[str, str | None, int | None,
                                                               str]]:
-    import authgate.commands.scan as scan
+    import authgate.scanning as scan
 
     old = scan.PARALLEL_MIN_LINES
     scan.PARALLEL_MIN_LINES = 0  # a pool however small the tree
@@ -121,7 +121,7 @@ def test_a_tree_judged_file_by_file_finds_what_it_finds_whole(repo: Repo) -> Non
     # A large tree is read and judged a batch of files at a time: a decision, its
     # tests, a secret, an allow comment and an AI artefact each in a batch of their own
     # must come out as when the tree is judged at once.
-    from authgate.commands.scan import judge_batches
+    from authgate.scanning import judge_batches
 
     repo.write("app/auth/tokens.py",
                "import jwt\n\n\ndef verify(token, key):\n"

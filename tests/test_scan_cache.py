@@ -150,7 +150,7 @@ def test_the_cache_stays_under_its_bound(repo: Repo) -> None:
 
 
 def test_cached_parallel_scan_finds_what_serial_scan_finds(repo: Repo) -> None:
-    import authgate.commands.scan as scan
+    import authgate.scanning as scan
     from authgate import changes
     from authgate.config import Config
     from authgate.rules import FAMILIES

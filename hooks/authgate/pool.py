@@ -43,3 +43,28 @@ def ordered(fn: Callable[[In], Out], items: Iterable[In], *, jobs: int,
         for fut in pending:
             yield fut.result()
 
+
+
+class Lazy:
+    """A pool of `jobs` worker processes started by the first job it is given: work
+    that turns out small never pays for one (scan of a small tree)."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def submit(self, fn: Callable[[In], Out], item: In) -> Future[Out]:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs)
+        return self._pool.submit(fn, item)
+
+    def __enter__(self) -> Lazy:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()

@@ -70,11 +70,11 @@ def check_named_files(args: argparse.Namespace, root: str, cfg: config.Config,
     import os
 
     from authgate.commands import output
-    from authgate.commands.scan import judge_whole
     from authgate.pipeline import skipped
     from authgate.policy import decide
     from authgate.report import Subject
     from authgate.rules import FAMILIES
+    from authgate.scanning import judge_whole
 
     families = tuple(args.only) if args.only else FAMILIES
     verdict = decide(judge_whole(files, cfg, families, os.cpu_count() or 1), cfg)
