@@ -144,6 +144,7 @@ class Compare:
             "betterleaks": self.find(args.betterleaks, "betterleaks"),
             "detect-secrets": self.find(args.detect_secrets, "detect-secrets"),
         }
+        self.skipped = set(args.skip or ())
         self.targets: list[Target] = []
         self.logs = self.work / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -164,11 +165,7 @@ class Compare:
 
     def add_target(self, name: str, source: str, *, scratch: bool = False) -> Target:
         clone = self.work / name
-        try:
-            sha = self.git(source, "rev-parse", "--verify", "HEAD^{commit}")
-        except subprocess.CalledProcessError:
-            raise SystemExit(f"bench/compare.py: {source}: not a git repository with "
-                             "a commit") from None
+        sha = self.git(source, "rev-parse", "--verify", "HEAD^{commit}")
         # --shared: the clone borrows the objects (alternates), so a large repository
         # costs only its checkout; the source is only read.
         self.git(self.work, "clone", "-q", "--shared", "--no-checkout", source, str(clone))
@@ -248,8 +245,11 @@ class Compare:
                                 "."] if gl else None, cwd, ref=range_ref),
             ]
         for p in t.probes:
-            if p.argv is None:
-                p.missing = f"{p.label.split()[0]} not found (give its path or put it on PATH)"
+            tool = p.label.split()[0]
+            if tool in self.skipped:
+                p.argv, p.missing = None, f"skipped (--skip {tool})"
+            elif p.argv is None:
+                p.missing = f"{tool} not found (give its path or put it on PATH)"
 
     # -- measuring --
 
@@ -393,6 +393,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--betterleaks", help="betterleaks executable (default: on PATH)")
     parser.add_argument("--detect-secrets", dest="detect_secrets",
                         help="detect-secrets executable (default: this environment's)")
+    parser.add_argument("--skip", type=lambda v: v.split(","), metavar="TOOLS",
+                        help="comma-separated tools not to run this time: "
+                             "gitleaks, betterleaks, detect-secrets")
     parser.add_argument("--label", default="", help="a note for the title, e.g. the commit")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", help="where the clones go (default: a temp dir)")
@@ -402,8 +405,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.no_scratch and not args.repo:
         parser.error("nothing to measure: --no-scratch without --repo")
+    if args.skip and set(args.skip) - {"gitleaks", "betterleaks", "detect-secrets"}:
+        parser.error("--skip takes gitleaks, betterleaks, detect-secrets")
     if args.runs < 1 or args.commits < 1:
         parser.error("--runs and --commits must be at least 1")
+    for source in args.repo:  # before minutes of building and cloning
+        probe = subprocess.run(["git", "-C", source, "rev-parse", "--verify", "-q",
+                                "HEAD^{commit}"], capture_output=True)
+        if probe.returncode != 0:
+            parser.error(f"--repo {source}: not a git repository with a commit")
     OUT.mkdir(parents=True, exist_ok=True)
     cmp = Compare(args)
     start = time.perf_counter()

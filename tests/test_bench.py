@@ -108,6 +108,16 @@ def test_run_rejects_bad_arguments_in_one_line(argv: list[str]) -> None:
     assert proc.stderr.strip().splitlines()[-1].startswith("bench/run.py: error:")
 
 
+@pytest.mark.parametrize("argv", [["--no-scratch"], ["--skip", "trufflehog"],
+                                  ["--no-scratch", "--repo", "does/not/exist"]])
+def test_compare_rejects_bad_arguments_in_one_line(argv: list[str], tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, str(PROJECT / "bench" / "compare.py"), *argv],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("bench/compare.py: error:")
+
+
 def test_importtime_summary_names_heavy_modules() -> None:
     spec = importlib.util.spec_from_file_location("bench_run", PROJECT / "bench" / "run.py")
     assert spec is not None and spec.loader is not None
