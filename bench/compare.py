@@ -94,6 +94,10 @@ def run_measured(argv: Sequence[str], cwd: str, env: dict[str, str], log: Path,
         timer.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # Ctrl-C: leave no command running behind the report
+            proc.kill()
+            proc.wait()
+            raise
         finally:
             timer.cancel()
         elapsed = time.perf_counter() - start
