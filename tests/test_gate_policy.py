@@ -216,6 +216,27 @@ def test_a_line_far_below_the_tool_authgate_header_is_a_policy_change(repo: Repo
     assert subjects[other]["tier"] == "none"
 
 
+def test_each_pyproject_of_a_range_is_judged_against_its_own_parent(repo: Repo) -> None:
+    # verify reads each pyproject.toml blob once for the run (one commit's new blob is
+    # the next one's old): what each commit changes must still be told apart.
+    repo.write("pyproject.toml", PYPROJECT)
+    base = _base(repo)
+    steps = {}
+    for name, text in (("unrelated", PYPROJECT.replace("= 100", "= 110")),
+                       ("broken", PYPROJECT.replace("= 100", "= 110") + "[[[\n"),
+                       ("mended", PYPROJECT.replace("= 100", "= 110")),
+                       ("table", PYPROJECT.replace("svc0.", "svc00.")),
+                       ("back", PYPROJECT.replace("svc0.", "svc00.").replace("= 100", "= 90"))):
+        repo.write("pyproject.toml", text)
+        repo.add()
+        steps[repo.commit(name)] = name
+    proc = _verify(repo, "--range", f"{base}..HEAD", "--format", "json")
+    flagged = {steps[s["revision"]] for s in json.loads(proc.stdout)["subjects"]
+               if POLICY_RULE in {f["rule"] for f in s["findings"]}}
+    # An unreadable side counts as a change, both into it and out of it.
+    assert flagged == {"broken", "mended", "table"}
+
+
 def test_a_baseline_at_a_configured_path_is_the_policy(repo: Repo) -> None:
     empty = {"version": "1.5.0", "plugins_used": [{"name": "AWSKeyDetector"}],
              "filters_used": [], "results": {}}

@@ -77,6 +77,29 @@ def test_json_report_carries_tier_refs_and_never_the_planted_key(repo: Repo) -> 
         assert key not in other.stdout + other.stderr, fmt
 
 
+def test_a_prefixed_key_literal_is_one_argument_past_quotes_and_brackets_in_strings(
+        repo: Repo) -> None:
+    # The call's arguments are read past string literals (context.string_ranges): an
+    # escaped quote, `]`, `}` and `,` inside the payload's strings close nothing, and
+    # `b'...'` is one literal although a line-level read takes a quote after a letter
+    # for an apostrophe. Read that way, the key's comma would split it: no block.
+    _base(repo)
+    key = "Planted,Key]8c1f}"
+    # (`import jwt` makes the hunk read as code: a lone line with `\\"` in it is taken
+    # for the inside of a docstring by scan._prose, a separate weakness.)
+    repo.write("app/issue.py", "import jwt\n"
+               'token = jwt.encode({"note": "a \\"quoted\\", ] } here", '
+               f"\"sub\": uid}}, b'{key}', algorithm=\"HS256\")\n")
+    repo.add()
+    proc = repo.main("check", "--only", "identity", "--format", "json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert key not in proc.stdout + proc.stderr
+    (subject,) = json.loads(proc.stdout)["subjects"]
+    assert [(f["rule"], f["path"], f["line"], f["action"]) for f in subject["findings"]
+            if f["rule"].startswith("identity.jwt.")] == \
+        [("identity.jwt.hardcoded-key", "app/issue.py", 2, "block")]
+
+
 def test_scan_reports_identity_patterns_in_the_whole_tree(repo: Repo) -> None:
     repo.write("client.go", "package c\nvar cfg = &tls.Config{InsecureSkipVerify: true}\n")
     repo.add()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from authgate.pathmatch import any_match, matches
+from authgate.pathmatch import any_glob, any_match, in_scope, matches
 
 CASES = [
     # A name without a slash matches at any depth, and covers what is below it.
@@ -79,3 +79,25 @@ def test_any_match_returns_the_first_matching_pattern() -> None:
     assert any_match(["*.md", "docs/", "*.txt"], "docs/readme.txt") == "docs/"
     assert any_match(["*.md"], "a.py") is None
     assert any_match([], "a.py") is None
+
+
+@pytest.mark.parametrize("pattern, hits, misses", CASES)
+def test_a_rules_scope_agrees_with_the_patterns_one_by_one(
+        pattern: str, hits: list[str], misses: list[str]) -> None:
+    # in_scope is every family's rule scope test; its literal prefilter must never turn
+    # away a path the pattern matches (padding, classes opened by `]`, any case).
+    for ignore_case in (False, True):
+        assert [p for p in hits if not in_scope((pattern,), (), p, ignore_case=ignore_case)] \
+            == []
+        assert [p for p in misses if any_glob((pattern,), p)] == []
+
+
+def test_a_rules_scope_takes_paths_then_exclude_paths() -> None:
+    assert in_scope((), (), "any/file.py")
+    assert in_scope(("src/",), (), "src/a.py") and not in_scope(("src/",), (), "lib/a.py")
+    assert not in_scope(("src/",), ("*_test.py",), "src/a_test.py")
+    assert not in_scope((), ("*_test.py",), "src/a_test.py")
+    # A class whose first member is `]` has no literal text to require.
+    assert in_scope(("[]x]y.py",), (), "dir/xy.py")
+    assert not in_scope(("Src/",), (), "src/a.py")
+    assert in_scope(("Src/",), (), "src/a.py", ignore_case=True)

@@ -169,14 +169,14 @@ def test_a_megabyte_line_is_scrubbed_to_a_short_evidence(tmp_path: Path) -> None
     assert_hidden(shown, "cut evidence", AWS_ID)
     # Cut short by an ellipsis, a value is still recognised by its start.
     assert findings.redact_values(f"key {AWS_ID[:14]}…", [AWS_ID]) == \
-        f"key {findings.redact(AWS_ID[:14])}…"
+        f"key A********{AWS_ID[13]}…"
 
 
 def test_a_literal_redacted_in_part_is_redacted_whole() -> None:
     # detect-secrets reports a JWT's header and payload; the signature after them is
     # no less secret, and the literal shows its first and last character only.
     signature = GITHUB[4:]
-    shown = findings.scrub(f'token = "{findings.redact("eyJhbGciOiJIUzI1NiJ9")}.{signature}"')
+    shown = findings.scrub(f'token = "e********9.{signature}"')
     assert shown == f'token = "e********{signature[-1]}"'
 
 

@@ -21,9 +21,6 @@ from authgate.findings import (
     Finding,
     Severity,
     Tier,
-    redact,
-    short_fingerprint,
-    value_hash,
 )
 from authgate.policy import Verdict, decide
 from authgate.report import Subject, render
@@ -31,12 +28,16 @@ from authgate.report import Subject, render
 from testing import Repo
 
 SECRET = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"  # planted fake; must never be printed
+# What the check that found it shows (findings.redact: first and last character) and
+# the hash an allowlist names it by (sha256 of the value): written out, not computed.
+SHOWN = "s********c"
+SECRET_SHA256 = "78a08441f4314f0a2833cfe58c62e555a162264206982cda39f6804f5048f570"
 
 BLOCK = Finding(
     rule_id="leak.secret.stripe-key", severity=Severity.CRITICAL, message="Stripe live key",
-    path="src/auth/login.py", line=12, evidence=f'key = "{redact(SECRET)}"',
+    path="src/auth/login.py", line=12, evidence=f'key = "{SHOWN}"',
     title="Stripe secret key", fix="Revoke the key and load it from the environment",
-    refs=("ASVS 2.10.4", "NHI2:2025"), action=Action.BLOCK, value_hash=value_hash(SECRET))
+    refs=("ASVS 2.10.4", "NHI2:2025"), action=Action.BLOCK, value_hash=SECRET_SHA256)
 ODD_PATH = "src/a|b, c:d%e.py"
 ANNOTATE = Finding(
     rule_id="identity.content.token-lifecycle", severity=Severity.MEDIUM,
@@ -74,14 +75,14 @@ def staged(v: Verdict = ALL, **kw: Any) -> list[Subject]:
 def test_text_is_path_line_rule_message_then_a_summary() -> None:
     out = render("text", staged(skipped=("big.bin: too large (3 bytes > 2)",)))
     assert out.splitlines() == [
-        f'src/auth/login.py:12: leak.secret.stripe-key: Stripe live key [key = "{redact(SECRET)}"]'
-        f" (fp {short_fingerprint(BLOCK)})",
+        'src/auth/login.py:12: leak.secret.stripe-key: Stripe live key [key = "s********c"]'
+        " (fp 6461c247459f)",
         "src/a|b, c:d%e.py:3: identity.content.token-lifecycle: issue_token changed: 100% of"
-        f"\\r\\nexpiry | checks (fp {short_fingerprint(ANNOTATE)})",
+        "\\r\\nexpiry | checks (fp 1d4e007668c9)",
         "(message): provenance.trailer.claude: Co-Authored-By names Claude "
-        f"[Co-Authored-By: Claude] (fp {short_fingerprint(WARN)})",
+        "[Co-Authored-By: Claude] (fp 161b457b7393)",
         "deploy/a.yml:1: leak.endpoint.private-ip: private IP [10.0.0.1] "
-        f"(fp {short_fingerprint(SUPPRESSED)}) (suppressed: the compose network is private)",
+        "(fp 27836e04ece2) (suppressed: the compose network is private)",
         "big.bin: too large (3 bytes > 2): skipped",
         "authgate: BLOCKED: identity impact high; requires review: code-owner, iam, security; "
         "AI-assisted: claude-code; 3 findings, 1 blocking, 1 suppressed",
@@ -190,7 +191,7 @@ def test_a_file_name_cannot_break_lines_or_drive_the_terminal() -> None:
         assert "\x1b" not in out and "\u202e" not in out, fmt
     text = render("text", staged(verdict(evil))).splitlines()
     assert text[0] == ("a\\x1b[2J\\nb\\u202e.py:1: identity.path.authn: m "
-                       f"(fp {short_fingerprint(evil)})")
+                       "(fp 689613d6d9e4)")
 
 
 def test_a_path_that_is_not_utf8_renders_in_every_format() -> None:
@@ -231,11 +232,11 @@ def test_json_follows_the_documented_schema() -> None:
     assert stripe == {
         "rule": "leak.secret.stripe-key", "family": "leak", "severity": "critical",
         "action": "block", "path": "src/auth/login.py", "line": 12, "context": "code",
-        "message": "Stripe live key", "evidence": f'key = "{redact(SECRET)}"',
+        "message": "Stripe live key", "evidence": 'key = "s********c"',
         "title": "Stripe secret key", "fix": "Revoke the key and load it from the environment",
         "refs": ["ASVS 2.10.4", "NHI2:2025"], "tier": "none", "strength": None,
-        "tool": None, "value_hash": value_hash(SECRET), "suppressed": None,
-        "fingerprint": short_fingerprint(BLOCK), "anchor": None}
+        "tool": None, "value_hash": SECRET_SHA256, "suppressed": None,
+        "fingerprint": "6461c247459f", "anchor": None}
     assert by_rule[WARN.rule_id]["path"] is None and by_rule[WARN.rule_id]["line"] is None
     assert by_rule[SILENCED.rule_id]["action"] == "off"
     assert by_rule[SUPPRESSED.rule_id]["suppressed"] == "the compose network is private"
@@ -393,9 +394,8 @@ def test_markdown_job_summary_tables() -> None:
     rows = lines[findings + 2:findings + 5]
     # Brackets and the asterisks of a redaction are escaped: nothing renders as a link
     # or as emphasis.
-    masked = redact(SECRET).replace("*", "\\*")
     assert rows[0] == ("| block | `leak.secret.stripe-key` | src/auth/login.py:12 | "
-                       f'Stripe live key \\[key = "{masked}"\\] |')
+                       'Stripe live key \\[key = "s\\*\\*\\*\\*\\*\\*\\*\\*c"\\] |')
     assert rows[1] == ("| annotate | `identity.content.token-lifecycle` | "
                        "src/a\\|b, c:d%e.py:3 | issue\\_token changed: 100% of expiry \\| "
                        "checks |")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from authgate import changes
 from authgate.commands.scan import judge_whole
 from authgate.config import Config
@@ -59,3 +61,82 @@ def test_parallel_scan_finds_exactly_what_serial_scan_finds(repo: Repo) -> None:
     assert sorted(map(key, parallel)) == sorted(map(key, serial))
     assert {f.path for f in serial if f.rule_id.startswith("provenance.artifact.")} == {
         "app/m0.py", "app/m3.py", "app/m6.py", "app/m9.py"}
+
+
+def _judged(whole: changes.ChangeSet, jobs: int) -> list[tuple[str, str | None, int | None,
+                                                              str]]:
+    import authgate.commands.scan as scan
+
+    old = scan.PARALLEL_MIN_LINES
+    scan.PARALLEL_MIN_LINES = 0  # a pool however small the tree
+    try:
+        found = judge_whole(whole, Config(), FAMILIES, jobs=jobs)
+    finally:
+        scan.PARALLEL_MIN_LINES = old
+    return [(f.rule_id, f.path, f.line, f.message) for f in found]
+
+
+def test_a_decision_and_its_tests_in_different_files_judge_alike_on_any_number_of_workers(
+        repo: Repo) -> None:
+    # The token check and the test that rejects an expired token are far apart in a
+    # large tree; a worker that saw only the check once asked for a test that exists.
+    repo.write("app/auth/tokens.py",
+               "import jwt\n\n\ndef verify(token, key):\n"
+               "    claims = jwt.decode(token, key, algorithms=['HS256'])\n"
+               "    if claims['exp'] < now():\n        raise Expired()\n    return claims\n")
+    repo.write("tests/test_tokens.py",
+               "import pytest\n\n\ndef test_rejects_expired_token():\n"
+               "    with pytest.raises(Expired):\n        verify(old_token(), KEY)\n")
+    for i in range(15):
+        repo.write(f"app/m{i}.py", f"x = {i}\n" * (40 + i))
+    repo.add()
+    repo.commit()
+    whole = changes.tree("HEAD", cwd=str(repo.path))
+    serial = _judged(whole, jobs=1)
+    assert [f for f in serial if f[0] == "identity.tests.negative-missing"] == []
+    assert any(f[0].startswith("identity.") and f[1] == "app/auth/tokens.py" for f in serial)
+    assert _judged(whole, jobs=2) == serial
+    assert _judged(whole, jobs=3) == serial
+
+
+def test_two_secrets_on_one_line_are_two_findings_on_any_number_of_workers(
+        repo: Repo) -> None:
+    # Their findings share rule, place and (redacted) evidence: merging the workers'
+    # results by those lost one.
+    repo.write("web/csp.html",
+               "<meta content=\"script-src 'sha256-hM8ziVmFsNZhvY3EjvTholqPBoYTMv/3+1nOBhZrL+c=' "
+               "'sha256-Y/huXlwoYkVyQlxwSVcCi1RCDGDCSVBzDt0hYP9qlTc='\">\n")
+    for i in range(15):
+        repo.write(f"app/m{i}.py", f"x = {i}\n" * 40)
+    repo.add()
+    repo.commit()
+    whole = changes.tree("HEAD", cwd=str(repo.path))
+    serial = _judged(whole, jobs=1)
+    assert [(f[0], f[1], f[2]) for f in serial if f[1] == "web/csp.html"] == [
+        ("leak.secret.base64-high-entropy-string", "web/csp.html", 1)] * 2
+    assert _judged(whole, jobs=2) == serial
+
+
+def test_a_tree_judged_file_by_file_finds_what_it_finds_whole(repo: Repo) -> None:
+    # A large tree is read and judged a batch of files at a time: a decision, its
+    # tests, a secret, an allow comment and an AI artefact each in a batch of their own
+    # must come out as when the tree is judged at once.
+    from authgate.commands.scan import judge_batches
+
+    repo.write("app/auth/tokens.py",
+               "import jwt\n\n\ndef verify(token, key):\n"
+               "    claims = jwt.decode(token, key, algorithms=['HS256'])\n"
+               "    if claims['exp'] < now():\n        raise Expired()\n    return claims\n")
+    repo.write("tests/test_tokens.py",
+               "def test_rejects_expired_token():\n    assert verify(old_token()) is None\n")
+    repo.write("app/keys.py", "AWS = 'AKIAZ4XQ7BRTMV2LPN3K'  # authgate: allow leak.secret\n")
+    repo.write("app/m.py", ELIDED)
+    repo.add()
+    repo.commit()
+    whole = changes.tree("HEAD", cwd=str(repo.path))
+    at_once = judge_whole(whole, Config(), FAMILIES, jobs=1)
+    one_by_one = judge_batches(replace(whole, files=()), lambda _: [(f,) for f in whole.files],
+                               Config(), FAMILIES, jobs=1).findings
+    assert one_by_one == at_once
+    assert {f.rule_id.split(".")[0] for f in at_once} == {"identity", "leak", "provenance"}
+    assert any(f.rule_id == "identity.gate.allow-hint" or f.suppressed for f in at_once)

@@ -162,9 +162,25 @@ def test_cached_parallel_scan_finds_what_serial_scan_finds(repo: Repo) -> None:
     old = scan.PARALLEL_MIN_LINES
     scan.PARALLEL_MIN_LINES = 0
     try:
-        cold = scan.judge_cached(whole, Config(), FAMILIES, 2, git_dir)
-        warm = scan.judge_cached(whole, Config(), FAMILIES, 2, git_dir)
+        cold = scan.judge_whole(whole, Config(), FAMILIES, 2, git_dir)
+        warm = scan.judge_whole(whole, Config(), FAMILIES, 2, git_dir)
     finally:
         scan.PARALLEL_MIN_LINES = old
     assert cold == serial == warm
     assert any(f.rule_id.startswith("leak.") for f in serial)
+
+
+def test_a_warm_scan_reads_only_the_files_that_have_findings(repo: Repo) -> None:
+    # An unchanged tree costs its listing: the content of a file the cache knows to
+    # hold nothing is not read again. Shown by taking that content away.
+    _project(repo)
+    before = _scan(repo, "--format", "json")
+    blob = repo.git("rev-parse", "HEAD:lib/m1.py").stdout.decode().strip()
+    obj = Path(repo.path, ".git", "objects", blob[:2], blob[2:])
+    assert obj.is_file()
+    obj.unlink()
+    assert _scan(repo, "--format", "json") == before
+    # Without the cache the file is read, and git says it is gone.
+    proc = repo.authgate("scan", "--jobs", "1", "--no-cache")
+    assert proc.returncode == 2
+    assert blob[:7] in proc.stderr or "lib/m1.py" in proc.stderr, proc.stderr

@@ -18,6 +18,7 @@ from authgate.commands import verify
 from authgate.config import Config, TrailerNames, parse
 from authgate.findings import Action, Finding, Severity, Tier
 from authgate.policy import Verdict, decide
+from authgate.verification import PARALLEL_MIN_COMMITS
 
 from testing import Repo, Result, clean_environ
 
@@ -264,6 +265,48 @@ def test_history_attaches_git_ai_notes_in_bulk(repo: Repo) -> None:
     assert raws[1].ai_note == changes.commit(ids[1], cwd=str(repo.path)).ai_note
 
 
+def _raw_commit(repo: Repo, parent: str, message: bytes) -> str:
+    # hash-object, not commit-tree: git's porcelain refuses a NUL in a message, but a
+    # crafted object can carry one (and no final newline), and verify must read it.
+    tree = repo.out("rev-parse", f"{parent}^{{tree}}")
+    body = (f"tree {tree}\nparent {parent}\nauthor A <a@example.com> 1700000000 +0000\n"
+            f"committer A <a@example.com> 1700000000 +0000\n\n").encode() + message
+    return repo.git("hash-object", "-t", "commit", "--literally", "-w", "--stdin",
+                    input=body).stdout.decode().strip()
+
+
+def test_messages_that_mimic_the_readers_separators_are_read_as_git_reads_them(
+        repo: Repo) -> None:
+    # The batched reader splits one `git log` stream on NUL and on marks made of
+    # control characters: a message holding those bytes must not move a boundary.
+    head = _history(repo)[-1]
+    messages = [
+        b"fake end \x00\x02authgate-0000000000000000\x02\n\nIdentity-Impact: none\n",
+        b"marks \x01authgate-1\x01 \x02 \x03 \x04 \x05 in a subject\n\nbody \x03x\x03\n\n"
+        b"Identity-Impact: high\nRequires-Review: iam\x04x\x04, sec\x05urity\n",
+        b"no final newline\n\nIdentity-Impact: low",
+        b"",
+        b"\n\n\nonly blank lines first\n",
+    ]
+    ids = []
+    for message in messages:
+        head = _raw_commit(repo, head, message)
+        ids.append(head)
+    root = str(repo.path)
+    raws = list(history.read_commits(ids, cwd=root, max_file_size=1000, batch=2))
+    assert [r.revision for r in raws] == ids
+    for raw in raws:
+        assert history.changeset(raw, cwd=root, max_file_size=1000) == changes.commit(
+            raw.revision, cwd=root, max_file_size=1000)
+        shown = repo.git("log", "-1", "--format=%B", raw.revision).stdout
+        parsed = repo.git("interpret-trailers", "--parse", input=shown).stdout.decode()
+        assert [f"{k}: {v}" for k, v in raw.trailers] == parsed.splitlines()
+    # git stops a message at its NUL: the trailer after it is no claim.
+    assert raws[0].message == "fake end " and raws[0].trailers == ()
+    assert raws[1].trailers == (("Identity-Impact", "high"),
+                                ("Requires-Review", "iam\x04x\x04, sec\x05urity"))
+
+
 def test_a_range_lists_merges_after_their_parents(repo: Repo) -> None:
     base = _history(repo)[-1]
     repo.git("checkout", "-q", "-b", "side")
@@ -280,6 +323,58 @@ def test_a_range_lists_merges_after_their_parents(repo: Repo) -> None:
     listing = history.list_commits(history.parse_range(f"{base}..HEAD", cwd=root), cwd=root)
     assert set(listing.commits[:2]) == {side, main} and listing.commits[2] == merge
     assert listing.merges == (merge,)
+
+
+def test_workers_that_read_their_own_commits_judge_a_range_as_one_process_does(
+        repo: Repo) -> None:
+    # Past PARALLEL_MIN_COMMITS each worker reads its chunk of the range from git; the
+    # notes of the whole range are read once and handed to the chunk that holds them.
+    ids = _history(repo)
+    for i in range(PARALLEL_MIN_COMMITS):
+        repo.write(f"src/mod{i % 5}.py", f"def f{i}():\n    return {i}\n")
+        repo.add()
+        ids.append(repo.commit(f"step {i}"))
+    # A merge whose resolution adds a line neither side has: judged on what it adds.
+    repo.git("checkout", "-q", "-b", "side", ids[-6])
+    repo.write("src/mod0.py", "def side():\n    return 0\n")
+    repo.add()
+    ids.append(repo.commit("side"))
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-commit", "side", check=False)
+    repo.write("src/mod0.py", "def merged():\n    password = 'hunter2hunter2'\n")
+    repo.add()
+    ids.append(repo.commit("merge side"))
+    noted, noted_id = PARALLEL_MIN_COMMITS - 3, ids[-5]
+    note = (f"src/mod{noted % 5}.py\n  s_1::t_1 1-2\n---\n"
+            + json.dumps({"schema_version": "authorship/3.0.0", "base_commit_sha": noted_id,
+                          "prompts": {}, "sessions": {"s_1": {"agent_id": {
+                              "tool": "claude", "model": "claude-opus-4"}}}}))
+    repo.git("notes", "--ref=refs/notes/ai", "add", "-m", note, noted_id)
+    root = str(repo.path)
+    listing = history.list_commits(history.parse_range("HEAD", cwd=root), cwd=root)
+    cfg = Config()
+    parallel, serial = (verify.judge_range(listing.commits, cfg, root, jobs=jobs)
+                        for jobs in (2, 1))
+    assert parallel == serial
+    assert sorted(listing.commits) == sorted(ids) and listing.merges == (ids[-1],)
+    assert [c.revision for c in parallel] == list(listing.commits)
+    assert [c.revision for c in parallel if c.verdict.ai_assisted] == [noted_id]
+    merged = [f for f in parallel[-1].verdict.findings if f.path == "src/mod0.py"]
+    assert merged and all(f.line == 2 for f in merged)
+
+
+def test_an_unreadable_object_stops_the_workers_with_one_line(repo: Repo) -> None:
+    # A worker's git fails (a damaged or partial clone): the run ends with git's line
+    # and exit 2, as when one process reads the range, never with a worker traceback.
+    for i in range(PARALLEL_MIN_COMMITS + 6):
+        repo.write(f"f{i % 3}.txt", f"line {i}\n")
+        repo.add()
+        repo.commit(f"c{i}")
+    blob = repo.out("rev-parse", "HEAD~10:f1.txt")
+    (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    for jobs in ("2", "1"):
+        proc = repo.authgate("verify", "--range", "HEAD", "--jobs", jobs)
+        assert _one_line_error(proc) == f"authgate: fatal: unable to read {blob}"
 
 
 # --- the command on scratch histories ---------------------------------------------------

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
-from authgate.findings import Action, Finding
+from authgate.findings import Finding
 from authgate.ruleids import any_matches
 
 if sys.version_info >= (3, 11):
@@ -51,8 +51,7 @@ def catalog() -> tuple[Topic, ...]:
 def build(findings: Iterable[Finding]) -> tuple[Item, ...]:
     """The items the counted findings (not suppressed, not off) raise, in catalog
     order; an item two topics share comes once, under the first, with all locations."""
-    counted = [f for f in findings if f.suppressed is None and f.action is not Action.OFF
-               and f.family == "identity"]
+    counted = [f for f in findings if f.counts and f.family == "identity"]
     if not counted:
         return ()
     texts: dict[str, str] = {}  # item -> topic

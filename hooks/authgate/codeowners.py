@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from authgate.findings import Finding, anchored
+from authgate.findings import Finding, Tier, anchored, from_rule
 from authgate.rules import Rule, RuleSet
 
 LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
@@ -215,9 +215,9 @@ def _finding(rules: RuleSet, rule_id: str, path: str | None, line: int | None,
     rule: Rule | None = rules.get(rule_id)
     if rule is None:  # disabled by the repository's config
         raise LookupError(rule_id)
-    return Finding(rule_id=rule.id, severity=rule.severity, title=rule.title,
-                   message=render(rule.message, **values), path=path, line=line,
-                   fix=rule.fix, refs=rule.refs, action=rule.action, context="config")
+    # No tier: who reviews is routing, not how much the change matters.
+    return from_rule(rule, render(rule.message, **values), path=path, line=line,
+                     context="config", tier=Tier.NONE)
 
 
 def check(co: CodeOwners | None, sensitive: Iterable[tuple[str, str]],

@@ -14,7 +14,10 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from authgate.rules import Rule
 
 _Level = TypeVar("_Level", bound="_Ordered")
 
@@ -92,6 +95,13 @@ class Finding:
         return self.rule_id.split(".", 1)[0]
 
     @property
+    def counts(self) -> bool:
+        """Whether the finding still counts: not waved through (an allow comment, config,
+        the baseline) and not switched off by policy. Tiers, blocks, counts, reports and
+        trailers read only these; what does not count stays visible in reports."""
+        return self.suppressed is None and self.action is not Action.OFF
+
+    @property
     def location(self) -> str:
         if self.path is None:
             # Evidence from the message or the agent's environment has no file.
@@ -105,6 +115,24 @@ class Finding:
 
 def value_hash(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def from_rule(rule: Rule, message: str, *, path: str | None = None, line: int | None = None,
+              context: str = "code", evidence: str = "", tier: Tier | None = None,
+              action: Action | None = None, value: str | None = None,
+              strength: str | None = None, tool: str | None = None,
+              extra: tuple[tuple[str, str], ...] = ()) -> Finding:
+    """A finding of `rule`, every family's one builder: the rule gives the id, severity,
+    title, fix, refs, and the tier and action unless the check graded them; `value` (the
+    matched value, raw) is kept only as its hash, for allowlists by value. `evidence`
+    must already be redacted."""
+    return Finding(rule_id=rule.id, severity=rule.severity, message=message, path=path,
+                   line=line, evidence=evidence, title=rule.title, fix=rule.fix,
+                   refs=rule.refs, context=context,
+                   tier=rule.tier if tier is None else tier,
+                   action=rule.action if action is None else action,
+                   strength=strength, tool=tool,
+                   value_hash=value_hash(value) if value else None, extra=extra)
 
 
 # `extra` entries naming the file (and line) a finding without a path of its own is

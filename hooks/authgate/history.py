@@ -198,9 +198,14 @@ def _refuse_cut_history(rng: Range, ids: Sequence[str], cwd: str) -> None:
 # --- what each commit says and changes ----------------------------------------------
 
 def read_commits(ids: Sequence[str], *, cwd: str, max_file_size: int,
-                 batch: int = BATCH) -> Iterator[RawCommit]:
-    """The commits `ids`, in the order given (a merge with what it adds, above)."""
-    notes = ai_notes(ids, cwd=cwd)
+                 batch: int = BATCH, notes: Mapping[str, str] | None = None
+                 ) -> Iterator[RawCommit]:
+    """The commits `ids`, in the order given (a merge with what it adds, above).
+
+    `notes`: their git-ai notes when the caller read them already (`ai_notes` of a
+    whole range, handed to the workers that each read a part of it)."""
+    if notes is None:
+        notes = ai_notes(ids, cwd=cwd)
     for start in range(0, len(ids), batch):
         chunk = ids[start:start + batch]
         for raw in _log(chunk, cwd=cwd, max_file_size=max_file_size):

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from authgate.config import ConfigError
-from authgate.findings import Action, anchor, short_fingerprint
+from authgate.findings import anchor, short_fingerprint
 
 if TYPE_CHECKING:
     from authgate.report import Subject
@@ -65,7 +65,7 @@ def record(git_dir: str, command: str, subjects: Sequence[Subject]) -> None:
     total = 0
     for s in subjects:
         for f in s.verdict.findings:
-            if f.suppressed is not None or f.action is Action.OFF:
+            if not f.counts:
                 continue
             fp = short_fingerprint(f)
             if fp in found:

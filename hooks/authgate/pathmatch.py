@@ -102,3 +102,67 @@ def any_match(patterns: Iterable[str], path: str, *, ignore_case: bool = False) 
         if matches(pattern, path, ignore_case=ignore_case):
             return pattern
     return None
+
+
+# --- a rule's scope: many paths against a few glob lists ------------------------------
+
+
+@functools.lru_cache(maxsize=4096)
+def literal_core(glob: str) -> str:
+    """The longest run of literal text in a glob, lower-cased: a path (lower-cased) that
+    does not contain it cannot match, so most paths are turned away by a substring test
+    before any regex runs. "" (always ask the regex) for a glob with an escape."""
+    pat = glob.strip().lower()
+    if "\\" in pat:
+        return ""
+    runs, run, i = [], "", 0
+    while i < len(pat):
+        c = pat[i]
+        if c == "[":
+            # A class; `]` right after `[` (or `[!`, `[^`) belongs to it.
+            end = pat.find("]", i + (3 if pat[i + 1:i + 2] in ("!", "^") else 2))
+            if end < 0:
+                break  # unclosed: the glob matches nothing, any core will do
+            runs.append(run)
+            run, i = "", end + 1
+        elif c in "*?":
+            runs.append(run)
+            run, i = "", i + 1
+        else:
+            run, i = run + c, i + 1
+    runs.append(run)
+    return max((r.strip("/") for r in runs), key=len)
+
+
+@functools.lru_cache(maxsize=1024)
+def _cores(globs: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(literal_core(g) for g in globs)
+
+
+@functools.lru_cache(maxsize=1024)
+def globs_regex(globs: tuple[str, ...], ignore_case: bool = False) -> re.Pattern[str] | None:
+    """The globs as one regex: a path matches it when it matches any of them."""
+    if not globs:
+        return None
+    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+    return re.compile("|".join(f"(?:{compile_glob(g).pattern})" for g in globs), flags)
+
+
+def any_glob(globs: tuple[str, ...], path: str, *, ignore_case: bool = False) -> bool:
+    """Whether any of `globs` matches `path`: `any_match` for a list asked about many
+    paths (one regex for the list, behind the literal-core prefilter)."""
+    lowered = path.lower()
+    if not any(core in lowered for core in _cores(globs)):
+        return False
+    rx = globs_regex(globs, ignore_case)
+    return rx is not None and rx.match(path) is not None
+
+
+def in_scope(paths: tuple[str, ...], exclude_paths: tuple[str, ...], path: str, *,
+             ignore_case: bool = False) -> bool:
+    """Whether a rule with these `paths` and `exclude_paths` reads `path`: no `paths`
+    means every path; `exclude_paths` wins. The one scope test of every family's rules
+    (identity's ignore case: LoginController.java and login_controller.py alike)."""
+    if paths and not any_glob(paths, path, ignore_case=ignore_case):
+        return False
+    return not (exclude_paths and any_glob(exclude_paths, path, ignore_case=ignore_case))

@@ -44,7 +44,7 @@ class Verdict:
 
     @property
     def blocking(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.action is Action.BLOCK and f.suppressed is None)
+        return tuple(f for f in self.findings if f.counts and f.action is Action.BLOCK)
 
 
 def action_for(finding: Finding, policy: Mapping[str, str]) -> Action:
@@ -73,7 +73,7 @@ def decide(findings: Iterable[Finding], config: Config) -> Verdict:
             action = Action.BLOCK
         decided.append(f.with_action(action))
     decided += [f for f in all_findings if f.suppressed is not None]
-    counted = [f for f in decided if f.suppressed is None and f.action is not Action.OFF]
+    counted = [f for f in decided if f.counts]
 
     tier = max((f.tier for f in counted), default=Tier.NONE)
     reviews = tuple(config.reviews.get(str(tier), ())) if tier > Tier.NONE else ()

@@ -42,3 +42,4 @@ def ordered(fn: Callable[[In], Out], items: Iterable[In], *, jobs: int,
                 yield pending.pop(0).result()
         for fut in pending:
             yield fut.result()
+

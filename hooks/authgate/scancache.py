@@ -58,10 +58,12 @@ def fingerprint(config: Config, families: Iterable[str], baseline: str | None) -
 
 
 def key(fp: str, fc: FileChange) -> str | None:
-    """The entry of one file: None when git gave no blob id to bind to."""
+    """The entry of one file: None when git gave no blob id to bind to. Whether its
+    content was read (binary, over the size limit) follows from the blob and the
+    config: a file can be looked up from the tree's listing before it is read."""
     if not fc.blob or fc.blob.strip("0") == "":
         return None
-    text = "\x00".join((fp, fc.blob, fc.path, fc.mode, fc.status.value, fc.skipped or ""))
+    text = "\x00".join((fp, fc.blob, fc.path, fc.mode, fc.status.value))
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:40]
 
 

@@ -13,15 +13,18 @@ the whole change (no `exclude` applies), outside the catalog the config trims
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from authgate import gitio
 from authgate.changes import ChangeSet, FileChange, Line, Status
-from authgate.config import Config, authgate_table_changed
-from authgate.findings import ACTION_ORDER, Finding
+from authgate.config import Config
+from authgate.config import _authgate_table as authgate_table
+from authgate.findings import ACTION_ORDER, Finding, from_rule
 from authgate.policy import action_for
 from authgate.rules import Rule, load
 
@@ -74,10 +77,8 @@ def findings(changes: ChangeSet, cfg: Config, *, root: str | None = None,
         what = paths[path]
         status = fc.status.value if fc.status is not Status.RENAMED \
             else f"renamed from {fc.old_path}"
-        out.append(Finding(
-            rule_id=RULE, severity=rule.severity, message=rule.message.format(what=what),
-            path=fc.path, line=line, evidence=status, title=rule.title, fix=rule.fix,
-            refs=rule.refs, context="config", tier=rule.tier, action=rule.action))
+        out.append(from_rule(rule, rule.message.format(what=what), path=fc.path, line=line,
+                             evidence=status, context="config"))
     return out
 
 
@@ -116,16 +117,37 @@ def _pyproject(fc: FileChange, root: str | None) -> tuple[bool, int | None]:
     if fc.skipped:
         return True, None  # unread (too large, binary): any change may be the table's
     # Each side counts only where it is pyproject.toml (a rename may move it).
-    old = _blob(fc.old_blob, root) if (fc.old_path or fc.path) == _PYPROJECT else None
-    new = _blob(fc.blob, root) if fc.path == _PYPROJECT else None
-    if not authgate_table_changed(old, new):
+    old_blob = fc.old_blob if (fc.old_path or fc.path) == _PYPROJECT else None
+    new_blob = fc.blob if fc.path == _PYPROJECT else None
+    if not _table_changed(old_blob, new_blob, root):
         return False, None
+    old, new = _blob(old_blob, root), _blob(new_blob, root)
     added = _in_sections(new, [ln for h in fc.hunks for ln in h.lines if ln.kind == "+"])
     removed = _in_sections(old, [ln for h in fc.hunks for ln in h.lines if ln.kind == "-"])
     return True, added or removed or _first_line(fc)
 
 
+def _table_changed(old: str | None, new: str | None, root: str | None) -> bool:
+    """config.authgate_table_changed of two blobs, each blob read and parsed once per
+    process: verify meets pyproject.toml in commit after commit, each one's new blob
+    the next one's old."""
+    (old_ok, old_table), (new_ok, new_table) = _table(old, root), _table(new, root)
+    return not (old_ok and new_ok and old_table == new_table)
+
+
+@functools.lru_cache(maxsize=16)
+def _table(blob: str | None, root: str | None) -> tuple[bool, Any]:
+    """(readable, the [tool.authgate] table) of a pyproject.toml blob."""
+    data = _blob(blob, root)
+    try:
+        return True, authgate_table(data, _PYPROJECT)
+    except Exception:  # unreadable: it differs from anything, as in config._same_table
+        return False, None
+
+
+@functools.lru_cache(maxsize=16)
 def _blob(blob: str | None, root: str | None) -> bytes | None:
+    # Blob ids name content: the cache cannot go stale.
     if blob is None:
         return None
     return gitio.run(["cat-file", "blob", blob], cwd=root)

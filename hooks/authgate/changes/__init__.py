@@ -36,6 +36,8 @@ from authgate.changes.reading import (
     read_blob,
     staged,
     tree,
+    tree_batches,
+    tree_meta,
     with_environment,
     with_identities,
 )
@@ -60,6 +62,8 @@ __all__ = [
     "read_blob",
     "staged",
     "tree",
+    "tree_batches",
+    "tree_meta",
     "with_environment",
     "with_identities",
 ]

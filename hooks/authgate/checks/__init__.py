@@ -17,7 +17,14 @@ from dataclasses import replace
 from authgate import ruleids
 from authgate.changes import ChangeSet
 from authgate.config import Config
-from authgate.findings import SECRET_SPAN, Finding, fingerprint, redact_values, scrub_text
+from authgate.findings import (
+    SECRET_SPAN,
+    Finding,
+    fingerprint,
+    from_rule,
+    redact_values,
+    scrub_text,
+)
 from authgate.pathmatch import any_match, matches
 from authgate.rules import Rule, RuleSet
 
@@ -222,9 +229,7 @@ def allow_hints(findings: list[Finding], changes: ChangeSet, config: Config) -> 
     if not problems:
         return []
     rule = _hint_rule()
-    return [Finding(rule_id=rule.id, severity=rule.severity, title=rule.title, fix=rule.fix,
-                    refs=rule.refs, message=problem, path=path, line=number,
-                    context="comment", tier=rule.tier, action=rule.action)
+    return [from_rule(rule, problem, path=path, line=number, context="comment")
             for path, number, problem in problems]
 
 

@@ -102,19 +102,24 @@ def comment_start(path: str, text: str) -> int | None:
     markers = tuple(m for m in _markers(path) if m.strip() not in ("*", "*/"))
     if _ext(path) in _MARKUP:
         markers += ("<!--",)
-    literals = iter(string_ranges(text))
-    literal = next(literals, None)
-    i = 0
-    while i < len(text):
-        if literal is not None and i == literal[0]:
-            i = literal[1] + 1  # past the closing quote
-            literal = next(literals, None)
-            continue
-        for m in markers:
-            if text.startswith(m, i):
-                return i
-        i += 1
+    for run_start, run_end in code_runs(text):
+        # A marker starts in the code run; only its first character need be there.
+        found = [at for m in markers if (at := text.find(m, run_start, run_end + len(m) - 1)) >= 0]
+        if found:
+            return min(found)
     return None
+
+
+def code_runs(text: str, start: int = 0, *, after_word: bool = False) -> list[tuple[int, int]]:
+    """The (start, end) spans of `text` from `start` on that lie outside every string
+    literal and its quotes (`string_ranges`, with the same `after_word`); end excluded."""
+    out = []
+    i = start
+    for opened, closed in string_ranges(text, start, after_word=after_word):
+        out.append((i, opened))
+        i = closed + 1  # past the closing quote
+    out.append((i, len(text)))
+    return out
 
 
 def in_string(text: str, pos: int) -> bool:
@@ -122,13 +127,20 @@ def in_string(text: str, pos: int) -> bool:
     return any(start < pos < end for start, end in string_ranges(text))
 
 
-def string_ranges(text: str) -> list[tuple[int, int]]:
-    """(opening quote, closing quote) positions of the string literals on a line of
-    code, in order; an unclosed one ends at the end of the line."""
+def string_ranges(text: str, start: int = 0, *, after_word: bool = False
+                  ) -> list[tuple[int, int]]:
+    """(opening quote, closing quote) positions of the string literals in `text` from
+    `start` on, in order; an unclosed one ends at the end of the text. A backslash
+    escapes the next character.
+
+    The one lexer of string literals (comments, call arguments and the checks all ask
+    it). On a line, a `'` right after a letter or digit is an apostrophe (`don't` in a
+    trailing comment) and opens nothing; with `after_word` (a call's arguments, which
+    identity reads for a literal key) it opens a prefixed literal (`b'...'`, `r'...'`)."""
     out = []
     quote = ""
-    start = 0
-    i = 0
+    opened = 0
+    i = start
     n = len(text)
     while i < n:
         c = text[i]
@@ -137,13 +149,13 @@ def string_ranges(text: str) -> list[tuple[int, int]]:
                 i += 2
                 continue
             if c == quote:
-                out.append((start, i))
+                out.append((opened, i))
                 quote = ""
-        elif c in "\"'`" and not (c == "'" and i and text[i - 1].isalnum()):
-            quote, start = c, i
+        elif c in "\"'`" and (after_word or not (c == "'" and i and text[i - 1].isalnum())):
+            quote, opened = c, i
         i += 1
     if quote:
-        out.append((start, n))
+        out.append((opened, n))
     return out
 
 

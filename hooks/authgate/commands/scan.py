@@ -1,21 +1,25 @@
 """`authgate scan`: judge every file of a revision, as a full-tree audit.
 
-A tree can be large, so files are split into chunks of similar size and checked by a
-pool of worker processes (all cores by default); findings are merged and the policy
-decides once over all of them. Each committed blob's leak and provenance findings are
-kept under the git directory (scancache.py) so an unchanged file is judged once;
-`--no-cache` judges everything again.
+A tree can be large, so the checks that judge a file on its own (leaks, provenance)
+run on a pool of worker processes (all cores by default) in chunks of similar size,
+while identity, which reads the files together, runs once in this process; findings
+are merged and the policy decides once over all of them. Each committed blob's leak
+and provenance findings are kept under the git directory (scancache.py) so an
+unchanged file is judged once; `--no-cache` judges everything again.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import Any, NamedTuple, Optional
 
 from authgate import changes, config, gitio, lastrun, pool
-from authgate.changes import ChangeSet, FileChange
-from authgate.checks import MODULES, allow_hints, redact_lines, run_all, suppress
+from authgate.changes import ChangeSet, FileChange, Status
+from authgate.checks import MODULES, allow_hints, redact_lines, suppress
 from authgate.commands import output
 from authgate.exits import Exit
 from authgate.findings import SECRET_SPAN, Finding
@@ -35,16 +39,18 @@ def run(args: argparse.Namespace) -> int:
     families = tuple(args.only) if args.only else FAMILIES
     if gitio.resolve(args.rev, cwd=root) is None:
         raise gitio.GitError(f"unknown revision '{args.rev}'")
-    whole = changes.tree(args.rev, cwd=root, max_file_size=cfg.max_file_size,
-                         baseline=cfg.baseline)
-    if getattr(args, "no_cache", False):
-        findings = judge_whole(whole, cfg, families, pool.workers(args.jobs))
-    else:
-        findings = judge_cached(whole, cfg, families, pool.workers(args.jobs),
-                                gitio.git_dir(root))
-    verdict = decide(findings, cfg)
+    meta = changes.tree_meta(args.rev, cwd=root, baseline=cfg.baseline)
+
+    def batches(read: Callable[[str, str, str], bool] | None
+                ) -> Iterable[tuple[FileChange, ...]]:
+        return changes.tree_batches(args.rev, cwd=root, max_file_size=cfg.max_file_size,
+                                    read=read)
+
+    judged = judge_batches(meta, batches, cfg, families, pool.workers(args.jobs),
+                           None if args.no_cache else gitio.git_dir(root))
+    verdict = decide(judged.findings, cfg)
     subjects = [Subject(label=f"tree {args.rev}", verdict=verdict,
-                        revision=whole.revision, skipped=skipped(whole))]
+                        revision=meta.revision, skipped=judged.skipped)]
     output.emit(args, subjects)
     # For `authgate accept --last` (redacted, bounded: lastrun.py).
     lastrun.record(gitio.git_dir(root), "scan", subjects)
@@ -56,20 +62,189 @@ def _lines(fc: FileChange) -> int:
 
 
 def judge_whole(whole: ChangeSet, cfg: config.Config, families: tuple[str, ...],
-                jobs: int) -> list[Finding]:
-    """The findings of whole files, on a pool of `jobs` processes when the work is large
-    (also `authgate check FILE...`: commands/check.py)."""
-    total = sum(_lines(f) for f in whole.files)
-    if jobs <= 1 or total < PARALLEL_MIN_LINES:
-        return canonical(run_all(whole, load(cfg, families), cfg, families))
-    chunks = _chunks(whole.files, jobs * 4)
-    merged: dict[tuple[str, str | None, int | None, str], Finding] = {}
-    for part in pool.ordered(_worker, [(replace(whole, files=c), cfg, families)
-                                       for c in chunks], jobs=jobs):
-        for f in part:
-            # Change-level findings (no path) come from every chunk: keep one.
-            merged.setdefault((f.rule_id, f.path, f.line, f.evidence), f)
-    return canonical(list(merged.values()))
+                jobs: int, git_dir: str | None = None) -> list[Finding]:
+    """The findings of whole files held in memory (`authgate check FILE...`): one
+    batch, judged as `judge_batches` judges a tree."""
+    return judge_batches(replace(whole, files=()), lambda _: [whole.files], cfg, families,
+                         jobs, git_dir).findings
+
+
+class Judged(NamedTuple):
+    findings: list[Finding]
+    skipped: tuple[str, ...]  # files not read, as the report lists them
+
+
+class _Batch(NamedTuple):
+    cs: ChangeSet
+    keys: dict[str, str | None]  # path -> blob cache key (None: not cached)
+    identity: list[Finding]  # raw, fresh or from the cache
+    per_file: Callable[[], list[Finding]]  # the per-file families' raw findings
+
+
+# How judge_batches gets its files: `read(path, blob, mode)` False lets the reader pass
+# a file it need not read (changes.tree_batches).
+Reader = Callable[[Optional[Callable[[str, str, str], bool]]],
+                  Iterable[tuple[FileChange, ...]]]
+
+
+def judge_batches(meta: ChangeSet, batches: Reader, cfg: config.Config,
+                  families: tuple[str, ...], jobs: int,
+                  git_dir: str | None = None) -> Judged:
+    """The findings of files that arrive in batches (a tree, read a batch at a time so
+    memory holds one batch's lines), the same whatever `jobs` is, however the files
+    are batched, and whether the cache is used. When the cache knows a file's findings
+    of every family and they are none, the file is not even read: an unchanged tree
+    costs its listing and the files that have findings.
+
+    The families judged file by file (scancache.FAMILIES: leaks, provenance) run on a
+    pool of `jobs` processes when a batch is large; with `git_dir`, each blob is
+    judged once (read from, and stored in, the blob cache there). Identity judges
+    each file in this process while the pool works, and its change-level test
+    requirement once after the last batch, over what it saw of every file (a tree
+    removes nothing, so no file's judgement depends on another's lines). Each
+    batch's raw findings are redacted, suppressed and hinted together, as run_all
+    does, and stored only redacted."""
+    from authgate import scancache
+    from authgate.checks import identity
+
+    per_file = tuple(f for f in families if f in scancache.FAMILIES)
+    whole_tree = "identity" in families
+    older = scancache.load(git_dir) if git_dir else {}
+    fp = scancache.fingerprint(cfg, per_file, meta.secrets_baseline) if per_file else ""
+    tree_key = scancache.tree_key(scancache.fingerprint(cfg, ("identity",),
+                                                        meta.secrets_baseline), meta.tree) \
+        if git_dir and whole_tree else None
+    cached_identity: dict[str | None, list[Finding]] | None = None
+    if tree_key is not None and tree_key in older:
+        cached_identity = {}
+        for f in older[tree_key]:
+            cached_identity.setdefault(f.path, []).append(f)
+    rules = load(cfg, ("identity",)) if whole_tree else None
+    seen: list[Any] = []
+    new: dict[str, list[Finding]] = {tree_key: []} if tree_key is not None \
+        and cached_identity is None else {}
+    used: list[str] = [tree_key] if tree_key is not None else []
+    out: list[Finding] = []
+    skipped_files: list[str] = []
+    kept: list[FileChange] = []  # files with identity findings, for the change level
+
+    def finish(b: _Batch) -> None:
+        items = [(None if cached_identity is not None else tree_key, f) for f in b.identity]
+        fresh: dict[str, list[Finding]] = {}
+        for f in b.per_file():
+            fresh.setdefault(f.path or "", []).append(f)
+        for fc in b.cs.files if per_file else ():
+            k = b.keys.get(fc.path)
+            if k is not None and k in older:
+                items += [(None, f) for f in older[k]]
+            else:
+                items += [(k, f) for f in fresh.get(fc.path, [])]
+                if k is not None:
+                    new[k] = []
+            if k is not None:
+                used.append(k)
+        out.extend(_decided(items, b.cs, cfg, new))
+        named = {f.path for f in b.identity}
+        kept.extend(fc for fc in b.cs.files if fc.path in named)
+        skipped_files.extend(skipped(b.cs))
+
+    def needed(path: str, blob: str, mode: str) -> bool:
+        k = scancache.key(fp, FileChange(path=path, status=Status.ADDED, mode=mode,
+                                         blob=blob))
+        return k is None or k not in older or bool(older[k]) \
+            or bool(cached_identity and cached_identity.get(path))
+
+    # Without the tree's identity findings in the cache, identity reads every file.
+    read = needed if git_dir and per_file and (cached_identity is not None or not whole_tree) \
+        else None
+    with _Pool(jobs) as pool_:
+        window: list[_Batch] = []
+        for files in batches(read):
+            if cfg.exclude:
+                files = tuple(f for f in files if not any_match(cfg.exclude, f.path))
+            cs = replace(meta, files=files)
+            keys = {fc.path: scancache.key(fp, fc) for fc in files} if git_dir and per_file \
+                else {}
+            misses = tuple(fc for fc in files if keys.get(fc.path) not in older) \
+                if per_file else ()
+            pending = pool_.judge(replace(cs, files=misses), cfg, per_file)
+            found: list[Finding] = []
+            if cached_identity is not None:
+                found = [f for fc in files for f in cached_identity.get(fc.path, [])]
+            elif rules is not None:
+                found, batch_seen = identity.judge_files(cs, rules, cfg)
+                seen += batch_seen
+            window.append(_Batch(cs, keys, found, pending))
+            while len(window) > max(2, jobs * 2):
+                finish(window.pop(0))
+        for b in window:
+            finish(b)
+    # The change level: identity's test requirement (only when identity found
+    # something, as identity.run), and the per-file families' findings of no file.
+    items: list[tuple[str | None, Finding]] = []
+    if cached_identity is not None:
+        items += [(None, f) for f in cached_identity.get(None, [])]
+    elif rules is not None and (kept or any(f.family == "identity" for f in out)):
+        items += [(tree_key, f) for f in identity.judge_tests(rules, seen)]
+    if per_file:
+        # Findings of no file (a message, an environment) are never stored.
+        items += [(None, f) for f in _raw(meta, cfg, per_file) if f.path is None]
+    out.extend(_decided(items, replace(meta, files=tuple(kept)), cfg, new))
+    if git_dir and (new or set(used) != set(older)):
+        scancache.store(git_dir, {k: new[k] if k in new else older[k] for k in used}, older)
+    # An allow comment next to findings of two batches' stages is hinted once.
+    return Judged(canonical(list(dict.fromkeys(out))), tuple(skipped_files))
+
+
+def _decided(items: list[tuple[str | None, Finding]], cs: ChangeSet, cfg: config.Config,
+             new: dict[str, list[Finding]]) -> list[Finding]:
+    """Raw findings of `cs` redacted together, suppressed and hinted, as run_all does;
+    each one with a cache key is stored under it as the reports show it, with the
+    places of secrets on its line (never their text) so a later run redacts other
+    findings with them."""
+    shown = redact_lines([f for _, f in items], cs)
+    for (k, f), r in zip(items, shown):
+        if k is not None:
+            new.setdefault(k, []).append(replace(r, extra=r.extra + tuple(
+                x for x in f.extra if x[0] == SECRET_SPAN)))
+    decided = suppress(shown, cs, cfg)
+    return decided + allow_hints(decided, cs, cfg)
+
+
+class _Pool:
+    """The per-file families of each batch: in this process for a small tree, else on
+    a pool of `jobs` workers, started by the first batch of PARALLEL_MIN_LINES lines. A file's
+    findings depend on that file alone, so any split finds the same."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._stack = contextlib.ExitStack()
+        self._submit: Callable[..., Any] | None = None
+
+    def __enter__(self) -> _Pool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def judge(self, cs: ChangeSet, cfg: config.Config,
+              families: tuple[str, ...]) -> Callable[[], list[Finding]]:
+        if not families or not cs.files:
+            return list
+        lines = sum(_lines(f) for f in cs.files)
+        # A small tree stays in this process; once the pool runs, every batch goes there.
+        if self.jobs <= 1 or (self._submit is None and lines < PARALLEL_MIN_LINES):
+            found = [f for f in _raw(cs, cfg, families) if f.path is not None]
+            return lambda: found
+        if self._submit is None:
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._submit = self._stack.enter_context(
+                ProcessPoolExecutor(max_workers=self.jobs)).submit
+        n = min(self.jobs * 4, max(1, lines // max(1, PARALLEL_MIN_LINES)))
+        futures = [self._submit(_raw_worker, (replace(cs, files=c), cfg, families))
+                   for c in _chunks(cs.files, n)]
+        return lambda: [f for fut in futures for f in fut.result() if f.path is not None]
 
 
 def _chunks(files: tuple[FileChange, ...], n: int) -> list[tuple[FileChange, ...]]:
@@ -83,86 +258,13 @@ def _chunks(files: tuple[FileChange, ...], n: int) -> list[tuple[FileChange, ...
     return [tuple(b) for b in buckets if b]
 
 
-def _worker(job: tuple[ChangeSet, config.Config, tuple[str, ...]]) -> list[Finding]:
-    cs, cfg, families = job
-    return run_all(cs, load(cfg, families), cfg, families)
-
-
-# --- with the blob cache -------------------------------------------------------------
-
-def judge_cached(whole: ChangeSet, cfg: config.Config, families: tuple[str, ...],
-                 jobs: int, git_dir: str) -> list[Finding]:
-    """What judge_whole finds, judging each blob once: a file's per-file findings
-    (scancache.FAMILIES) are read from the cache when an earlier scan judged the same
-    blob at the same path under the same catalogs and config; the families that read
-    the tree as a whole (identity) are read from it only for the same tree. The raw
-    findings of every family are redacted, suppressed and hinted together once, as
-    run_all does, and stored only redacted."""
-    from authgate import scancache
-
-    if cfg.exclude:
-        whole = replace(whole, files=tuple(
-            f for f in whole.files if not any_match(cfg.exclude, f.path)))
-    per_file = tuple(f for f in families if f in scancache.FAMILIES)
-    rest = tuple(f for f in families if f not in scancache.FAMILIES)
-    older = scancache.load(git_dir)
-    # (cache key or None, finding) in the order judge_whole would find them.
-    items: list[tuple[str | None, Finding]] = []
-    new: dict[str, list[Finding]] = {}
-    used: list[str] = []
-    if rest:
-        k = scancache.tree_key(scancache.fingerprint(cfg, rest, whole.secrets_baseline),
-                               whole.tree)
-        if k is not None and k in older:
-            items += [(None, f) for f in older[k]]
-        else:
-            items += [(k, f) for f in _raw_pooled(whole, cfg, rest, jobs)]
-            if k is not None:
-                new[k] = []
-        if k is not None:
-            used.append(k)
-    if per_file:
-        fp = scancache.fingerprint(cfg, per_file, whole.secrets_baseline)
-        keys = {fc.path: scancache.key(fp, fc) for fc in whole.files}
-        misses = tuple(fc for fc in whole.files
-                       if keys[fc.path] is None or keys[fc.path] not in older)
-        # Findings of no file (a message, an environment) are never stored.
-        items += [(None, f) for f in _raw(replace(whole, files=()), cfg, per_file)
-                  if f.path is None]
-        fresh: dict[str, list[Finding]] = {fc.path: [] for fc in misses}
-        for f in _raw_pooled(replace(whole, files=misses), cfg, per_file, jobs):
-            if f.path is not None:
-                fresh.setdefault(f.path, []).append(f)
-        for fc in whole.files:
-            k = keys[fc.path]
-            if k is not None and k in older:
-                items += [(None, f) for f in older[k]]
-            else:
-                items += [(k, f) for f in fresh[fc.path]]
-                if k is not None:
-                    new[k] = []
-            if k is not None:
-                used.append(k)
-    shown = redact_lines([f for _, f in items], whole)
-    for (k, f), r in zip(items, shown):
-        if k is not None:
-            # As the reports show it, with the places of secrets on its line (never
-            # their text) so the next run redacts other findings with them.
-            new[k].append(replace(r, extra=r.extra + tuple(
-                x for x in f.extra if x[0] == SECRET_SPAN)))
-    if new or set(used) != set(older):
-        scancache.store(git_dir, {k: new[k] if k in new else older[k] for k in used}, older)
-    decided = suppress(shown, whole, cfg)
-    return canonical(decided + allow_hints(decided, whole, cfg))
-
-
 def canonical(findings: list[Finding]) -> list[Finding]:
     """One order whatever the path (serial, parallel, cached): the report's reasons
-    follow it."""
+    follow it. Two secrets on one line differ only by their value's hash."""
     rank = {f: i for i, f in enumerate(FAMILIES)}
     return sorted(findings, key=lambda f: (rank.get(f.family, len(rank)), f.path or "",
                                            f.line or 0, f.rule_id, f.evidence, f.message,
-                                           f.suppressed or ""))
+                                           f.suppressed or "", f.value_hash or ""))
 
 
 def _raw(cs: ChangeSet, cfg: config.Config, families: tuple[str, ...]) -> list[Finding]:
@@ -172,20 +274,6 @@ def _raw(cs: ChangeSet, cfg: config.Config, families: tuple[str, ...]) -> list[F
     for family in families:
         out += importlib.import_module(f"authgate.checks.{MODULES[family]}").run(cs, rules, cfg)
     return out
-
-
-def _raw_pooled(cs: ChangeSet, cfg: config.Config, families: tuple[str, ...],
-                jobs: int) -> list[Finding]:
-    # The same chunks as judge_whole, so cross-file checks see the same neighbours.
-    total = sum(_lines(f) for f in cs.files)
-    if jobs <= 1 or total < PARALLEL_MIN_LINES:
-        return _raw(cs, cfg, families)
-    merged: dict[tuple[str, str | None, int | None, str], Finding] = {}
-    for part in pool.ordered(_raw_worker, [(replace(cs, files=c), cfg, families)
-                                           for c in _chunks(cs.files, jobs * 4)], jobs=jobs):
-        for f in part:
-            merged.setdefault((f.rule_id, f.path, f.line, f.evidence), f)
-    return list(merged.values())
 
 
 def _raw_worker(job: tuple[ChangeSet, config.Config, tuple[str, ...]]) -> list[Finding]:

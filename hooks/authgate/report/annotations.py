@@ -27,8 +27,7 @@ _gh_prop = escape.annotation_property
 
 
 def _github(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
-    found = [(s, f) for s in subjects for f in s.verdict.findings
-             if not f.suppressed and f.action in _GH_KIND]
+    found = [(s, f) for s in subjects for f in s.verdict.findings if f.counts]
     # The worst first, so the ones GitHub shows are the ones that matter.
     found.sort(key=lambda sf: (_GH_RANK[_GH_KIND[sf[1].action]], -int(sf[1].severity)))
     out = []

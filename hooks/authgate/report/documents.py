@@ -115,7 +115,7 @@ def _sarif_doc(subjects: Sequence[Subject]) -> dict[str, Any]:
     seen: dict[str, int] = {}
     for s in subjects:
         for f in s.verdict.findings:
-            if f.suppressed or f.action is Action.OFF:
+            if not f.counts:
                 continue
             if f.rule_id not in rules:
                 index[f.rule_id] = len(rules)
@@ -199,7 +199,7 @@ def _gitlab(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
     for s in subjects:
         seen: dict[str, int] = {}
         for f in s.verdict.findings:
-            if f.suppressed or f.action is Action.OFF:
+            if not f.counts:
                 continue
             where = anchor(f)
             if where is None:

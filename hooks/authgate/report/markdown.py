@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from authgate import escape
-from authgate.findings import Action
 from authgate.policy import Verdict
 from authgate.report.text import _where
 
@@ -41,7 +40,7 @@ def markdown_checklist(subjects: Sequence[Subject], *, named: bool | None = None
 
 
 def _counted(v: Verdict) -> int:
-    return sum(1 for f in v.findings if f.suppressed is None and f.action is not Action.OFF)
+    return sum(1 for f in v.findings if f.counts)
 
 
 def _markdown(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
@@ -55,8 +54,7 @@ def _markdown(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
         ai = ", ".join(v.ai_tools) or ("yes" if v.ai_assisted else "no")
         out.append(f"| {_md(s.label)} | {'**blocked**' if v.blocked else 'ok'} | {v.tier} | "
                    f"{_md(', '.join(v.required_reviews))} | {_md(ai)} | {_counted(v)} |")
-    rows = [(s, f) for s in subjects for f in s.verdict.findings
-            if not f.suppressed and f.action is not Action.OFF]
+    rows = [(s, f) for s in subjects for f in s.verdict.findings if f.counts]
     if rows:
         out += ["", "| action | rule | where | message |", "|---|---|---|---|"]
         for s, f in rows:

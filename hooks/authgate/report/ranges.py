@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from authgate.findings import Action
 from authgate.report.annotations import _gh_data, _gh_prop, _github
 from authgate.report.documents import _dump, _gitlab, _json_doc, _sarif_doc
 from authgate.report.markdown import _code, _md, markdown_checklist
@@ -123,8 +122,7 @@ def _range_markdown(subjects: Sequence[Subject], s: Mapping[str, Any], *, color:
                        f"{_md(probs)} |")
         if len(subjects) > MARKDOWN_ROWS:
             out.append(f"\n… {len(subjects) - MARKDOWN_ROWS} more commits (see the json report)")
-    rows = [(c, f) for c in subjects for f in c.verdict.findings
-            if f.suppressed is None and f.action is not Action.OFF]
+    rows = [(c, f) for c in subjects for f in c.verdict.findings if f.counts]
     if rows:
         out += ["", "| action | rule | commit | where | message |", "|---|---|---|---|---|"]
         for c, f in rows[:MARKDOWN_ROWS]:

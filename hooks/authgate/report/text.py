@@ -38,7 +38,7 @@ def summary_line(v: Verdict) -> str:
         parts.append(f"requires review: {', '.join(v.required_reviews)}")
     if v.ai_assisted:
         parts.append(f"AI-assisted: {', '.join(v.ai_tools) or 'yes'}")
-    counted = [f for f in v.findings if f.suppressed is None and f.action is not Action.OFF]
+    counted = [f for f in v.findings if f.counts]
     # A suppressed finding keeps its rule's action but blocks nothing.
     blocking = sum(1 for f in counted if f.action is Action.BLOCK)
     parts.append(f"{len(counted)} finding{'s' if len(counted) != 1 else ''}, "

@@ -229,8 +229,7 @@ def fingerprint(changes: ChangeSet) -> str | None:
 def _anchor(verdict: Verdict, changes: ChangeSet) -> tuple[str | None, int | None]:
     # Verify findings point at what drives them, so code scanning (which rejects a
     # result without a location) and editors can show them.
-    live = [f for f in verdict.findings if f.suppressed is None and f.action is not Action.OFF
-            and f.path]
+    live = [f for f in verdict.findings if f.counts and f.path]
     for f in live:
         if f.action is Action.BLOCK:
             return f.path, f.line

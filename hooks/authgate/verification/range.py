@@ -13,14 +13,14 @@ import importlib
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TextIO
 
 from authgate import changes, config, gitio, history, pool
 from authgate.checks import MODULES
 from authgate.config import Config
-from authgate.findings import Action, Tier
+from authgate.findings import Tier
 from authgate.rules import FAMILIES, load
 from authgate.verification.claims import Checked, judge
 
@@ -49,6 +49,16 @@ def _judge_batch(raws: Sequence[history.RawCommit]) -> list[Checked]:
                          root=_STATE["root"], explicit=_STATE.get("explicit"),
                          claimed=raw.trailers))
     return out
+
+
+def _read_and_judge(chunk: tuple[Sequence[str], Mapping[str, str]]) -> list[Checked]:
+    """A worker's share: it reads its own commits from git (one `git log` for the
+    chunk) and judges them, so reading runs on every core and overlaps with the other
+    workers' judging, and only commit ids and results cross between processes."""
+    ids, notes = chunk
+    raws = history.read_commits(ids, cwd=_STATE["root"],
+                                max_file_size=_STATE["cfg"].max_file_size, notes=notes)
+    return _judge_batch(list(raws))
 
 
 class Progress:
@@ -90,39 +100,33 @@ def judge_range(ids: Sequence[str], cfg: Config, root: str, *, jobs: int,
 
     `policy` is the commit whose secrets baseline applies (the base of the range, as
     for the config); None: no baseline."""
-    raws = history.read_commits(ids, cwd=root, max_file_size=cfg.max_file_size)
+    # The notes of the whole range in two git calls, whoever reads the commits.
+    notes = history.ai_notes(ids, cwd=root)
     baseline = changes.read_blob(f"{policy}:{cfg.baseline}", cwd=root) \
         if policy and ids else None
     _init(cfg, root, comment_char, baseline, explicit)
     if jobs <= 1 or len(ids) < PARALLEL_MIN_COMMITS:
         out = []
-        for raw in raws:
+        for raw in history.read_commits(ids, cwd=root, max_file_size=cfg.max_file_size,
+                                        notes=notes):
             out += _judge_batch([raw])
             if progress:
                 progress.advance(1)
         return out
-    size = max(1, min(32, len(ids) // (jobs * 4)))
+    # Chunks small enough that the last one leaves no worker idle for long (16 of
+    # saleor's commits take about a second), large enough that a `git log` per chunk
+    # costs nothing next to judging it.
+    size = max(4, min(16, len(ids) // (jobs * 8)))
+    chunks = ((ids[i:i + size], {c: notes[c] for c in ids[i:i + size] if c in notes})
+              for i in range(0, len(ids), size))
     results: list[Checked] = []
-    # Finished work is collected in order while git reads on: bounded memory.
-    for done in pool.ordered(_judge_batch, _chunks(raws, size), jobs=jobs,
-                             initializer=_init,
+    # Finished work is collected in order while the workers go on: bounded memory.
+    for done in pool.ordered(_read_and_judge, chunks, jobs=jobs, initializer=_init,
                              initargs=(cfg, root, comment_char, baseline, explicit)):
         results += done
         if progress:
             progress.advance(len(done))
     return results
-
-
-def _chunks(raws: Iterator[history.RawCommit], size: int
-            ) -> Iterator[list[history.RawCommit]]:
-    chunk: list[history.RawCommit] = []
-    for raw in raws:
-        chunk.append(raw)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 # --- the range summary ----------------------------------------------------------------
@@ -160,7 +164,7 @@ def summary(rng: history.Range, listing: history.Listing, checked: Sequence[Chec
 def interesting(c: Checked) -> bool:
     v = c.verdict
     return (not c.ok or v.tier > Tier.NONE or c.ai_assisted
-            or any(f.suppressed is None and f.action is not Action.OFF for f in v.findings))
+            or any(f.counts for f in v.findings))
 
 
 def comment_char(root: str) -> str:

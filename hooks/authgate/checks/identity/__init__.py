@@ -26,15 +26,16 @@ test requirement, by what the change decides).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from authgate.changes import ChangeSet, Status
 from authgate.config import Config
 from authgate.findings import Finding, Tier
+from authgate.pathmatch import any_glob
 from authgate.rules import RuleSet
 
 from . import negative_tests
-from .globs import paths_match
 from .lines import ChangeIndex, added_code, scan_lines
 from .paths import PathClass, classify, classify_in, sensitive_paths
 from .scan import FileScan, Moves
@@ -47,9 +48,25 @@ _CODE_CONTEXTS = ("code", "config")
 
 
 def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
+    findings, seen = judge_files(changes, rules, config)
+    return findings + judge_tests(rules, seen) if findings else findings
+
+
+def judge_tests(rules: RuleSet, seen: Sequence[negative_tests.Seen]) -> list[Finding]:
+    """The change-level test requirement, over what `judge_files` saw of every file."""
+    return negative_tests.judge(catalog(rules), seen)
+
+
+def judge_files(changes: ChangeSet, rules: RuleSet, config: Config
+                ) -> tuple[list[Finding], list[negative_tests.Seen]]:
+    """Every file's findings, and what the test requirement needs of the files.
+
+    A change that removes nothing (a tree, new files) moves nothing and removes no
+    safeguard: each file is judged on its own, so the change can be judged in
+    batches of files, and the requirement once over all of them (`judge_tests`)."""
     cat = catalog(rules)
     if cat.empty:
-        return []
+        return [], []
     scans = [FileScan(fc, _classify(fc.path, fc.old_path, cat, config), [])
              for fc in changes.files]
     for scan in scans:
@@ -67,9 +84,8 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
     for scan in scans:
         _scan_file(scan, cat, change)
         findings.extend(scan.findings)
-    if findings:
-        findings.extend(negative_tests.judge(cat, scans))
-    return findings
+    seen = [negative_tests.Seen.of(s) for s in scans]
+    return findings, [s for s in seen if s.matters]
 
 
 def _classify(path: str, old_path: str | None, cat: Catalog, config: Config) -> PathClass:
@@ -100,7 +116,8 @@ def _scan_file(scan: FileScan, cat: Catalog, change: ChangeIndex) -> None:
             # Deleted code protects nothing: a safeguard cannot be removed from it.
             lines = [s for s in lines if s.rule.lines == "added"]
         variants = {s.id: [i for i, v in enumerate(s.variants)
-                           if not v.paths or paths_match(v.paths, fc.path)] for s in lines}
+                           if not v.paths or any_glob(v.paths, fc.path, ignore_case=True)]
+                     for s in lines}
         lines = [s for s in lines if variants[s.id]]
         if content or lines:
             found_tiers, found_patterns = scan_lines(scan, content, lines, variants, cat,

@@ -1,11 +1,15 @@
 """A call's arguments read with balanced brackets and strings, so the second
 positional argument is the second argument and not the second key of a dict literal
-in the first (`jwt.encode({"sub": uid, "aud": AUD}, key, algorithm="HS256")`)."""
+in the first (`jwt.encode({"sub": uid, "aud": AUD}, key, algorithm="HS256")`).
+Strings are found by `context.string_ranges`, the one lexer of literals; what is here
+is the bracket and comma logic on the code between them."""
 
 from __future__ import annotations
 
 import re
 from typing import NamedTuple
+
+from authgate.checks.context import code_runs
 
 from .text import Rx
 
@@ -27,30 +31,19 @@ def call_args(call: str) -> list[Arg]:
         return []
     out: list[Arg] = []
     stack: list[str] = []
-    quote = ""
     start = 1
-    i = 1
-    n = len(call)
-    while i < n:
-        c = call[i]
-        if quote:
-            if c == "\\":
-                i += 2
-                continue
-            if c == quote:
-                quote = ""
-        elif c in "\"'`":
-            quote = c
-        elif c in _OPEN:
-            stack.append(_OPEN[c])
-        elif stack and c == stack[-1]:
-            stack.pop()
-        elif not stack and c in ",)":
-            out.append(_arg(call[start:i]))
-            if c == ")":
-                return [a for a in out if a.text.strip()]
-            start = i + 1
-        i += 1
+    for run_start, run_end in code_runs(call, 1, after_word=True):
+        for i in range(run_start, run_end):
+            c = call[i]
+            if c in _OPEN:
+                stack.append(_OPEN[c])
+            elif stack and c == stack[-1]:
+                stack.pop()
+            elif not stack and c in ",)":
+                out.append(_arg(call[start:i]))
+                if c == ")":
+                    return [a for a in out if a.text.strip()]
+                start = i + 1
     out.append(_arg(call[start:]))
     return [a for a in out if a.text.strip()]
 

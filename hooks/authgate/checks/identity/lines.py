@@ -97,12 +97,12 @@ class ChangeIndex:
                 for ln in h.lines:
                     if ln.kind == " ":
                         continue
-                    lowered = ln.text.lower()
-                    if not self._cat.keyword.search(lowered):
+                    woken = self._cat.keyword.rules(ln.text.lower())
+                    if not woken:
                         continue
                     side = added if ln.kind == "+" else removed
                     for s in specs:
-                        if not s.wants(lowered):
+                        if s.keyed and s.id not in woken:
                             continue
                         for v in s.variants:
                             for m in v.pattern.finditer(ln.text):
@@ -125,9 +125,12 @@ def scan_lines(scan: FileScan, content: Sequence[ContentSpec], lines: Sequence[L
     units = safeguards.Units(next((s.unit for s in lines if s.families), None))
     # In code, a name inside a string is prose; in a migration, names are strings.
     prose_strings = scan.pc.context == "code" and not scan.pc.roles
-    # The catalog-wide keyword gate: a superset of this file's rules' keywords, built
-    # once; a per-file alternation cost a regex compile for every new mix of rules.
-    file_keyword = cat.keyword
+    # The catalog-wide keyword index, built once (a per-file alternation cost a regex
+    # compile for every new mix of rules): a line wakes the rules whose keywords it
+    # holds, and the rules without keywords.
+    index = cat.keyword
+    content_at, content_free = _positions(content)
+    lines_at, lines_free = _positions(lines)
     for h, hunk in enumerate(fc.hunks):
         pos = positions(hunk)
         sides = Sides(hunk)
@@ -145,15 +148,15 @@ def scan_lines(scan: FileScan, content: Sequence[ContentSpec], lines: Sequence[L
             if ln.kind == " ":
                 continue
             lowered = ln.text.lower()
-            keyed = file_keyword.search(lowered) is not None
-            if not keyed and not unkeyed:
+            woken = index.rules(lowered)
+            if not woken and not unkeyed:
                 continue
             if not ln.text.strip() or scan.comments(h)[i]:
                 continue
             moved: bool | None = None
-            for c in content:
-                if (c.keyed and not keyed) or not lines_wanted(c.rule, ln.kind) \
-                        or not c.wants(lowered):
+            for n in _woken(woken, content_at, content_free):
+                c = content[n]
+                if not lines_wanted(c.rule, ln.kind):
                     continue
                 if not _state_ok(c, header, down):
                     continue
@@ -170,9 +173,9 @@ def scan_lines(scan: FileScan, content: Sequence[ContentSpec], lines: Sequence[L
                     first[c.id] = (ln, pos[i], m[0])
                 if c.topic and not _quoted(ln.text, m):
                     scan.decisions.append((ln.text, c.topic))
-            for s in lines:
-                if (s.keyed and not keyed) or not lines_wanted(s.rule, ln.kind) \
-                        or not s.wants(lowered):
+            for n in _woken(woken, lines_at, lines_free):
+                s = lines[n]
+                if not lines_wanted(s.rule, ln.kind):
                     continue
                 if not _state_ok(s, header, down):
                     continue
@@ -192,6 +195,18 @@ def scan_lines(scan: FileScan, content: Sequence[ContentSpec], lines: Sequence[L
             msg += f" (and {counts[c.id] - 1} more)"
         tiers.append(c.finding(msg, path, at, scan.pc.context))
     return tiers, patterns
+
+
+def _positions(specs: Sequence[ScanSpec]) -> tuple[dict[str, int], list[int]]:
+    """Where each keyed rule stands in `specs`, and where the rules without keywords
+    stand (they read every line)."""
+    return ({s.id: n for n, s in enumerate(specs) if s.keyed},
+            [n for n, s in enumerate(specs) if not s.keyed])
+
+
+def _woken(woken: frozenset[str], at: Mapping[str, int], free: list[int]) -> list[int]:
+    # In catalog order, as before: the first rule to see a line reports it first.
+    return sorted([at[r] for r in woken if r in at] + free)
 
 
 def _state_ok(s: ScanSpec, header: Mapping[str, str | None],

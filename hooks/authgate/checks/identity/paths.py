@@ -13,11 +13,11 @@ from typing import NamedTuple
 from authgate.checks.context import file_context
 from authgate.config import TIERS, Config
 from authgate.findings import Tier
-from authgate.pathmatch import any_match
+from authgate.pathmatch import any_glob, any_match, literal_core
 from authgate.ruleids import any_matches
 from authgate.rules import Rule, RuleSet
 
-from .globs import cores, first_glob, named_for, paths_match
+from .globs import named_for
 from .spec import CONFIG_PATH_RULE, Catalog, PathSpec, catalog
 from .text import keyword_regex, render
 
@@ -106,12 +106,12 @@ def classify_in(path: str, cat: Catalog, config: Config) -> PathClass:
 def _matches(spec: PathSpec, path: str) -> str | None:
     """How the rule's globs or words match the path (for its message), or None."""
     glob = None
-    if spec.rule.paths and paths_match(spec.rule.paths, path):
-        glob = first_glob(spec.rule.paths, path) or ""
+    if spec.rule.paths and any_glob(spec.rule.paths, path, ignore_case=True):
+        glob = any_match(spec.rule.paths, path, ignore_case=True) or ""
     else:
         glob = named_for(spec.words, path)
     if glob is None or (spec.rule.exclude_paths
-                        and paths_match(spec.rule.exclude_paths, path)):
+                        and any_glob(spec.rule.exclude_paths, path, ignore_case=True)):
         return None
     return glob
 
@@ -123,7 +123,7 @@ def sensitive_paths(paths: Iterable[str], rules: RuleSet, config: Config,
     # A first pass over a whole tree's file list: a path can only reach `min_tier` by
     # name if it contains the literal core of a glob of a rule at that tier or above.
     literal = {c for s in cat.paths if s.rule.tier >= min_tier and not s.ceiling
-               for c in (*cores(s.rule.paths), *s.words)}
+               for c in (*map(literal_core, s.rule.paths), *s.words)}
     candidate = keyword_regex(literal) if "" not in literal else None
     everything = candidate is None or bool(cat.config_rule and config.paths)
     out = []

@@ -18,16 +18,16 @@ per loaded RuleSet (`catalog`).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple
 
 from authgate.config import ConfigError
-from authgate.findings import Finding, Tier, value_hash
+from authgate.findings import Finding, Tier, from_rule
+from authgate.pathmatch import in_scope
 from authgate.rules import Rule, RuleSet
 
-from .globs import paths_match
 from .params import ParamError, Params
-from .text import Rx, keyword_regex
+from .text import KeywordIndex, Rx
 
 CONFIG_PATH_RULE = "identity.path.config"
 
@@ -95,20 +95,14 @@ class Spec:
         return not self.rule.keywords or any(k in lowered for k in self.rule.keywords)
 
     def in_scope(self, path: str, roles: frozenset[str]) -> bool:
-        if self.rule.paths and not paths_match(self.rule.paths, path):
-            return False
-        if self.rule.exclude_paths and paths_match(self.rule.exclude_paths, path):
-            return False
-        return self.role is None or self.role in roles
+        return in_scope(self.rule.paths, self.rule.exclude_paths, path, ignore_case=True) \
+            and (self.role is None or self.role in roles)
 
     def finding(self, message: str, path: str | None, line: int | None, context: str,
                 evidence: str = "", tier: Tier | None = None,
                 hash_of: str | None = None) -> Finding:
-        r = self.rule
-        return Finding(rule_id=r.id, severity=r.severity, message=message, path=path,
-                       line=line, evidence=evidence, title=r.title, fix=r.fix, refs=r.refs,
-                       context=context, tier=r.tier if tier is None else tier,
-                       action=r.action, value_hash=value_hash(hash_of) if hash_of else None)
+        return from_rule(self.rule, message, path=path, line=line, context=context,
+                         evidence=evidence, tier=tier, value=hash_of)
 
 
 class PathSpec(Spec):
@@ -410,9 +404,9 @@ class Catalog(NamedTuple):
     tests: TestsSpec | None
     config_rule: PathSpec | None
     by_id: Mapping[str, Spec]
-    # One regex over the lower-cased line that any keyword of any rule would match:
-    # most changed lines mention none, and skip every rule at once.
-    keyword: re.Pattern[str]
+    # The keywords of every rule, indexed: most changed lines mention none and skip
+    # every rule at once; the others wake only the rules whose keywords they hold.
+    keyword: KeywordIndex
 
     @property
     def empty(self) -> bool:
@@ -433,8 +427,16 @@ def build(rules: RuleSet) -> Catalog:
         tests=next((s for s in specs if isinstance(s, TestsSpec)), None),
         config_rule=config_rule,
         by_id={s.id: s for s in specs},
-        keyword=keyword_regex(k for s in scanned for k in s.rule.keywords),
+        keyword=_keyword_index(scanned),
     )
+
+
+def _keyword_index(specs: Sequence[Spec]) -> KeywordIndex:
+    owners: dict[str, list[str]] = {}
+    for s in specs:
+        for k in s.rule.keywords:
+            owners.setdefault(k, []).append(s.id)
+    return KeywordIndex(owners)
 
 
 class _Catalogs:

@@ -141,8 +141,9 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
             if path.endswith(".toml") and _DOMAIN_SETTING.match(a.text):
                 continue
             if guarded is None:
-                guarded = _SSRF_FILE.search(path) is not None or any(
-                    _SSRF_FILE.search(x.text[:2000]) for x in lines)
+                # One search of the lines joined: no match of it spans a line break.
+                guarded = _SSRF_FILE.search(path) is not None or _SSRF_FILE.search(
+                    "\n".join(x.text[:2000] for x in lines)) is not None
             findings += _endpoint_findings(a, lowered, path, file_ctx, syntax, endpoints,
                                            line_hits, quiet, plan.infra, guarded)
     return findings

@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from authgate.changes import FileChange
 from authgate.checks import secrets
@@ -16,28 +16,50 @@ from authgate.checks.context import (
     line_context,
     string_ranges,
 )
-from authgate.findings import Action, Finding, redact, scrub, value_hash
+from authgate.findings import Action, Finding, from_rule, redact, scrub
 from authgate.rules import Rule
 
 _CONTEXT_WORDS = {"comment": " in a comment", "test": " in a test", "fixture": " in a fixture",
                   "docs": " in documentation", "config": " in configuration", "code": ""}
 
 
-@dataclass(frozen=True)
-class _Added:
+class _Comments:
+    """Which visible lines of a hunk are whole comment or docstring lines, worked out
+    the first time a line of the hunk holds something to judge: most hunks of a
+    large tree hold nothing, and classifying every line cost more than the checks."""
+
+    __slots__ = ("_flags", "_path", "_texts")
+
+    def __init__(self, path: str, texts: list[str]) -> None:
+        self._path, self._texts = path, texts
+        self._flags: list[bool] | None = None
+
+    def __getitem__(self, i: int) -> bool:
+        if self._flags is None:
+            self._flags = comment_flags(self._path, self._texts)
+        return self._flags[i]
+
+
+class _Added(NamedTuple):
     number: int
     text: str
-    comment: bool  # the whole line is a comment or docstring line
+    comments: _Comments
+    at: int  # its place among the hunk's visible lines
+
+    @property
+    def comment(self) -> bool:
+        """The whole line is a comment or docstring line."""
+        return self.comments[self.at]
 
 
 def _added(fc: FileChange) -> list[_Added]:
     out = []
     for hunk in fc.hunks:
         visible = [ln for ln in hunk.lines if ln.kind != "-"]
-        flags = comment_flags(fc.path, [ln.text for ln in visible])
-        for ln, flag in zip(visible, flags):
+        comments = _Comments(fc.path, [ln.text for ln in visible])
+        for i, ln in enumerate(visible):
             if ln.kind == "+" and ln.new is not None:
-                out.append(_Added(ln.new, ln.text, flag))
+                out.append(_Added(ln.new, ln.text, comments, i))
     return out
 
 
@@ -116,10 +138,8 @@ def _evidence(text: str, spans: Sequence[tuple[int, int]], values: Iterable[str]
 
 def _finding(rule: Rule, path: str, line: int | None, ctx: str, action: Action, message: str,
              evidence: str, value: str, extra: tuple[tuple[str, str], ...] = ()) -> Finding:
-    return Finding(rule_id=rule.id, severity=rule.severity, message=message, path=path,
-                   line=line, evidence=evidence, title=rule.title, fix=rule.fix,
-                   refs=rule.refs, context=ctx, tier=rule.tier, action=action,
-                   value_hash=value_hash(value), extra=extra)
+    return from_rule(rule, message, path=path, line=line, context=ctx, evidence=evidence,
+                     action=action, value=value, extra=extra)
 
 
 def _raw_values(hits: Iterable[secrets.SecretHit]) -> list[str]:

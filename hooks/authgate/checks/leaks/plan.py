@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Union
 
 from authgate.config import Config, ConfigError
-from authgate.pathmatch import any_match
+from authgate.pathmatch import in_scope
 from authgate.ruleids import any_matches, matches
 from authgate.rules import Rule, RuleSet
 
@@ -139,6 +139,4 @@ def _endpoint_rule(rule: Rule, config: Config) -> _EndpointRule:
 
 
 def _applies(rule: Rule, path: str) -> bool:
-    if rule.paths and not any_match(rule.paths, path):
-        return False
-    return not (rule.exclude_paths and any_match(rule.exclude_paths, path))
+    return in_scope(rule.paths, rule.exclude_paths, path)

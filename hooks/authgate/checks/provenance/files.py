@@ -5,7 +5,6 @@ controls)."""
 
 from __future__ import annotations
 
-import functools
 import posixpath
 import re
 import unicodedata
@@ -14,41 +13,12 @@ from authgate.changes import FileChange, Status
 from authgate.checks.context import file_context, is_comment, string_ranges
 from authgate.checks.provenance.plan import _finding, _Plan, _Scoped, normalize, slug
 from authgate.findings import Finding, scrub
-from authgate.pathmatch import matches
+from authgate.pathmatch import in_scope
 from authgate.rules import Rule
 
 
-@functools.lru_cache(maxsize=1024)
-def _needle(glob: str) -> str:
-    """The longest run of literal text in a glob: a path without it cannot match, so
-    most paths are turned away by a substring test before the glob is ever compiled."""
-    runs, run, i = [], "", 0
-    while i < len(glob):
-        c = glob[i]
-        if c == "[":
-            # A class; `]` right after `[` (or `[!`) belongs to it.
-            end = glob.find("]", i + (3 if glob[i + 1:i + 2] in ("!", "^") else 2))
-            if end < 0:
-                break
-            runs.append(run)
-            run, i = "", end + 1
-        elif c in "*?\\":
-            runs.append(run)
-            run, i = "", i + 2 if c == "\\" else i + 1
-        else:
-            run, i = run + c, i + 1
-    runs.append(run)
-    return max((r.strip("/") for r in runs), key=len)
-
-
-def _globs(patterns: tuple[str, ...], path: str) -> bool:
-    return any(_needle(p) in path and matches(p, path) for p in patterns)
-
-
 def _applies(rule: Rule, path: str) -> bool:
-    if rule.paths and not _globs(rule.paths, path):
-        return False
-    return not (rule.exclude_paths and _globs(rule.exclude_paths, path))
+    return in_scope(rule.paths, rule.exclude_paths, path)
 
 
 def _from_file(fc: FileChange, plan: _Plan) -> list[Finding]:

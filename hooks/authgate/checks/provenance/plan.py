@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from authgate.config import ConfigError
-from authgate.findings import Finding, value_hash
+from authgate.findings import Finding, from_rule
 from authgate.patterns import check_user_regex
 from authgate.rules import Rule, RuleSet
 
@@ -198,12 +198,6 @@ def _compile(family: Iterable[Rule]) -> _Plan:
 def _finding(rule: Rule, *, path: str | None = None, line: int | None = None,
              evidence: str = "", context: str = "code", tool: str | None = None,
              matched: str | None = None, message: str | None = None) -> Finding:
-    params = rule.params
-    return Finding(
-        rule_id=rule.id, severity=rule.severity, message=message or rule.message,
-        path=path, line=line, evidence=evidence, title=rule.title, fix=rule.fix,
-        refs=rule.refs, context=context, tier=rule.tier, action=rule.action,
-        strength=params.get("strength"),
-        tool=tool or params.get("tool"),
-        value_hash=value_hash(matched) if matched else None,
-    )
+    return from_rule(rule, message or rule.message, path=path, line=line, context=context,
+                     evidence=evidence, value=matched, strength=rule.params.get("strength"),
+                     tool=tool or rule.params.get("tool"))
