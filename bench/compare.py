@@ -301,7 +301,8 @@ class Compare:
                 "runs": [round(x, 3) for x in times],
                 "peak_mb_runs": [round(r.peak_mb, 1) for r in p.runs],
                 "exit_codes": sorted({r.code for r in p.runs}),
-                "error": p.error or p.missing or None, "ref": p.ref, **bench.stats(times),
+                "error": p.error, "missing": p.missing or None, "ref": p.ref,
+                **bench.stats(times),
             }
             if p.runs:
                 row["peak_mb"] = round(max(r.peak_mb for r in p.runs), 1)
@@ -368,8 +369,9 @@ class Compare:
 
 def markdown_row(row: dict[str, Any]) -> str:
     if "median" not in row:
-        return (f"| {row['label']} | - | - | - | - | - | - | "
-                f"{'FAILED (' + row['error'] + ')' if row['error'] else 'no runs'} |")
+        result = (f"FAILED ({row['error']})" if row["error"]
+                  else row["missing"] or "no runs")
+        return f"| {row['label']} | - | - | - | - | - | - | {result} |"
     rate = (f"{row['mb_per_s']:.2f} MB/s" if "mb_per_s" in row
             else f"{row['commits_per_s']:.1f} commits/s" if "commits_per_s" in row else "-")
     xt = f"{row['x_gitleaks_time']:.2f}x" if "x_gitleaks_time" in row else "-"
