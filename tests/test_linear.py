@@ -310,6 +310,17 @@ def test_every_shipped_pattern_is_linear(family: str) -> None:
     assert not problems, "super-linear:\n" + "\n".join(problems)
 
 
+def test_the_content_catalogs_headers_are_linear() -> None:
+    # rules/content.toml: the generated-file header is read on every file's first lines.
+    data = resources.files("authgate").joinpath("rules", "content.toml").read_bytes()
+    kinds = tomllib.loads(data.decode("utf-8"))["kind"]
+    named = [(f"content {k['name']} header", re.compile(k["header"])) for k in kinds
+             if "header" in k]
+    assert named
+    problems = patterns_growth(named)
+    assert not problems, "super-linear:\n" + "\n".join(problems)
+
+
 def test_the_scrubber_is_linear() -> None:
     inputs: dict[str, tuple[str, str]] = {}
     for name, value in vars(findings).items():

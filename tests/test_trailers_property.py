@@ -10,7 +10,7 @@ import string
 import subprocess
 from collections.abc import Mapping, Sequence
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from authgate import trailers
@@ -218,6 +218,11 @@ def test_git_reads_our_trailers_and_nothing_else_changes(
 
 @PROPERTY
 @given(case=messages(), first=WANTS, second=WANTS, tree=TREES)
+# An author's folded Requires-Review reads, unfolded, as "code-owner 0": it does not
+# say code-owner, so ours must stand beside it (found by this property).
+@example(case=("\n\nSigned-off-by: low\nRequires-Review: code-owner\n 0\n"
+               "Signed-off-by: low\n", "#"),
+         first={}, second={"reviews": "code-owner"}, tree="0" * 40)
 def test_a_later_verdict_never_weakens_an_earlier_one(
         case: tuple[str, str], first: dict[str, str], second: dict[str, str],
         tree: str) -> None:

@@ -42,6 +42,9 @@ RESERVED_TRAILERS = frozenset(name.lower() for name in (
 ACTIONS = ("block", "annotate", "warn", "off")
 TIERS = ("none", "low", "medium", "high", "critical")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
+# Kinds of content that is not source (contentkind.py, rules/content.toml): the keys of
+# `[tool.authgate.content]`, with `source`.
+CONTENT_KINDS = ("generated", "minified", "vendored", "lock", "data")
 
 
 class ConfigError(Exception):
@@ -104,6 +107,8 @@ class Config:
     custom_rules: tuple[Mapping[str, Any], ...] = ()
     # Identity path tiers added by the user: tier -> globs.
     paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Content that is not source: kind (or "source") -> globs the user adds.
+    content: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     allowlist: tuple[AllowEntry, ...] = ()
     baseline: str = ".secrets.baseline"
     # Where `verify` starts (adoption): this commit and its ancestors are not verified.
@@ -288,6 +293,8 @@ def as_toml(cfg: Config) -> str:
               f"severity = {q(cfg.severity)}"]
     lines += ["", "[tool.authgate.paths]"]
     lines += [f"{_toml_key(t)} = {q(v)}" for t, v in cfg.paths.items()]
+    lines += ["", "[tool.authgate.content]"]
+    lines += [f"{_toml_key(k)} = {q(v)}" for k, v in cfg.content.items()]
     for entry in cfg.allowlist:
         lines += ["", "[[tool.authgate.allowlist]]"]
         lines += [f"{k} = {q(getattr(entry, k))}" for k in ("fingerprint", "rule", "path", "hash",

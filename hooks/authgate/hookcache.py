@@ -40,7 +40,7 @@ from authgate.config import Config, as_toml
 from authgate.findings import Action, Finding, Severity, Tier
 
 FILE = os.path.join("authgate", "staged-findings.json")
-_CATALOGS = ("provenance.toml", "leaks.toml", "identity.toml")
+_CATALOGS = ("provenance.toml", "leaks.toml", "identity.toml", "content.toml")
 
 
 def key(changes: ChangeSet, config: Config, families: Iterable[str]) -> str | None:

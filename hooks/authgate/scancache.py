@@ -42,7 +42,7 @@ FORMAT = 1
 MAX_BYTES = 32 * 1024 * 1024
 # Families whose findings for a file depend on that file alone.
 FAMILIES = ("provenance", "leak")
-_CATALOGS = ("provenance.toml", "leaks.toml", "identity.toml")
+_CATALOGS = ("provenance.toml", "leaks.toml", "identity.toml", "content.toml")
 
 
 def fingerprint(config: Config, families: Iterable[str], baseline: str | None) -> str:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from authgate import ruleids
 from authgate.config import (
     ACTIONS,
+    CONTENT_KINDS,
     MAX_FILE_SIZE_LIMIT,
     RESERVED_TRAILERS,
     SEVERITIES,
@@ -87,7 +88,7 @@ TOP = {
     "baseline": _str,
     "verify_since": _str,
 }
-_SECTIONS = ("reviews", "policy", "trailers", "rules", "paths", "allowlist")
+_SECTIONS = ("reviews", "policy", "trailers", "rules", "paths", "content", "allowlist")
 
 
 
@@ -111,6 +112,8 @@ def parse(table: Mapping[str, Any], source: str) -> Config:
             values.update(_rules(source, raw))
         elif key == "paths":
             values["paths"] = _tier_map(source, "paths", raw)
+        elif key == "content":
+            values["content"] = _content(source, raw)
         elif key == "allowlist":
             values["allowlist"] = _allowlist(source, raw)
         else:
@@ -148,6 +151,20 @@ def _tier_map(source: str, key: str, raw: Any) -> Mapping[str, tuple[str, ...]]:
         out[tier] = _check(source, f"{key}.{tier}", value, _str_list)
         if key == "paths":
             _globs(source, f"{key}.{tier}", out[tier])
+    return out
+
+
+def _content(source: str, raw: Any) -> Mapping[str, tuple[str, ...]]:
+    """`[content]`: globs forced to source, or added to a kind of content that is not
+    source (contentkind.py)."""
+    known = ("source", *CONTENT_KINDS)
+    out = {}
+    for key, value in _table(source, "content", raw).items():
+        if key not in known:
+            raise ConfigError(f"{source}: unknown key 'content.{key}' (known: "
+                              f"{', '.join(known)})")
+        out[key] = _check(source, f"content.{key}", value, _str_list)
+        _globs(source, f"content.{key}", out[key])
     return out
 
 

@@ -1,7 +1,9 @@
 """The checks: one module per family, each `run(changes, rules, config) -> list[Finding]`.
 
 `run_all` is the one entry the commands use: it runs the chosen families over the
-files that are not excluded, then applies suppressions (inline and from config), so
+files that are not excluded (`run_families`: content that is not source, such as lock
+files, cassettes and generated code, only through the leak family's provider
+patterns; contentkind.py), then applies suppressions (inline and from config), so
 every family gets the same accountable way to wave a finding through; last, every
 finding is redacted with every secret any family found on its line (`redact_lines`), so
 a provenance or identity finding never shows what the leak family hid.
@@ -42,14 +44,39 @@ def run_all(changes: ChangeSet, rules: RuleSet, config: Config,
     if config.exclude:
         changes = replace(changes, files=tuple(
             f for f in changes.files if not any_match(config.exclude, f.path)))
-    findings: list[Finding] = []
-    for family in families:
-        module = importlib.import_module(f"authgate.checks.{MODULES[family]}")
-        findings.extend(module.run(changes, rules, config))
+    findings = run_families(changes, rules, config, families)
     # Suppressed after redaction: an allowlist's fingerprint is of the redacted finding,
     # the one every report shows.
     decided = suppress(redact_lines(findings, changes), changes, config)
     return decided + allow_hints(decided, changes, config)
+
+
+def run_families(changes: ChangeSet, rules: RuleSet, config: Config,
+                 families: Iterable[str]) -> list[Finding]:
+    """Each family's findings as it reports them (before redaction and suppression).
+
+    Content that is not source (contentkind.py) is read for provider-pattern secrets
+    only: the leak family in its `providers_only` mode; the other families and the
+    leak family's other rules never see it. The reports list those files
+    (`pipeline.skipped`)."""
+    from authgate import contentkind
+
+    families = tuple(families)
+    source, other = contentkind.split(changes, config)
+    if other.files and source.secrets_baseline is None and "leak" in families:
+        # Both halves judge by the baseline the whole change carries.
+        from authgate.checks.secrets import baseline_text
+
+        text = baseline_text(changes, config.baseline)
+        source = replace(source, secrets_baseline=text)
+        other = replace(other, secrets_baseline=text)
+    findings: list[Finding] = []
+    for family in families:
+        module = importlib.import_module(f"authgate.checks.{MODULES[family]}")
+        findings.extend(module.run(source, rules, config))
+        if family == "leak" and other.files:
+            findings.extend(module.run(other, rules, config, providers_only=True))
+    return findings
 
 
 def redact_lines(findings: list[Finding], changes: ChangeSet) -> list[Finding]:

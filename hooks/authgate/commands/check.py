@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     verdict = evaluate_staged(staged, cfg, git_dir, families, root=root,
                               explicit=args.config)
     subject = Subject(label="staged", verdict=verdict, revision=staged.revision,
-                      skipped=skipped(staged), notes=notices)
+                      skipped=skipped(staged, cfg), notes=notices)
     output.emit(args, [subject])
     from authgate import lastrun
 
@@ -79,7 +79,7 @@ def check_named_files(args: argparse.Namespace, root: str, cfg: config.Config,
     families = tuple(args.only) if args.only else FAMILIES
     verdict = decide(judge_whole(files, cfg, families, os.cpu_count() or 1), cfg)
     subjects = [Subject(label=f"files ({len(files.files)})", verdict=verdict,
-                        revision=staged.revision, skipped=skipped(files))]
+                        revision=staged.revision, skipped=skipped(files, cfg))]
     output.emit(args, subjects)
     from authgate import lastrun
 

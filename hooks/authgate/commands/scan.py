@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any, NamedTuple, Optional
 
 from authgate import changes, config, gitio, lastrun, pool
 from authgate.changes import ChangeSet, FileChange, Status
-from authgate.checks import MODULES, allow_hints, redact_lines, suppress
+from authgate.checks import allow_hints, redact_lines, run_families, suppress
 from authgate.commands import output
 from authgate.exits import Exit
 from authgate.findings import SECRET_SPAN, Finding
@@ -104,8 +103,10 @@ def judge_batches(meta: ChangeSet, batches: Reader, cfg: config.Config,
     removes nothing, so no file's judgement depends on another's lines). Each
     batch's raw findings are redacted, suppressed and hinted together, as run_all
     does, and stored only redacted."""
-    from authgate import scancache
+    from authgate import contentkind, scancache
     from authgate.checks import identity
+
+    content = contentkind.catalog(cfg)
 
     per_file = tuple(f for f in families if f in scancache.FAMILIES)
     whole_tree = "identity" in families
@@ -146,7 +147,7 @@ def judge_batches(meta: ChangeSet, batches: Reader, cfg: config.Config,
         out.extend(_decided(items, b.cs, cfg, new))
         named = {f.path for f in b.identity}
         kept.extend(fc for fc in b.cs.files if fc.path in named)
-        skipped_files.extend(skipped(b.cs))
+        skipped_files.extend(skipped(b.cs, cfg))
 
     def needed(path: str, blob: str, mode: str) -> bool:
         k = scancache.key(fp, FileChange(path=path, status=Status.ADDED, mode=mode,
@@ -163,8 +164,12 @@ def judge_batches(meta: ChangeSet, batches: Reader, cfg: config.Config,
             if cfg.exclude:
                 files = tuple(f for f in files if not any_match(cfg.exclude, f.path))
             cs = replace(meta, files=files)
-            keys = {fc.path: scancache.key(fp, fc) for fc in files} if git_dir and per_file \
-                else {}
+            # Content that is not source (contentkind.py) is read for provider secrets
+            # only, and cached under its kind: a file the listing can skip is source.
+            kinds = {fc.path: contentkind.kind_of(fc, cat=content) for fc in files
+                     if fc.hunks}
+            keys = {fc.path: _key(scancache.key(fp, fc), kinds.get(fc.path))
+                    for fc in files} if git_dir and per_file else {}
             misses = tuple(fc for fc in files if keys.get(fc.path) not in older) \
                 if per_file else ()
             pending = pool_.judge(replace(cs, files=misses), cfg, per_file)
@@ -172,7 +177,9 @@ def judge_batches(meta: ChangeSet, batches: Reader, cfg: config.Config,
             if cached_identity is not None:
                 found = [f for fc in files for f in cached_identity.get(fc.path, [])]
             elif rules is not None:
-                found, batch_seen = identity.judge_files(cs, rules, cfg)
+                found, batch_seen = identity.judge_files(
+                    replace(cs, files=tuple(f for f in files if not kinds.get(f.path))),
+                    rules, cfg)
                 seen += batch_seen
             window.append(_Batch(cs, keys, found, pending))
             while len(window) > max(2, jobs * 2):
@@ -209,6 +216,10 @@ def _decided(items: list[tuple[str | None, Finding]], cs: ChangeSet, cfg: config
                 x for x in f.extra if x[0] == SECRET_SPAN)))
     decided = suppress(shown, cs, cfg)
     return decided + allow_hints(decided, cs, cfg)
+
+
+def _key(key: str | None, kind: str | None) -> str | None:
+    return f"{key}:{kind}" if key is not None and kind else key
 
 
 class _Pool:
@@ -269,11 +280,7 @@ def canonical(findings: list[Finding]) -> list[Finding]:
 
 def _raw(cs: ChangeSet, cfg: config.Config, families: tuple[str, ...]) -> list[Finding]:
     """The findings of `families` before redaction across families and suppression."""
-    rules = load(cfg, families)
-    out: list[Finding] = []
-    for family in families:
-        out += importlib.import_module(f"authgate.checks.{MODULES[family]}").run(cs, rules, cfg)
-    return out
+    return run_families(cs, load(cfg, families), cfg, families)
 
 
 def _raw_worker(job: tuple[ChangeSet, config.Config, tuple[str, ...]]) -> list[Finding]:

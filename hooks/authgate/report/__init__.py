@@ -31,7 +31,10 @@ subject:
     reasons           [str]: why the tier and why blocked, one line each
     suppressed        int: findings waved through by an allow comment or config
     skipped           [str]: "path: reason" for files not read (too large,
-                      submodule, unmerged); binary files are not listed
+                      submodule, unmerged; binary files are not listed), and
+                      "path: read for provider secrets only (kind)" for content that
+                      is not source (generated, minified, vendored, lock, data), read
+                      only for provider token formats and private keys
     notes             [str]: extra facts for people
     findings          [finding]: every finding, suppressed ones included, worst first
     checklist         [item]: what the change's reviewers must verify, from its

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from authgate import escape
+from authgate import contentkind, escape
 from authgate.policy import Verdict
 from authgate.report.text import _where
 
@@ -62,7 +62,11 @@ def _markdown(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
             msg = f.message + (f" [{f.evidence}]" if f.evidence else "")
             out.append(f"| {f.action} | {_code(f.rule_id)} | {_md(where)} | {_md(msg)} |")
     out += markdown_checklist(subjects)
-    skipped = [(s, x) for s in subjects for x in s.skipped]
+    lines = [contentkind.summary(s.skipped) for s in subjects]
+    skipped = [x for _, rest in lines for x in rest]
     if skipped:
-        out += ["", "Not read: " + "; ".join(_md(x) for _, x in skipped)]
+        out += ["", "Not read: " + "; ".join(_md(x) for x in skipped)]
+    for (counted, _), s in zip(lines, subjects):
+        if counted:
+            out += ["", _md(counted if len(subjects) == 1 else f"{s.label}: {counted}")]
     return "\n".join(out) + "\n"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from authgate import escape
+from authgate import contentkind, escape
 from authgate.findings import Action, Finding, short_fingerprint
 from authgate.policy import Verdict
 
@@ -60,7 +60,8 @@ def _text(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
             if color and f.suppressed is None and f.action in _COLORS:
                 line = f"{_COLORS[f.action]}{line}{_RESET}"
             out.append(line)
-        out.extend(_visible(f"{skipped_}: skipped") for skipped_ in s.skipped)
+        provider_only, not_read = contentkind.summary(s.skipped)
+        out.extend(_visible(f"{skipped_}: skipped") for skipped_ in not_read)
         head = f"{title}: {s.label}: " if len(subjects) > 1 or s.label != "staged" else f"{title}: "
         status = "BLOCKED" if v.blocked else "ok"
         if color:
@@ -70,6 +71,9 @@ def _text(subjects: Sequence[Subject], *, color: bool, title: str) -> str:
             out.append(_visible(f"  AI evidence: {'; '.join(v.ai_evidence[:3])}"))
         out.extend(_visible(f"  {r}") for r in unrepeated_reasons(v))
         out.extend(checklist_lines(v))
+        if provider_only:
+            # One line, however many: the JSON report lists each file.
+            out.append(_visible(f"  {provider_only} (the JSON report lists them)"))
         out.extend(_visible(f"  {n}") for n in s.notes)
     return "\n".join(out) + ("\n" if out else "")
 

@@ -189,9 +189,8 @@ def _reads_as(text: str, expected: Sequence[tuple[str, str]], names: TrailerName
     if [(it.key, it.value) for it in items if (it.key or "").lower() not in field_of] != \
             [kv for kv in expected if kv[0].lower() not in field_of]:
         return False
-    # An author's folded trailer says its claim on its own line (see Item.claim).
     return all(any((it.key or "").lower() == key.lower()
-                   and _same(field_of[key.lower()], it.claim, value) for it in items)
+                   and _same(field_of[key.lower()], it.value, value) for it in items)
                for key, value in expected if key.lower() in field_of)
 
 
@@ -215,7 +214,9 @@ def _edit(message: str, blk: Block, found: Mapping[str, Sequence[Item]],
         frozen = [it for it in items if it.folded]
         kept += frozen
         plain = [it for it in items if not it.folded]
-        if not plain and not any(_same(field, value, it.claim) for it in frozen):
+        # git, and so verify, reads a folded trailer unfolded: it says the claim only
+        # when its whole value does, else ours is added beside it.
+        if not plain and not any(_same(field, value, it.value) for it in frozen):
             unsaid.append(field)
         for n, it in enumerate(plain):
             end = _content_end(message, it)

@@ -279,7 +279,7 @@ def judge(changes: ChangeSet, cfg: Config, rules: RuleSet, comment_char: str, *,
     return Checked(
         revision=revision, subject=subject[:72], verdict=full, problems=problems,
         claims=claims, ai_claim=_shown_claim(_ai_claim(_values(claimed), names)),
-        fingerprint=fingerprint(changes), anchor=where, skipped=skipped(changes))
+        fingerprint=fingerprint(changes), anchor=where, skipped=skipped(changes, cfg))
 
 
 def rewrites(checked: Sequence[Checked], names: TrailerNames) -> list[Checked]:

@@ -86,8 +86,14 @@ def _syntax(path: str) -> str:
     return "code"
 
 
-def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
+def run(changes: ChangeSet, rules: RuleSet, config: Config, *,
+        providers_only: bool = False) -> list[Finding]:
+    """`providers_only`: the files are content that is not source (contentkind.py):
+    only the provider-pattern plugins run on them (`_providers_only`); no endpoint,
+    sensitive-file, keyword or entropy rule reads them."""
     plan = _plan(rules, config)
+    if providers_only:
+        plan = replace(plan, endpoints=(), files=(), any_keyword=None)
     files = [fc for fc in changes.files if fc.status is not Status.DELETED]
     added = {fc.path: _added(fc) for fc in files if fc.hunks and not fc.skipped}
     findings: list[Finding] = []
@@ -103,6 +109,8 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
         baseline = secrets.parse_baseline(text, config.baseline) if text is not None else None
         cands = (c for fc in files if fc.path in added for c in secrets.candidates(fc))
         engine = replace(baseline, accepted=frozenset()) if baseline is not None else None
+        if providers_only:
+            engine = _providers_only(engine)
         hits = secrets.scan(cands, engine, skip_paths=(config.baseline,), allowlisted=True)
         accepted = {(value_hash(h.secret), h.secret_type) for h in hits
                     if baseline is not None
@@ -147,6 +155,18 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config) -> list[Finding]:
             findings += _endpoint_findings(a, lowered, path, file_ctx, syntax, endpoints,
                                            line_hits, quiet, plan.infra, guarded)
     return findings
+
+
+def _providers_only(engine: secrets.Baseline | None) -> secrets.Baseline:
+    """The engine settings with only the plugins whose finding is a credential by its
+    shape (a provider's token format, a private key), out of those in use."""
+    wanted = secrets.PROVIDER_PLUGINS | {"PrivateKeyDetector"}
+    used = engine.plugins_used if engine is not None and engine.plugins_used is not None \
+        else tuple({"name": name} for name in secrets.BUILTIN_PLUGINS)
+    return secrets.Baseline(
+        plugins_used=tuple(p for p in used if p.get("name") in wanted),
+        filters_used=engine.filters_used if engine is not None else None,
+        accepted=frozenset())
 
 
 def _slug(name: str) -> str:
