@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -107,6 +108,16 @@ def test_run_rejects_bad_arguments_in_one_line(argv: list[str]) -> None:
     assert proc.stderr.strip().splitlines()[-1].startswith("bench/run.py: error:")
 
 
+@pytest.mark.parametrize("argv", [["--no-scratch"], ["--skip", "trufflehog"],
+                                  ["--no-scratch", "--repo", "does/not/exist"]])
+def test_compare_rejects_bad_arguments_in_one_line(argv: list[str], tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, str(PROJECT / "bench" / "compare.py"), *argv],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("bench/compare.py: error:")
+
+
 def test_importtime_summary_names_heavy_modules() -> None:
     spec = importlib.util.spec_from_file_location("bench_run", PROJECT / "bench" / "run.py")
     assert spec is not None and spec.loader is not None
@@ -123,3 +134,47 @@ def test_importtime_summary_names_heavy_modules() -> None:
     assert summary["modules"] == 3
     assert (summary["detect_secrets"], summary["gitpython"]) == (True, True)
     assert json.dumps(summary)
+
+
+def _compare_module() -> Any:
+    # bench/compare.py imports run.py by its script name; bench/ is on sys.path above.
+    import compare
+
+    return compare
+
+
+def test_compare_counts_tree_bytes_of_blobs_not_submodules(tmp_path: Path) -> None:
+    # MB/s is tree bytes over time: every blob's size, a submodule (a commit entry with
+    # size "-") none, a path with spaces and tabs quoted by git all the same.
+    env = clean_environ(tmp_path / "home")
+    root = tmp_path / "repo"
+    root.mkdir()
+    corpus.git(str(root), env, "init", "-q")
+    (root / "a.txt").write_bytes(b"x" * 1000)
+    (root / "dir with space").mkdir()
+    (root / "dir with space" / "b\tc.py").write_bytes(b"y" * 234)
+    corpus.git(str(root), env, "add", "-A")
+    corpus.git(str(root), env, "commit", "-q", "-m", "files")
+    other = corpus.git(str(root), env, "rev-parse", "HEAD")  # any commit will do
+    corpus.git(str(root), env, "update-index", "--add", "--cacheinfo", f"160000,{other},sub")
+    corpus.git(str(root), env, "commit", "-q", "-m", "a submodule")
+    listing = corpus.git(str(root), env, "ls-tree", "-r", "-l", "HEAD")
+    assert any(" commit " in line for line in listing.splitlines())
+    assert _compare_module().tree_size(listing) == (2, 1234)
+
+
+def test_compare_reports_the_peak_memory_of_a_grandchild(tmp_path: Path) -> None:
+    # authgate scan's workers are children of the command measured: the peak must
+    # include them, and the command's own exit code must come through.
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import subprocess, sys\n"
+        "subprocess.run([sys.executable, '-c', 'b = bytearray(96 << 20); "
+        "b[::4096] = bytes(len(b[::4096]))'])\n"
+        "sys.exit(3)\n", encoding="utf-8")
+    compare = _compare_module()
+    run = compare.run_measured([sys.executable, str(script)], str(tmp_path),
+                               clean_environ(tmp_path / "home"), tmp_path / "log")
+    assert run.code == 3
+    assert run.peak_mb >= 96
+    assert run.seconds > 0
