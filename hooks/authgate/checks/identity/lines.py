@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from typing import TypeVar
 
 from authgate.changes import ChangeSet, Line
 from authgate.checks.context import file_context, string_ranges
@@ -154,12 +155,8 @@ def scan_lines(scan: FileScan, content: Sequence[ContentSpec], lines: Sequence[L
             if not ln.text.strip() or scan.comments(h)[i]:
                 continue
             moved: bool | None = None
-            for n in _woken(woken, content_at, content_free):
-                c = content[n]
-                if not lines_wanted(c.rule, ln.kind):
-                    continue
-                if not _state_ok(c, header, down):
-                    continue
+            for c in _awake(content, _woken(woken, content_at, content_free), ln.kind,
+                            header, down):
                 m = _first_in_code(c.rule.pattern, ln.text, prose_strings) \
                     if c.rule.pattern else None
                 if m is None:
@@ -173,12 +170,8 @@ def scan_lines(scan: FileScan, content: Sequence[ContentSpec], lines: Sequence[L
                     first[c.id] = (ln, pos[i], m[0])
                 if c.topic and not _quoted(ln.text, m):
                     scan.decisions.append((ln.text, c.topic))
-            for n in _woken(woken, lines_at, lines_free):
-                s = lines[n]
-                if not lines_wanted(s.rule, ln.kind):
-                    continue
-                if not _state_ok(s, header, down):
-                    continue
+            for s in _awake(lines, _woken(woken, lines_at, lines_free), ln.kind, header,
+                            down):
                 f = _match_line(s, variants[s.id], scan, sides, h, i, pos[i], markers,
                                 change, units)
                 if f is not None:
@@ -207,6 +200,19 @@ def _positions(specs: Sequence[ScanSpec]) -> tuple[dict[str, int], list[int]]:
 def _woken(woken: frozenset[str], at: Mapping[str, int], free: list[int]) -> list[int]:
     # In catalog order, as before: the first rule to see a line reports it first.
     return sorted([at[r] for r in woken if r in at] + free)
+
+
+_S = TypeVar("_S", bound=ScanSpec)
+
+
+def _awake(specs: Sequence[_S], at: list[int], kind: str, header: Mapping[str, str | None],
+           down: Mapping[str, bool]) -> Iterator[_S]:
+    """The rules at these places that read this kind of line in the section and state
+    the hunk is in."""
+    for n in at:
+        s = specs[n]
+        if lines_wanted(s.rule, kind) and _state_ok(s, header, down):
+            yield s
 
 
 def _state_ok(s: ScanSpec, header: Mapping[str, str | None],
