@@ -192,32 +192,12 @@ def test_merge_is_judged_against_its_first_parent(repo: Repo) -> None:
     assert cs.message is not None and cs.message.startswith("Merge branch 'feature'")
 
 
-def test_range_is_read_commit_by_commit_oldest_first(repo: Repo) -> None:
-    repo.write("a.py", "a = 1\n")
-    repo.add()
-    base = repo.commit("base")
-    shas = []
-    for i in range(1, 4):
-        repo.write(f"f{i}.py", f"v = {i}\n")
-        repo.add()
-        shas.append(repo.commit(f"commit {i}"))
-
-    got = list(changes.commits_in_range(f"{base}..HEAD", cwd=str(repo.path)))
-    assert [cs.revision for cs in got] == shas
-    assert [cs.message for cs in got] == ["commit 1\n", "commit 2\n", "commit 3\n"]
-    assert [[f.path for f in cs.files] for cs in got] == [["f1.py"], ["f2.py"], ["f3.py"]]
-    assert added(got[1].files[0]) == [(1, "v = 2")]
-    assert list(changes.commits_in_range("HEAD..HEAD", cwd=str(repo.path))) == []
-
-
 def test_bad_revision_is_a_git_error(repo: Repo) -> None:
     repo.write("a", "a\n")
     repo.add()
     repo.commit()
     with pytest.raises(gitio.GitError):
         changes.commit("no-such-rev", cwd=str(repo.path))
-    with pytest.raises(gitio.GitError):
-        list(changes.commits_in_range("nope..HEAD", cwd=str(repo.path)))
 
 
 def test_tree_reads_every_file_at_a_revision(repo: Repo) -> None:

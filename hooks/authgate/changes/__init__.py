@@ -1,11 +1,12 @@
 """Git state turned into a `ChangeSet`: what changed, line by line, and who says so.
 
-Four sources: the staged index (`staged`), one commit (`commit`), every commit of a
-range (`commits_in_range`), and the whole tree at a revision (`tree`). Content always
+Three sources: the staged index (`staged`), one commit (`commit`), and the whole tree
+at a revision (`tree`, or `tree_batches` a batch of files at a time); a range of
+commits is read in batches by `history.py`. Content always
 comes from git objects, never the working tree: during `git add -p` or `git commit
 <paths>` the working tree and the index differ, and the index is what gets committed.
 
-The package, by part: `model` (the values), `reading` (the four sources, asking git),
+The package, by part: `model` (the values), `reading` (the three sources, asking git),
 `diff` (the raw diff parsed into files), `binary` (text that git calls binary, read
 as text) and `hunks` (a patch section's hunks).
 """
@@ -31,7 +32,6 @@ from authgate.changes.model import (
 from authgate.changes.reading import (
     TRACE_LIMIT,
     commit,
-    commits_in_range,
     parse_ident,
     read_blob,
     staged,
@@ -56,7 +56,6 @@ __all__ = [
     "blob_ids",
     "blob_sizes",
     "commit",
-    "commits_in_range",
     "parse_diff",
     "parse_ident",
     "read_blob",

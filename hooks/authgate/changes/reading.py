@@ -1,4 +1,4 @@
-"""The four sources of a `ChangeSet` (the staged index, one commit, a range, a tree),
+"""The sources of a `ChangeSet` (the staged index, one commit, a tree whole or in batches),
 with the identities and agent variables a staged change carries; the raw diff git
 gives goes to `diff.parse_diff`."""
 
@@ -107,15 +107,6 @@ def commit(rev: str, *, cwd: str | None = None,
     return ChangeSet(**{**meta.__dict__, "files": files, "ai_note": _note(meta.revision, cwd),
                         "secrets_baseline": read_blob(f"{meta.revision}:{baseline}", cwd=cwd)
                         if baseline else None})
-
-
-
-def commits_in_range(spec: str, *, cwd: str | None = None,
-                     max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> Iterator[ChangeSet]:
-    """Every commit of `A..B`, oldest first."""
-    out = gitio.text(["rev-list", "--reverse", "--end-of-options", spec], cwd=cwd)
-    for rev in out.split():
-        yield commit(rev, cwd=cwd, max_file_size=max_file_size)
 
 
 
