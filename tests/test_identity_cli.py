@@ -85,8 +85,6 @@ def test_a_prefixed_key_literal_is_one_argument_past_quotes_and_brackets_in_stri
     # for an apostrophe. Read that way, the key's comma would split it: no block.
     _base(repo)
     key = "Planted,Key]8c1f}"
-    # (`import jwt` makes the hunk read as code: a lone line with `\\"` in it is taken
-    # for the inside of a docstring by scan._prose, a separate weakness.)
     repo.write("app/issue.py", "import jwt\n"
                'token = jwt.encode({"note": "a \\"quoted\\", ] } here", '
                f"\"sub\": uid}}, b'{key}', algorithm=\"HS256\")\n")
@@ -98,6 +96,24 @@ def test_a_prefixed_key_literal_is_one_argument_past_quotes_and_brackets_in_stri
     assert [(f["rule"], f["path"], f["line"], f["action"]) for f in subject["findings"]
             if f["rule"].startswith("identity.jwt.")] == \
         [("identity.jwt.hardcoded-key", "app/issue.py", 2, "block")]
+
+
+def test_a_lone_line_with_an_escaped_quote_is_code_not_the_inside_of_a_docstring(
+        repo: Repo) -> None:
+    # A Python hunk with no triple quote whose every line reads as prose is taken for
+    # the inside of a docstring. The quotes were blanked by a regex that knew no
+    # escapes, so `"x \"y\""` left words side by side and the line read as prose:
+    # the hard-coded key went unreported.
+    _base(repo)
+    repo.write("app/sign.py", 'token = jwt.encode({"note": "x \\"y\\""}, '
+               "b'planted-signing-key', algorithm=\"HS256\")\n")
+    repo.add()
+    proc = repo.main("check", "--only", "identity", "--format", "json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    (subject,) = json.loads(proc.stdout)["subjects"]
+    assert [(f["rule"], f["path"], f["line"]) for f in subject["findings"]
+            if f["rule"].startswith("identity.jwt.")] == \
+        [("identity.jwt.hardcoded-key", "app/sign.py", 1)]
 
 
 def test_scan_reports_identity_patterns_in_the_whole_tree(repo: Repo) -> None:

@@ -159,6 +159,16 @@ def string_ranges(text: str, start: int = 0, *, after_word: bool = False
     return out
 
 
+def blank_strings(text: str) -> str:
+    """`text` with each string literal's quotes and body replaced by `""`."""
+    out: list[str] = []
+    last = 0
+    for opened, closed in string_ranges(text):
+        out += [text[last:opened], '""']
+        last = closed + 1
+    return "".join(out) + text[last:]
+
+
 def comment_flags(path: str, texts: Sequence[str]) -> list[bool]:
     """For consecutive lines of a file: is each one a comment?
 

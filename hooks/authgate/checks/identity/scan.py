@@ -8,7 +8,7 @@ import keyword
 from collections import Counter
 
 from authgate.changes import FileChange, Hunk
-from authgate.checks.context import comment_flags, comment_start
+from authgate.checks.context import blank_strings, comment_flags, comment_start
 from authgate.contentkind import generated_header
 from authgate.findings import Finding
 
@@ -218,7 +218,6 @@ _WORD_PAIR = Rx(r"(?<![\w.'\"])([A-Za-z_]\w*)[ ]+([A-Za-z_]\w*)(?![\w(\[.'\"])")
 # prompts, bullets, underlines.
 _DOC_MARKUP = Rx(r"^(?::\w[\w ]*:|\.\. |>>> |\.\.\. |[-*+] |[=~^-]{3,}$|`)")
 _SQL = Rx(r"\b(?:SELECT|INSERT|UPDATE|DELETE|FROM|WHERE|JOIN|VALUES|SET)\b")
-_QUOTED = Rx(r"\"[^\"]*\"|'[^']*'")
 # Code never ends a line on a sentence's full stop, nor has a backslash mid-line
 # outside a string.
 _NOT_CODE = Rx(r"[A-Za-z)\]`]\.$|\\(?!$)")
@@ -237,7 +236,9 @@ def _prose(texts: list[str]) -> bool:
             return False
         if _DOC_MARKUP.match(t):
             continue
-        bare = _QUOTED.sub('""', t)
+        # The lexer's strings, escapes and all: a quote escaped inside a literal
+        # ("x \"y\"") must not end it and leave its words looking like prose.
+        bare = blank_strings(t)
         cut = comment_start(".py", bare)
         bare = bare if cut is None else bare[:cut]
         if _NOT_CODE.search(bare.rstrip()):
