@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Any, NamedTuple, Optional
+from typing import TYPE_CHECKING, NamedTuple, Optional
 
 from authgate import config, pool
 from authgate.changes import ChangeSet, FileChange, Status
@@ -19,6 +19,9 @@ from authgate.findings import SECRET_SPAN, Finding
 from authgate.pathmatch import any_match
 from authgate.pipeline import skipped
 from authgate.rules import FAMILIES, load
+
+if TYPE_CHECKING:
+    from authgate.checks.identity.negative_tests import Seen
 
 # Below this many added lines a pool costs more than it saves (fork + pickling).
 PARALLEL_MIN_LINES = 20_000
@@ -89,7 +92,7 @@ def judge_batches(meta: ChangeSet, batches: Reader, cfg: config.Config,
         for f in older[tree_key]:
             cached_identity.setdefault(f.path, []).append(f)
     rules = load(cfg, ("identity",)) if whole_tree else None
-    seen: list[Any] = []
+    seen: list[Seen] = []  # what identity's test requirement needs of each file
     new: dict[str, list[Finding]] = {tree_key: []} if tree_key is not None \
         and cached_identity is None else {}
     used: list[str] = [tree_key] if tree_key is not None else []
