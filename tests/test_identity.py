@@ -389,6 +389,10 @@ def test_code_only_blanks_strings_and_keeps_interpolations() -> None:
     assert "token" in identity.code_only("(`t ${token}`)", ("//",))
     assert "secret" in identity.code_only('("s #{secret}")', ("#",))
     assert "password" not in identity.code_only("('password reset')", ("#",))
+    # An interpolation is skipped by its braces, quotes and all; `{{` is a brace.
+    assert identity.code_only('x = f"a {d["k"]} b" # c', ("#",)) == 'x = f  d["k"]  '
+    assert identity.code_only('f"{{literal}}" + y', ("#",)) == "f  literal  + y"
+    assert identity.code_only("s = 'it\\'s # not a comment' # one", ("#",)) == "s =   "
 
 
 def test_an_inline_allow_with_a_reason_suppresses_an_identity_pattern() -> None:

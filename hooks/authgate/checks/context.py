@@ -127,8 +127,8 @@ def in_string(text: str, pos: int) -> bool:
     return any(start < pos < end for start, end in string_ranges(text))
 
 
-def string_ranges(text: str, start: int = 0, *, after_word: bool = False
-                  ) -> list[tuple[int, int]]:
+def string_ranges(text: str, start: int = 0, *, after_word: bool = False,
+                  holes: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
     """(opening quote, closing quote) positions of the string literals in `text` from
     `start` on, in order; an unclosed one ends at the end of the text. A backslash
     escapes the next character.
@@ -136,9 +136,15 @@ def string_ranges(text: str, start: int = 0, *, after_word: bool = False
     The one lexer of string literals (comments, call arguments and the checks all ask
     it). On a line, a `'` right after a letter or digit is an apostrophe (`don't` in a
     trailing comment) and opens nothing; with `after_word` (a call's arguments, which
-    identity reads for a literal key) it opens a prefixed literal (`b'...'`, `r'...'`)."""
+    identity reads for a literal key) it opens a prefixed literal (`b'...'`, `r'...'`).
+
+    With `holes`, the code inside literals is lexed too: an f-string's `{...}`
+    (not `{{`), a template's `${...}` and a Ruby string's `#{...}` are skipped by their
+    braces, whatever quotes they hold, and their insides, (first, last + 1), are added
+    to `holes`."""
     out = []
     quote = ""
+    fstring = False
     opened = 0
     i = start
     n = len(text)
@@ -151,12 +157,32 @@ def string_ranges(text: str, start: int = 0, *, after_word: bool = False
             if c == quote:
                 out.append((opened, i))
                 quote = ""
+            elif holes is not None and _hole(text, i, quote, fstring):
+                first = text.index("{", i) + 1
+                depth, k = 1, first
+                while k < n and depth:
+                    depth += {"{": 1, "}": -1}.get(text[k], 0)
+                    k += 1
+                holes.append((first, k - 1))
+                i = k
+                continue
         elif c in "\"'`" and (after_word or not (c == "'" and i and text[i - 1].isalnum())):
             quote, opened = c, i
+            if holes is not None:
+                j = i - 1
+                while j >= 0 and text[j].isalpha():
+                    j -= 1
+                fstring = "f" in text[j + 1:i].lower()
         i += 1
     if quote:
         out.append((opened, n))
     return out
+
+
+def _hole(text: str, i: int, quote: str, fstring: bool) -> bool:
+    return (fstring and text[i] == "{" and not text.startswith("{{", i)) \
+        or (quote == "`" and text.startswith("${", i)) \
+        or (quote == '"' and text.startswith("#{", i))
 
 
 def blank_strings(text: str) -> str:

@@ -9,6 +9,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from authgate.checks.context import string_ranges
+
 # --- patterns ------------------------------------------------------------------------
 
 
@@ -163,43 +165,26 @@ def code_only(text: str, comment: tuple[str, ...] = ("#", "//")) -> str:
     """`text` with string bodies blanked, interpolations kept, trailing comment dropped.
 
     So "password reset for %s" does not look like a password, while f"{password}",
-    `${token}` and "#{secret}" still do."""
+    `${token}` and "#{secret}" still do. The literals are context.string_ranges'."""
+    holes: list[tuple[int, int]] = []
     out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        if any(text.startswith(c, i) for c in comment):
-            break
-        ch = text[i]
-        if ch not in "\"'`":
-            out.append(ch)
-            i += 1
-            continue
-        j = i - 1
-        while j >= 0 and text[j].isalpha():
-            j -= 1
-        prefix = text[j + 1:i].lower()
-        fstring = "f" in prefix
-        i += 1
-        out.append(" ")
-        while i < n and text[i] != ch:
-            if text[i] == "\\":
-                i += 2
-                continue
-            opens = (fstring and text[i] == "{" and not text.startswith("{{", i)) \
-                or (ch == "`" and text.startswith("${", i)) \
-                or (ch == '"' and text.startswith("#{", i))
-            if opens:
-                start = text.index("{", i) + 1
-                depth, k = 1, start
-                while k < n and depth:
-                    depth += {"{": 1, "}": -1}.get(text[k], 0)
-                    k += 1
-                out.append(f" {text[start:k - 1]} ")
-                i = k
-                continue
-            i += 1
-        i += 1
-    return "".join(out)
+    at = 0
+    for opened, closed in string_ranges(text, after_word=True, holes=holes):
+        cut = _comment_at(text, comment, at, opened)
+        if cut is not None:
+            return "".join(out) + text[at:cut]
+        out.append(text[at:opened] + " ")
+        out += [f" {text[a:b]} " for a, b in holes if opened < a <= closed]
+        at = closed + 1
+    cut = _comment_at(text, comment, at, len(text))
+    return "".join(out) + text[at:len(text) if cut is None else cut]
+
+
+def _comment_at(text: str, markers: tuple[str, ...], start: int, end: int) -> int | None:
+    # A marker that starts in code, before the next literal opens.
+    found = [i for i in (text.find(m, start, end + len(m) - 1) for m in markers if m)
+             if 0 <= i < end]
+    return min(found) if found else None
 
 
 def comment_markers(path: str) -> tuple[str, ...]:
