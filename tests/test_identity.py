@@ -406,3 +406,20 @@ def test_an_inline_allow_with_a_reason_suppresses_an_identity_pattern() -> None:
     tls = [(x.line, x.suppressed) for x in found
            if x.rule_id == "identity.tls.verification-disabled"]
     assert tls == [(2, "inline: lab CA, no prod data"), (3, None)]
+
+
+def test_the_keyword_index_wakes_exactly_the_rules_whose_keywords_a_line_holds() -> None:
+    # Keywords that overlap, contain or prefix one another ("auth" in "oauth", "log"
+    # and "logger", "token" ending where "tokenize" goes on) are all seen.
+    from authgate.checks.identity.text import KeywordIndex
+
+    owners = {"auth": ["r-auth"], "oauth": ["r-oauth"], "log": ["r-log"],
+              "logger": ["r-logger"], "token": ["r-token", "r-any"], "ken": ["r-ken"],
+              "tokenize": ["r-tokenize"]}
+    index = KeywordIndex(owners)
+    assert index.rules("oauth_logger.tokenize()") == frozenset(
+        {"r-auth", "r-oauth", "r-log", "r-logger", "r-token", "r-any", "r-ken",
+         "r-tokenize"})
+    assert index.rules("a logbook of tokens") == frozenset(
+        {"r-log", "r-token", "r-any", "r-ken"})
+    assert index.rules("nothing here") == frozenset()

@@ -124,12 +124,11 @@ class KeywordIndex:
     contain each other are all seen); the keywords starting at one position are the
     longest one found there and those of its prefixes that are keywords too."""
 
-    __slots__ = ("_at", "_owners", "search")
+    __slots__ = ("_at", "_owners")
 
     def __init__(self, owners: Mapping[str, Iterable[str]]) -> None:
         words = sorted(w for w in owners if w)
         trie = _trie(words)
-        self.search = re.compile(trie or "(?!)").search
         self._at = re.compile(f"(?=({trie}))" if trie else "(?!)")
         self._owners = {w: frozenset(r for p in words if w.startswith(p) for r in owners[p])
                         for w in words}
