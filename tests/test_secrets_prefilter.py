@@ -18,6 +18,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from authgate.changes import FileChange, Hunk, Line, Status
 from authgate.checks import secrets
 
 from testing.leaks import corpus_changes, materialize
@@ -57,10 +58,16 @@ def test_the_prefilter_drops_most_ordinary_lines() -> None:
                 "import os", "for i in range(10):", "}", '"""Docstring."""',
                 "if not user.is_active:", "    raise PermissionDenied()"]
     assert not any(gate.search(line) for line in ordinary)
-    # A quoted base64 run must be longer than 2**4.5 characters to pass 4.5 bits.
-    assert gate.search('x = "' + "g" * 23 + '"') and not gate.search('x = "' + "g" * 22 + '"')
-    # A quoted hex run needs more than 2**3 characters to pass 3.0 bits.
-    assert gate.search('x = "' + "a" * 9 + '"') and not gate.search('x = "' + "a" * 8 + '"')
+    # A quoted base64 run passes only over 4.5 bits of Shannon entropy: 23 different
+    # characters have log2(23) = 4.52, 22 have 4.46, a long run of one letter none.
+    b64 = "abcdefghijklmnopqrstuvw"
+    assert gate.search(f'x = "{b64}"') and not gate.search(f'x = "{b64[:22]}"')
+    assert not gate.search('x = "' + "g" * 60 + '"')
+    # A quoted hex run over 3.0 bits: 9 different digits, not 8 (exactly 3.0).
+    assert gate.search('x = "abcdef012"') and not gate.search('x = "abcdef01"')
+    assert not gate.search('x = "' + "a" * 40 + '"')
+    # The quotes must be equal, as the plugins' own pattern wants them.
+    assert not gate.search(f"""x = "{b64}'""")
 
 
 def test_prefilter_follows_the_configured_plugins() -> None:
@@ -69,10 +76,12 @@ def test_prefilter_follows_the_configured_plugins() -> None:
     assert gate is not None
     assert not gate.search('password = "hunter2"')
     assert gate.search("AKIA" + "Q7NR2KX5TLWM8ZPC")
-    # Entropy limits set the quoted-run length: 5.0 bits needs 33 characters.
+    # The configured entropy limit is the gate's: 5.0 bits needs 33 different
+    # characters (32 give exactly 5.0).
     gate = secrets.prefilter([{"name": "Base64HighEntropyString", "limit": 5.0}])
     assert gate is not None
-    assert gate.search('"' + "g" * 33 + '"') and not gate.search('"' + "g" * 32 + '"')
+    run = "abcdefghijklmnopqrstuvwxyz0123456"
+    assert gate.search(f'"{run}"') and not gate.search(f'"{run[:32]}"')
     # A plugin the prefilter does not know: every line goes to detect-secrets.
     assert secrets.prefilter([{"name": "MyPlugin", "path": "file:///x.py"}]) is None
     # IPv4 addresses only matter when the filter that drops them is off.
@@ -194,6 +203,32 @@ def test_prefilter_never_changes_what_detect_secrets_finds(
     cands = [secrets.Candidate(path, i + 1, text, above)
              for i, (path, text, above) in enumerate(rows)]
     assert _keys(secrets.scan(cands)) == _keys(secrets.scan(cands, use_prefilter=False))
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(st.tuples(st.sampled_from(_PATHS), _line, _above), min_size=5, max_size=30))
+# A line each that only the entropy check, a shape's anchor, the literal trie or the
+# case folding of a line that is not ASCII lets through, among lines that hold nothing.
+@example([("a.py", "x = 1", "y = 2"), ("a.py", 'k = "Zq8vR2mXw5Lp9TbN4cJ7hYdK"', ""),
+          ("a.py", "M" + "0" * 23 + "." + "0" * 6 + "." + "0" * 27, "z = 3"),
+          ("a.py", "bot = 12345678:" + "a" * 35, ""), ("a.py", "ok()", "db_pass = x"),
+          ("a.py", 'PaſSWORD = "x"', "")])
+def test_a_file_gated_as_a_whole_finds_what_every_line_finds(
+        rows: list[tuple[str, str, str]]) -> None:
+    """`scan_files` gates each file over its joined text: never a line less."""
+    by_path: dict[str, list[str]] = {}
+    for path, text, above in rows:
+        by_path.setdefault(path, []).extend([above, text])
+    files = [FileChange(path=path, status=Status.ADDED, hunks=(Hunk(1, 1, tuple(
+        Line("+", t, None, i) for i, t in enumerate(texts, 1))),))
+        for path, texts in by_path.items()]
+    every = [c for fc in files for c in secrets.candidates(fc)]
+    assert _keys(secrets.scan_files(files)) == _keys(secrets.scan(every, use_prefilter=False))
+    gate = secrets.prefilter()
+    assert gate is not None
+    for texts in by_path.values():
+        assert gate.lines(texts) == [i for i, t in enumerate(texts) if gate.search(t)]
 
 
 # --- import discipline ---------------------------------------------------------------

@@ -33,17 +33,26 @@ line, where things on it sit, the finding with redacted evidence), `endpoints` a
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from authgate import linegate
 from authgate.changes import ChangeSet, Status
 from authgate.checks import secrets
 from authgate.checks.context import CONFIG_GLOBS, DOC_GLOBS, file_context
 from authgate.checks.leaks.endpoints import _endpoint_findings, safe_host
 from authgate.checks.leaks.files import _sensitive_file, env_kind, is_env_file
-from authgate.checks.leaks.line import _CONTEXT_WORDS, _Added, _added, _finding, _Place, _raw_values
+from authgate.checks.leaks.line import (
+    _CONTEXT_WORDS,
+    _Added,
+    _AddedLines,
+    _finding,
+    _Place,
+    _raw_values,
+)
 from authgate.checks.leaks.plan import SECRET, _applies, _disabled, _Plan, _plan
 from authgate.config import Config
 from authgate.findings import Action, Finding, Severity, secret_marks, value_hash
@@ -95,7 +104,7 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config, *,
     if providers_only:
         plan = replace(plan, endpoints=(), files=(), any_keyword=None)
     files = [fc for fc in changes.files if fc.status is not Status.DELETED]
-    added = {fc.path: _added(fc) for fc in files if fc.hunks and not fc.skipped}
+    added = {fc.path: _AddedLines(fc) for fc in files if fc.hunks and not fc.skipped}
     findings: list[Finding] = []
     for fc in files:
         findings += _sensitive_file(fc, plan)
@@ -107,19 +116,32 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config, *,
     if plan.scan_secrets and plan.secrets:
         text = secrets.baseline_text(changes, config.baseline)
         baseline = secrets.parse_baseline(text, config.baseline) if text is not None else None
-        cands = (c for fc in files if fc.path in added for c in secrets.candidates(fc))
         engine = replace(baseline, accepted=frozenset()) if baseline is not None else None
         if providers_only:
             engine = _providers_only(engine)
-        hits = secrets.scan(cands, engine, skip_paths=(config.baseline,), allowlisted=True)
+        hits = secrets.scan_files((fc for fc in files if fc.path in added), engine,
+                                  skip_paths=(config.baseline,), allowlisted=True)
         accepted = {(value_hash(h.secret), h.secret_type) for h in hits
                     if baseline is not None
                     and baseline.accepts(h.path, h.secret_type, h.secret_hash)}
     by_line: dict[tuple[str, int], list[secrets.SecretHit]] = {}
     for hit in hits:
         by_line.setdefault((hit.path, hit.line), []).append(hit)
+    hit_numbers: dict[str, set[int]] = {}
+    for path, number in by_line:
+        hit_numbers.setdefault(path, set()).add(number)
 
     for path, lines in added.items():
+        endpoints = tuple(e for e in plan.endpoints if _applies(e.rule, path))
+        # The lines to judge: those with a secret, and those that hold an endpoint
+        # rule's keyword, found over the file's joined text.
+        hot = {i for i in map(lines.index, hit_numbers.get(path, ())) if i is not None}
+        if endpoints and plan.any_keyword is None:
+            hot.update(range(len(lines)))
+        elif endpoints and plan.any_keyword is not None:
+            hot.update(linegate.hit_lines("\n".join(lines.texts).lower(), [plan.any_keyword]))
+        if not hot:
+            continue
         file_ctx = file_context(path)
         if file_ctx not in PLACEHOLDER_CONTEXTS and is_env_file(path) and \
                 env_kind(path) != "env":
@@ -128,14 +150,11 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config, *,
         syntax = _syntax(path)
         # A line of a credentials file is shown by its place only, never its text.
         quiet = any(_applies(rule, path) for rule in plan.files)
-        endpoints = tuple(e for e in plan.endpoints if _applies(e.rule, path))
-        guarded: bool | None = None
-        texts = {a.number: a.text for a in lines} if any(
-            (path, a.number) in by_line for a in lines) else {}
-        for a in lines:
+        guarded = _file_guard(path, lines.texts)
+        for a in map(lines.at, sorted(hot)):
             line_hits = by_line.get((path, a.number), ())
             if line_hits:
-                following = [texts.get(a.number + i, "") for i in range(1, 7)]
+                following = [lines.text(a.number + i) for i in range(1, 7)]
                 found = _secret_findings(line_hits, a, path, file_ctx, plan, config, quiet,
                                          following)
                 pragma = {(value_hash(h.secret), h.secret_type) for h in line_hits
@@ -148,13 +167,20 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config, *,
                 continue
             if path.endswith(".toml") and _DOMAIN_SETTING.match(a.text):
                 continue
-            if guarded is None:
-                # One search of the lines joined: no match of it spans a line break.
-                guarded = _SSRF_FILE.search(path) is not None or _SSRF_FILE.search(
-                    "\n".join(x.text[:2000] for x in lines)) is not None
             findings += _endpoint_findings(a, lowered, path, file_ctx, syntax, endpoints,
                                            line_hits, quiet, plan.infra, guarded)
     return findings
+
+
+def _file_guard(path: str, texts: list[str]) -> Callable[[], bool]:
+    """Whether the whole file is about defences against private and metadata
+    addresses, worked out only when a rule asks: one search of a large file's text."""
+    @functools.cache
+    def guarded() -> bool:
+        # One search of the lines joined: no match of it spans a line break.
+        return _SSRF_FILE.search(path) is not None or _SSRF_FILE.search(
+            "\n".join(x[:2000] for x in texts)) is not None
+    return guarded
 
 
 def _providers_only(engine: secrets.Baseline | None) -> secrets.Baseline:

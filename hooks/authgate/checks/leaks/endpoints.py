@@ -100,7 +100,7 @@ def _endpoint_findings(a: _Added, lowered: str, path: str, file_ctx: str, syntax
                        endpoints: Sequence[_EndpointRule],
                        line_hits: Sequence[secrets.SecretHit], quiet: bool = False,
                        infra: Callable[[str], bool] = lambda host: True,
-                       guarded_file: bool = False) -> list[Finding]:
+                       guarded_file: Callable[[], bool] = lambda: False) -> list[Finding]:
     text = a.text
     claimed: list[tuple[int, int]] = []
     out: list[Finding] = []

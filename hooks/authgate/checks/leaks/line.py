@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
-from authgate.changes import FileChange
+from authgate.changes import FileChange, Line
 from authgate.checks import secrets
 from authgate.checks.context import (
     comment_flags,
@@ -28,15 +28,15 @@ class _Comments:
     the first time a line of the hunk holds something to judge: most hunks of a
     large tree hold nothing, and classifying every line cost more than the checks."""
 
-    __slots__ = ("_flags", "_path", "_texts")
+    __slots__ = ("_flags", "_path", "_visible")
 
-    def __init__(self, path: str, texts: list[str]) -> None:
-        self._path, self._texts = path, texts
+    def __init__(self, path: str, visible: Sequence[Line]) -> None:
+        self._path, self._visible = path, visible
         self._flags: list[bool] | None = None
 
     def __getitem__(self, i: int) -> bool:
         if self._flags is None:
-            self._flags = comment_flags(self._path, self._texts)
+            self._flags = comment_flags(self._path, [ln.text for ln in self._visible])
         return self._flags[i]
 
 
@@ -52,33 +52,76 @@ class _Added(NamedTuple):
         return self.comments[self.at]
 
 
-def _added(fc: FileChange) -> list[_Added]:
-    out = []
-    for hunk in fc.hunks:
-        visible = [ln for ln in hunk.lines if ln.kind != "-"]
-        comments = _Comments(fc.path, [ln.text for ln in visible])
-        for i, ln in enumerate(visible):
-            if ln.kind == "+" and ln.new is not None:
-                out.append(_Added(ln.new, ln.text, comments, i))
-    return out
+class _AddedLines:
+    """The added lines of a file: their texts at once (for whole-text prefilters), an
+    `_Added` only for a line asked for. A tree holds a million lines and most hold
+    nothing to judge."""
+
+    def __init__(self, fc: FileChange) -> None:
+        self.texts: list[str] = []
+        # Per hunk: its first index in `texts`, its comment flags, its visible lines
+        # and the places of its added lines among them (None: every line is added).
+        self._starts: list[int] = []
+        self._hunks: list[tuple[_Comments, Sequence[Line], list[int] | None]] = []
+        for hunk in fc.hunks:
+            self._starts.append(len(self.texts))
+            if hunk.old_start == 0 and all(ln.kind == "+" for ln in hunk.lines):
+                # A new file's hunk: every line added, numbered on from the first.
+                self._hunks.append((_Comments(fc.path, hunk.lines), hunk.lines, None))
+                self.texts.extend([ln.text for ln in hunk.lines])
+                continue
+            visible = [ln for ln in hunk.lines if ln.kind != "-"]
+            places = [i for i, ln in enumerate(visible) if ln.kind == "+" and ln.new is not None]
+            self._hunks.append((_Comments(fc.path, visible), visible, places))
+            self.texts.extend([visible[i].text for i in places])
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def at(self, i: int) -> _Added:
+        k = bisect.bisect_right(self._starts, i) - 1
+        comments, visible, places = self._hunks[k]
+        place = i - self._starts[k] if places is None else places[i - self._starts[k]]
+        line = visible[place]
+        return _Added(line.new or 0, line.text, comments, place)
+
+    def index(self, number: int) -> int | None:
+        """Where the added line numbered `number` is in `texts`, if it is there."""
+        for start, (_, visible, places) in zip(self._starts, self._hunks):
+            if places is None:
+                first = visible[0].new if visible else None
+                if first is not None and 0 <= number - first < len(visible):
+                    return start + number - first
+            else:
+                for j, place in enumerate(places):
+                    if visible[place].new == number:
+                        return start + j
+        return None
+
+    def text(self, number: int) -> str:
+        i = self.index(number)
+        return "" if i is None else self.texts[i]
 
 
 class _Place:
     """Where things on one added line sit, each fact computed once, when first asked:
     a line of minified code can hold thousands of candidates."""
 
-    def __init__(self, a: _Added, path: str, file_ctx: str, guarded_file: bool = False
-                 ) -> None:
+    def __init__(self, a: _Added, path: str, file_ctx: str,
+                 guarded_file: Callable[[], bool] = lambda: False) -> None:
         self.a, self.path, self.file_ctx = a, path, file_ctx
         self._comment_at: int | None = -1
         self._strings: list[tuple[int, int]] | None = None
         self._evidence: str | None = None
-        self._guarded: bool | None = True if guarded_file else None
+        self._guarded_file = guarded_file
+        self._guarded: bool | None = None
 
     def guarded(self) -> bool:
-        """Whether the line guards against addresses rather than using one."""
+        """Whether the line, or its whole file, guards against addresses rather than
+        using one."""
         if self._guarded is None:
-            self._guarded = _GUARD.search(self.a.text[:2000]) is not None
+            self._guarded = self._guarded_file() or \
+                _GUARD.search(self.a.text[:2000]) is not None
         return self._guarded
 
     def is_comment(self, pos: int) -> bool:

@@ -43,6 +43,7 @@ from authgate.checks.secrets.engine import (
     SecretHit,
     candidates,
     scan,
+    scan_files,
     transformer,
 )
 from authgate.checks.secrets.gate import (
@@ -114,6 +115,7 @@ __all__ = [
     "prefilter",
     "reads_as_words",
     "scan",
+    "scan_files",
     "secret_name",
     "transformer",
     "transformer_of",

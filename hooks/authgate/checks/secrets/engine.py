@@ -13,9 +13,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from authgate.changes import FileChange
+from authgate.changes import FileChange, Line
 from authgate.checks.secrets.baseline import Baseline
-from authgate.checks.secrets.gate import _NEEDS, prefilter
+from authgate.checks.secrets.gate import _NEEDS, Gate, prefilter
 from authgate.checks.secrets.transformers import View, transformer_of, views
 
 
@@ -66,6 +66,31 @@ def candidates(fc: FileChange) -> Iterator[Candidate]:
             if line.kind == "+" and line.new is not None:
                 yield Candidate(fc.path, line.new, line.text, previous, kind)
             previous = line.text
+
+
+def gated_candidates(fc: FileChange, gate: Gate | None) -> Iterator[Candidate]:
+    """`candidates(fc)` less the lines the gate rules out, judged over the file's
+    joined text (`Gate.lines`), so a line that holds nothing costs no Python step. A
+    file with a transformer keeps every line: its views re-quote values, so the gate
+    judges those and not the raw line."""
+    kind = transformer(fc)
+    if gate is None or kind is not None:
+        yield from candidates(fc)
+        return
+    places: list[tuple[list[Line], int]] = []
+    texts: list[str] = []
+    for hunk in fc.hunks:
+        visible = [ln for ln in hunk.lines if ln.kind != "-"]
+        for j, ln in enumerate(visible):
+            if ln.kind == "+" and ln.new is not None:
+                places.append((visible, j))
+                texts.append(ln.text)
+    for i in gate.lines(texts):
+        visible, j = places[i]
+        line = visible[j]
+        # As `candidates`: the line above in the hunk, "" at its top.
+        yield Candidate(fc.path, line.new or 0, line.text,
+                        visible[j - 1].text if j else "", kind)
 
 
 # --- the engine ----------------------------------------------------------------------
@@ -125,6 +150,16 @@ _VERIFY_FILTER = "detect_secrets.filters.common.is_ignored_due_to_verification_p
 # It asks the file system whether the file exists; authgate reads git, not files.
 _FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
 _ALLOW_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"
+
+
+def scan_files(files: Iterable[FileChange], baseline: Baseline | None = None,
+               skip_paths: Sequence[str] = (), allowlisted: bool = False) -> list[SecretHit]:
+    """`scan` of the added lines of these files, each file gated as a whole first."""
+    gate = prefilter(baseline.plugins_used if baseline else None,
+                     baseline.filters_used if baseline else None)
+    lines = (c for fc in files if fc.path not in skip_paths
+             for c in gated_candidates(fc, gate))
+    return scan(lines, baseline, skip_paths, allowlisted=allowlisted)
 
 
 def scan(lines: Iterable[Candidate], baseline: Baseline | None = None,

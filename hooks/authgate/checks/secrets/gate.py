@@ -4,6 +4,7 @@ imported only when some added line could hold a secret."""
 
 from __future__ import annotations
 
+import collections
 import functools
 import json
 import math
@@ -11,6 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from authgate import linegate
 
 _B64 = r"a-z0-9+/\\\-_="  # Base64HighEntropyString's charset (with IGNORECASE)
 _HEX = r"0-9a-f"
@@ -21,20 +24,32 @@ DEFAULT_LIMITS = {"Base64HighEntropyString": 4.5, "HexHighEntropyString": 3.0}
 class _Need:
     """What every line a plugin reports contains: one of `literals` (any case), or a
     match of `pattern` in a line of at least `min_len` characters that holds one of
-    `guards` (any case). Quoted patterns need a quote in the line."""
+    `guards` (any case). Quoted patterns (the entropy plugins') need a quote in the
+    line and a run over the plugin's limit (`Gate.entropic`)."""
 
     literals: tuple[str, ...] = ()
     pattern: str | None = None
     min_len: int = 0
     guards: tuple[str, ...] = ()
     quoted: bool = False
+    # What a whole text is searched for to find the lines `pattern` may match, where
+    # the pattern itself is slow to search for (it starts with a character class):
+    # a part of every match that starts with a literal, or the guard words.
+    anchor: str | None = None
 
+
+_KEYWORDS = (*(f"{a}{sep}key" for a in ("api", "auth", "service", "account", "db", "database",
+                                        "priv", "private", "client") for sep in ("", "_")),
+             *(f"{a}{sep}pass" for a in ("db", "database", "key") for sep in ("", "_")),
+             "password", "passwd", "pwd", "secret", "contrase")
 
 # Per built-in plugin, from its patterns in detect-secrets 1.5.0. Where a plugin writes
 # \d, so does this (\d also matches non-ASCII digits).
 _NEEDS: dict[str, tuple[_Need, ...]] = {
+    # Its secret-key pattern starts with "aws".
     "AWSKeyDetector": (_Need(literals=("a3t", "abia", "acca", "akia", "asia")),
-                       _Need(pattern=r"""['"][0-9a-z/+]{40}['"]""", quoted=True)),
+                       _Need(pattern=r"""['"][0-9a-z/+]{40}['"]""", guards=("aws",),
+                             anchor="aws")),
     "ArtifactoryDetector": (_Need(literals=("akc",)),
                             _Need(pattern=r"AP[\da-f][a-z0-9]{8}", min_len=11, guards=("ap",))),
     "AzureStorageKeyDetector": (_Need(literals=("accountkey=",)),),
@@ -45,17 +60,21 @@ _NEEDS: dict[str, tuple[_Need, ...]] = {
     # Its shortest token is 1 + 23 + 1 + 6 + 1 + 27 = 59 characters.
     "DiscordBotTokenDetector": (_Need(
         pattern=r"[MNO][a-z\d_-]{23,25}\.[a-z\d_-]{6}\.[a-z\d_-]{27}", min_len=59,
-        guards=(".",)),),
+        guards=(".",), anchor=r"\.[a-z\d_-]{6}\.[a-z\d_-]{27}"),),
     "GitHubTokenDetector": (_Need(literals=("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),),
     "GitLabTokenDetector": (_Need(literals=(
         "glpat-", "gldt-", "glft-", "glsoat-", "glrt-", "glcbt-", "glimt-", "glptt-",
         "glagent-", "gloas-", "gr1348941")),),
     # Its pattern also needs key|pwd|password|pass|token before the 44 characters.
     "IbmCloudIamDetector": (_Need(pattern="[a-z0-9_-]{44}", min_len=44,
-                                  guards=("key", "pwd", "pass", "token")),),
+                                  guards=("key", "pwd", "pass", "token"),
+                                  anchor="key|pwd|pass|token"),),
     "IbmCosHmacDetector": (_Need(literals=("secret",)),),
     "JwtTokenDetector": (_Need(literals=("eyj",)),),
-    "KeywordDetector": (_Need(literals=("key", "pass", "pwd", "secret", "contrase")),),
+    # Every one of its patterns holds a word of its DENYLIST (`api_?key`, `password`,
+    # `secret` ...): "key" or "pass" alone is not enough, and they are in a quarter of
+    # the lines of real code (primary_key, passed).
+    "KeywordDetector": (_Need(literals=_KEYWORDS),),
     "MailchimpDetector": (_Need(literals=("-us",)),),
     "NpmDetector": (_Need(literals=("_authtoken=",)),),
     "OpenAIDetector": (_Need(literals=("t3blbkfj",)),),
@@ -71,12 +90,13 @@ _NEEDS: dict[str, tuple[_Need, ...]] = {
     "SquareOAuthDetector": (_Need(literals=("sq0csp-",)),),
     "StripeDetector": (_Need(literals=("k_live_",)),),
     "TelegramBotTokenDetector": (_Need(pattern=r"\d{8}:[0-9a-z_-]{35}", min_len=44,
-                                       guards=(":",)),),
+                                       guards=(":",), anchor=r":[0-9a-z_-]{35}"),),
     "TwilioKeyDetector": (_Need(pattern="(?:AC|SK)[a-z0-9]{32}", min_len=34,
                                 guards=("ac", "sk")),),
 }
 BUILTIN_PLUGINS = (*sorted(_NEEDS), "Base64HighEntropyString", "HexHighEntropyString",
                    "IPPublicDetector")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 _ALNUM_FILTER = "detect_secrets.filters.heuristic.is_not_alphanumeric_string"
 
 
@@ -95,10 +115,15 @@ class Gate:
     through one case-insensitive regex of it all, as Unicode case folding needs."""
 
     literals: re.Pattern[str] | None
+    # A long enough quoted run for some entropy plugin, and then per plugin its own
+    # run pattern and entropy limit: a line passes only with a run over the limit.
     quoted: re.Pattern[str] | None
+    entropic: tuple[tuple[re.Pattern[str], float], ...]
     # (minimum line length, guard words as one pattern or None, the shape pattern)
     shapes: tuple[tuple[int, re.Pattern[str] | None, re.Pattern[str]], ...]
     full: re.Pattern[str]
+    # Per shape, what `lines` searches a whole text for: its anchor, else the pattern.
+    finders: tuple[re.Pattern[str], ...] = ()
 
     def search(self, line: str) -> bool:
         if not line.isascii():
@@ -107,13 +132,49 @@ class Gate:
         if self.literals is not None and self.literals.search(low):
             return True
         if self.quoted is not None and ('"' in line or "'" in line) and \
-                self.quoted.search(line):
+                self.quoted.search(line) and self._entropic(line):
             return True
         n = len(line)
         for min_len, guard, pattern in self.shapes:
             if n >= min_len and (guard is None or guard.search(low)) and pattern.search(low):
                 return True
         return False
+
+    def lines(self, texts: Sequence[str]) -> list[int]:
+        """The indices of the `texts` (lines without their line break) that `search`
+        passes, found over their joined text: none of the patterns matches a line
+        break. A line that is not ASCII goes through `search` itself, which folds its
+        case as `re` does (str.lower does not fold "ſ" to "s")."""
+        joined = "\n".join(texts)
+        if joined.count("\n") != len(texts) - 1:
+            return [i for i, t in enumerate(texts) if self.search(t)]
+        low = joined.lower()
+        hot = set(linegate.hit_lines(low, [self.literals])) if self.literals else set()
+        if self.quoted is not None:
+            hot.update(i for i in linegate.hit_lines(low, [self.quoted])
+                       if i not in hot and self._entropic(texts[i]))
+        if not joined.isascii():
+            hot.update(i for i in linegate.hit_lines(joined, [_NOT_ASCII])
+                       if self.search(texts[i]))
+        for (min_len, guard, pattern), finder in zip(self.shapes, self.finders):
+            for i in linegate.hit_lines(low, [finder]):
+                if i not in hot:
+                    line = texts[i].lower()
+                    if len(line) >= min_len and (guard is None or guard.search(line)) \
+                            and pattern.search(line):
+                        hot.add(i)
+        return sorted(hot)
+
+    def _entropic(self, line: str) -> bool:
+        # detect-secrets' own entropy is never above Shannon's (it lowers it for
+        # numbers); the margin absorbs a different order of float additions.
+        return any(_shannon(m.group(2)) > limit - 1e-9
+                   for rx, limit in self.entropic for m in rx.finditer(line))
+
+
+def _shannon(run: str) -> float:
+    n = len(run)
+    return -sum(c / n * math.log2(c / n) for c in collections.Counter(run).values())
 
 
 def _lowered(pattern: str) -> re.Pattern[str]:
@@ -140,6 +201,7 @@ def _prefilter(key: str) -> Gate | None:
     alnum_filter = filters_used is None or any(
         f.get("path") == _ALNUM_FILTER for f in filters_used)
     needs: list[_Need] = []
+    entropic: list[tuple[re.Pattern[str], float]] = []
     for plugin in plugins_used:
         name = plugin.get("name")
         if plugin.get("path") or name not in BUILTIN_PLUGINS:
@@ -156,6 +218,9 @@ def _prefilter(key: str) -> Gate | None:
             charset = _B64 if name == "Base64HighEntropyString" else _HEX
             needs.append(_Need(pattern=rf"""['"][{charset}]{{{_min_run(limit)},}}['"]""",
                                quoted=True))
+            # The plugin's run: between two equal quotes, found as it finds them.
+            entropic.append((re.compile(rf"""(['"])([{charset}]+)\1""", re.IGNORECASE),
+                             limit))
     literals = sorted({lit for n in needs for lit in n.literals}, key=lambda x: (-len(x), x))
     quoted = [n.pattern for n in needs if n.quoted and n.pattern]
     shapes = [n for n in needs if not n.quoted and n.pattern]
@@ -164,19 +229,23 @@ def _prefilter(key: str) -> Gate | None:
     # a literal ("pwd" holds "pwd") cannot be in the line then, and a shape whose
     # guards are all such words cannot match.
     fast = []
+    finders = []
     for n in shapes:
         guards = tuple(g for g in n.guards if not any(lit in g for lit in literals))
         if n.guards and not guards:
             continue
         guard = re.compile("|".join(re.escape(g) for g in guards)) if guards else None
         fast.append((n.min_len, guard, _lowered(n.pattern or "")))
+        finders.append(_lowered(n.anchor or n.pattern or ""))
 
     def union(parts: Sequence[str]) -> re.Pattern[str] | None:
         return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE) if parts else None
 
     return Gate(
-        literals=re.compile("|".join(re.escape(lit) for lit in literals)) if literals else None,
+        literals=re.compile(linegate.trie(literals)) if literals else None,
         quoted=union(quoted),
+        entropic=tuple(entropic),
         shapes=tuple(fast),
         full=union(every) or re.compile(r"(?!)"),
+        finders=tuple(finders),
     )
