@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from authgate import changes
 from authgate.config import Config
+from authgate.findings import ANCHOR
 from authgate.rules import FAMILIES
 from authgate.scanning import judge_whole
 
@@ -97,6 +98,38 @@ def test_a_decision_and_its_tests_in_different_files_judge_alike_on_any_number_o
     assert any(f[0].startswith("identity.") and f[1] == "app/auth/tokens.py" for f in serial)
     assert _judged(whole, jobs=2) == serial
     assert _judged(whole, jobs=3) == serial
+
+
+def test_the_missing_test_finding_points_at_the_same_file_on_any_number_of_workers(
+        repo: Repo) -> None:
+    # Two decisions of one tier and no test: the finding points at the first of them
+    # in the tree. Workers get the larger file first; their results are put back in
+    # the tree's order before the requirement is judged.
+    check = ("import jwt\n\n\ndef verify(token, key):\n"
+             "    claims = jwt.decode(token, key, algorithms=['HS256'])\n"
+             "    if claims['exp'] < now():\n        raise Expired()\n    return claims\n")
+    repo.write("app/auth/a_tokens.py", check)
+    repo.write("app/auth/z_tokens.py", check + "\n# padding\n" * 200)
+    for i in range(15):
+        repo.write(f"app/m{i}.py", f"x = {i}\n" * 40)
+    repo.add()
+    repo.commit()
+    whole = changes.tree("HEAD", cwd=str(repo.path))
+    import authgate.scanning as scan
+
+    def anchors(jobs: int) -> list[str | None]:
+        old = scan.PARALLEL_MIN_LINES
+        scan.PARALLEL_MIN_LINES = 0  # a pool however small the tree
+        try:
+            found = judge_whole(whole, Config(), FAMILIES, jobs=jobs)
+        finally:
+            scan.PARALLEL_MIN_LINES = old
+        return [dict(f.extra).get(ANCHOR) for f in found
+                if f.rule_id == "identity.tests.negative-missing"]
+
+    assert anchors(1) == ["app/auth/a_tokens.py"]
+    assert anchors(2) == ["app/auth/a_tokens.py"]
+    assert _judged(whole, jobs=2) == _judged(whole, jobs=1)
 
 
 def test_two_secrets_on_one_line_are_two_findings_on_any_number_of_workers(

@@ -49,8 +49,10 @@ class Lazy:
     """A pool of `jobs` worker processes started by the first job it is given: work
     that turns out small never pays for one (scan of a small tree)."""
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, initializer: Callable[..., None] | None = None,
+                 initargs: Sequence[Any] = ()) -> None:
         self.jobs = jobs
+        self._start = (initializer, tuple(initargs))
         self._pool: ProcessPoolExecutor | None = None
 
     @property
@@ -59,7 +61,9 @@ class Lazy:
 
     def submit(self, fn: Callable[[In], Out], item: In) -> Future[Out]:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs)
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs,
+                                             initializer=self._start[0],
+                                             initargs=self._start[1])
         return self._pool.submit(fn, item)
 
     def __enter__(self) -> Lazy:

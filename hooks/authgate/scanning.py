@@ -1,7 +1,8 @@
 """Judging whole files (a tree at a revision, or files named to `check`): the files
-arrive in batches so memory holds one batch's lines; the checks that judge a file on
-its own (leaks, provenance) run on a worker pool while identity, which reads the files
-together, runs in this process; each committed blob's findings are kept in the blob
+arrive in batches so memory holds one batch's lines; every check's file-by-file work
+(leaks, provenance, and identity's judging of each file) runs on a worker pool while
+this process reads the next batch, and identity's test requirement, which reads the
+files together, runs here once at the end; each committed blob's findings are kept in the blob
 cache (scancache.py) so an unchanged file is judged once, and not even read when it
 holds nothing. Findings are the same whatever the number of workers, the batching and
 the cache."""
@@ -44,11 +45,21 @@ class Judged(NamedTuple):
     skipped: tuple[str, ...]  # files not read, as the report lists them
 
 
+class _Judged(NamedTuple):
+    """A batch's raw findings: of the per-file families, of identity, and what identity's
+    test requirement needs of its files, in the batch's order of files."""
+
+    per_file: list[Finding]
+    identity: list[Finding]
+    seen: list[Seen]
+
+
 class _Batch(NamedTuple):
     cs: ChangeSet
     keys: dict[str, str | None]  # path -> blob cache key (None: not cached)
-    identity: list[Finding]  # raw, fresh or from the cache
-    per_file: Callable[[], list[Finding]]  # the per-file families' raw findings
+    kinds: dict[str, str | None]  # path -> content kind (contentkind.py), None: source
+    cached: list[Finding] | None  # identity's findings from the cache, if it had them
+    judged: Callable[[], _Judged]
 
 
 # How judge_batches gets its files: `read(path, blob, mode)` False lets the reader pass
@@ -69,9 +80,9 @@ def judge_batches(meta: ChangeSet, batches: Reader, cfg: config.Config,
     The families judged file by file (scancache.FAMILIES: leaks, provenance) run on a
     pool of `jobs` processes when a batch is large; with `git_dir`, each blob is
     judged once (read from, and stored in, the blob cache there). Identity judges
-    each file in this process while the pool works, and its change-level test
-    requirement once after the last batch, over what it saw of every file (a tree
-    removes nothing, so no file's judgement depends on another's lines). Each
+    each file on the pool too, and its change-level test requirement here once after
+    the last batch, over what it saw of every file (a tree removes nothing, so no
+    file's judgement depends on another's lines). Each
     batch's raw findings are redacted, suppressed and hinted together, as run_all
     does, and stored only redacted."""
     from authgate import contentkind, scancache
@@ -101,9 +112,12 @@ def judge_batches(meta: ChangeSet, batches: Reader, cfg: config.Config,
     kept: list[FileChange] = []  # files with identity findings, for the change level
 
     def finish(b: _Batch) -> None:
-        items = [(None if cached_identity is not None else tree_key, f) for f in b.identity]
+        judged = b.judged()
+        found = judged.identity if b.cached is None else b.cached
+        seen.extend(judged.seen)
+        items = [(None if b.cached is not None else tree_key, f) for f in found]
         fresh: dict[str, list[Finding]] = {}
-        for f in b.per_file():
+        for f in judged.per_file:
             fresh.setdefault(f.path or "", []).append(f)
         for fc in b.cs.files if per_file else ():
             k = b.keys.get(fc.path)
@@ -116,9 +130,9 @@ def judge_batches(meta: ChangeSet, batches: Reader, cfg: config.Config,
             if k is not None:
                 used.append(k)
         out.extend(_decided(items, b.cs, cfg, new))
-        named = {f.path for f in b.identity}
+        named = {f.path for f in found}
         kept.extend(fc for fc in b.cs.files if fc.path in named)
-        skipped_files.extend(skipped(b.cs, cfg))
+        skipped_files.extend(skipped(b.cs, cfg, b.kinds))
 
     def needed(path: str, blob: str, mode: str) -> bool:
         k = scancache.key(fp, FileChange(path=path, status=Status.ADDED, mode=mode,
@@ -129,7 +143,8 @@ def judge_batches(meta: ChangeSet, batches: Reader, cfg: config.Config,
     # Without the tree's identity findings in the cache, identity reads every file.
     read = needed if git_dir and per_file and (cached_identity is not None or not whole_tree) \
         else None
-    with _Pool(jobs) as pool_:
+    with _Pool(jobs, cfg, per_file, identity=rules is not None and cached_identity is None
+               ) as pool_:
         window: list[_Batch] = []
         for files in batches(read):
             if cfg.exclude:
@@ -137,22 +152,20 @@ def judge_batches(meta: ChangeSet, batches: Reader, cfg: config.Config,
             cs = replace(meta, files=files)
             # Content that is not source (contentkind.py) is read for provider secrets
             # only, and cached under its kind: a file the listing can skip is source.
-            kinds = {fc.path: contentkind.kind_of(fc, cat=content) for fc in files
-                     if fc.hunks}
+            # Worked out once a file, for every use below.
+            every_kind = {fc.path: contentkind.kind_of(fc, cat=content) for fc in files}
+            kinds = {fc.path: every_kind[fc.path] for fc in files if fc.hunks}
             keys = {fc.path: _key(scancache.key(fp, fc), kinds.get(fc.path))
                     for fc in files} if git_dir and per_file else {}
-            misses = tuple(fc for fc in files if keys.get(fc.path) not in older) \
-                if per_file else ()
-            pending = pool_.judge(replace(cs, files=misses), cfg, per_file)
-            found: list[Finding] = []
-            if cached_identity is not None:
-                found = [f for fc in files for f in cached_identity.get(fc.path, [])]
-            elif rules is not None:
-                found, batch_seen = identity.judge_files(
-                    replace(cs, files=tuple(f for f in files if not kinds.get(f.path))),
-                    rules, cfg)
-                seen += batch_seen
-            window.append(_Batch(cs, keys, found, pending))
+            misses = frozenset(fc.path for fc in files if keys.get(fc.path) not in older) \
+                if per_file else frozenset()
+            cached = None if cached_identity is None else \
+                [f for fc in files for f in cached_identity.get(fc.path, [])]
+            # Identity reads the source files, cached or not (its findings are the
+            # tree's), unless the cache has them.
+            sources = frozenset(f.path for f in files if not kinds.get(f.path))
+            window.append(_Batch(cs, keys, every_kind, cached,
+                                 pool_.judge(cs, every_kind, misses, sources)))
             while len(window) > max(2, jobs * 2):
                 finish(window.pop(0))
         for b in window:
@@ -194,13 +207,19 @@ def _key(key: str | None, kind: str | None) -> str | None:
 
 
 class _Pool:
-    """The per-file families of each batch: in this process for a small tree, else on
-    a pool of `jobs` workers, started by the first batch of PARALLEL_MIN_LINES lines. A
-    file's findings depend on that file alone, so any split finds the same."""
+    """Each batch's per-file work: the per-file families on the files the cache does not
+    know, and identity's file-by-file judging of the source files; in this process for
+    a small tree, else on a pool of `jobs` workers, started by the first batch of
+    PARALLEL_MIN_LINES lines. A file's findings depend on that file alone, so any split
+    finds the same; identity's test requirement is judged once, after the last batch,
+    from the `Seen` of every file, kept in the tree's order."""
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, cfg: config.Config, per_file: tuple[str, ...],
+                 identity: bool) -> None:
         self.jobs = jobs
-        self._workers = pool.Lazy(jobs)
+        self._args = (cfg, per_file, identity)
+        self._local: _Judge | None = None
+        self._workers = pool.Lazy(jobs, initializer=_start, initargs=self._args)
 
     def __enter__(self) -> _Pool:
         return self
@@ -208,19 +227,70 @@ class _Pool:
     def __exit__(self, *exc: object) -> None:
         self._workers.__exit__(*exc)
 
-    def judge(self, cs: ChangeSet, cfg: config.Config,
-              families: tuple[str, ...]) -> Callable[[], list[Finding]]:
-        if not families or not cs.files:
-            return list
+    def judge(self, cs: ChangeSet, kinds: dict[str, str | None], misses: frozenset[str],
+              sources: frozenset[str]) -> Callable[[], _Judged]:
+        per_file, identity = self._args[1], self._args[2]
+        if not (per_file and misses) and not (identity and sources):
+            return lambda: _Judged([], [], [])
         lines = sum(_lines(f) for f in cs.files)
         # A small tree stays in this process; once the pool runs, every batch goes there.
         if self.jobs <= 1 or (not self._workers.started and lines < PARALLEL_MIN_LINES):
-            found = [f for f in _raw(cs, cfg, families) if f.path is not None]
-            return lambda: found
+            if self._local is None:
+                self._local = _Judge(*self._args)
+            done = self._local(cs, kinds, misses, sources)
+            return lambda: done
         n = min(self.jobs * 4, max(1, lines // max(1, PARALLEL_MIN_LINES)))
-        futures = [self._workers.submit(_raw_worker, (replace(cs, files=c), cfg, families))
-                   for c in _chunks(cs.files, n)]
-        return lambda: [f for fut in futures for f in fut.result() if f.path is not None]
+        futures = [self._workers.submit(_judge_job, (
+            replace(cs, files=c), {f.path: kinds[f.path] for f in c}, misses, sources))
+            for c in _chunks(cs.files, n)]
+
+        def collect() -> _Judged:
+            parts = [fut.result() for fut in futures]
+            order = {fc.path: i for i, fc in enumerate(cs.files)}
+            return _Judged([f for p in parts for f in p.per_file],
+                           [f for p in parts for f in p.identity],
+                           sorted((s for p in parts for s in p.seen),
+                                  key=lambda s: order[s.path]))
+        return collect
+
+
+class _Judge:
+    """What judges a chunk of a batch: the config and the rules, loaded once a process
+    (the rules' compiled forms are cached by the identity of the rule set)."""
+
+    def __init__(self, cfg: config.Config, per_file: tuple[str, ...], identity: bool
+                 ) -> None:
+        self.cfg, self.per_file = cfg, per_file
+        self.rules = load(cfg, per_file) if per_file else None
+        self.identity = load(cfg, ("identity",)) if identity else None
+
+    def __call__(self, cs: ChangeSet, kinds: dict[str, str | None], misses: frozenset[str],
+                 sources: frozenset[str]) -> _Judged:
+        from authgate.checks import identity
+
+        per_file: list[Finding] = []
+        if self.rules is not None and misses:
+            judged = replace(cs, files=tuple(f for f in cs.files if f.path in misses))
+            per_file = [f for f in run_families(judged, self.rules, self.cfg, self.per_file,
+                                                kinds) if f.path is not None]
+        if self.identity is None or not sources:
+            return _Judged(per_file, [], [])
+        found, seen = identity.judge_files(
+            replace(cs, files=tuple(f for f in cs.files if f.path in sources)),
+            self.identity, self.cfg)
+        return _Judged(per_file, found, seen)
+
+
+_WORKER: list[_Judge] = []
+
+
+def _start(cfg: config.Config, per_file: tuple[str, ...], identity: bool) -> None:
+    _WORKER[:] = [_Judge(cfg, per_file, identity)]
+
+
+def _judge_job(job: tuple[ChangeSet, dict[str, str | None], frozenset[str], frozenset[str]]
+               ) -> _Judged:
+    return _WORKER[0](*job)
 
 
 def _chunks(files: tuple[FileChange, ...], n: int) -> list[tuple[FileChange, ...]]:
@@ -246,7 +316,3 @@ def canonical(findings: list[Finding]) -> list[Finding]:
 def _raw(cs: ChangeSet, cfg: config.Config, families: tuple[str, ...]) -> list[Finding]:
     """The findings of `families` before redaction across families and suppression."""
     return run_families(cs, load(cfg, families), cfg, families)
-
-
-def _raw_worker(job: tuple[ChangeSet, config.Config, tuple[str, ...]]) -> list[Finding]:
-    return _raw(*job)

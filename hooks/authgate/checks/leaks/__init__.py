@@ -53,7 +53,7 @@ from authgate.checks.leaks.line import (
     _Place,
     _raw_values,
 )
-from authgate.checks.leaks.plan import SECRET, _applies, _disabled, _Plan, _plan
+from authgate.checks.leaks.plan import SECRET, _applies, _disabled, _Plan, plan_of
 from authgate.config import Config
 from authgate.findings import Action, Finding, Severity, secret_marks, value_hash
 from authgate.pathmatch import any_match
@@ -100,7 +100,7 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config, *,
     """`providers_only`: the files are content that is not source (contentkind.py):
     only the provider-pattern plugins run on them (`_providers_only`); no endpoint,
     sensitive-file, keyword or entropy rule reads them."""
-    plan = _plan(rules, config)
+    plan = plan_of(rules, config)
     if providers_only:
         plan = replace(plan, endpoints=(), files=(), any_keyword=None)
     files = [fc for fc in changes.files if fc.status is not Status.DELETED]

@@ -76,6 +76,22 @@ def _domains(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+# The plans of the last runs, by the identity of their rules and config (kept here, so
+# an id is not reused while its plan is): verify judges hundreds of commits with one.
+_PLANS: dict[tuple[int, int], tuple[RuleSet, Config, _Plan]] = {}
+
+
+def plan_of(rules: RuleSet, config: Config) -> _Plan:
+    kept = _PLANS.get((id(rules), id(config)))
+    if kept is not None and kept[0] is rules and kept[1] is config:
+        return kept[2]
+    plan = _plan(rules, config)
+    if len(_PLANS) >= 8:
+        _PLANS.clear()
+    _PLANS[(id(rules), id(config))] = (rules, config, plan)
+    return plan
+
+
 def _plan(rules: RuleSet, config: Config) -> _Plan:
     secret_rules: dict[str, Rule] = {}
     endpoints: list[_EndpointRule] = []
