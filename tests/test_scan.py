@@ -173,3 +173,39 @@ def test_a_tree_judged_file_by_file_finds_what_it_finds_whole(repo: Repo) -> Non
     assert one_by_one == at_once
     assert {f.rule_id.split(".")[0] for f in at_once} == {"identity", "leak", "provenance"}
     assert any(f.rule_id == "identity.gate.allow-hint" or f.suppressed for f in at_once)
+
+
+def test_a_tree_read_by_the_workers_finds_what_one_process_finds(repo: Repo) -> None:
+    # A tree's batches are read by whichever worker judges them: the same findings as
+    # one process reading them all, cold and with the blob cache warm.
+    from authgate import gitio
+    from authgate.scanning import judge_batches
+
+    repo.write("app/auth/tokens.py",
+               "import jwt\n\n\ndef verify(token, key):\n"
+               "    claims = jwt.decode(token, key, algorithms=['HS256'])\n"
+               "    if claims['exp'] < now():\n        raise Expired()\n    return claims\n")
+    repo.write("app/keys.py", "AWS = 'AKIAZ4XQ7BRTMV2LPN3K'\n")
+    repo.write("app/m.py", ELIDED)
+    for i in range(12):
+        repo.write(f"app/m{i}.py", f"x = {i}\n" * 30)
+    repo.add()
+    repo.commit()
+    root = str(repo.path)
+    meta = changes.tree_meta("HEAD", cwd=root)
+
+    def scan(jobs: int, git_dir: str | None) -> list[tuple[str, str | None, int | None]]:
+        found = judge_batches(
+            meta, lambda read: changes.tree_listing("HEAD", cwd=root, batch_bytes=300,
+                                                    read=read),
+            Config(), FAMILIES, jobs, git_dir, cwd=root).findings
+        return [(f.rule_id, f.path, f.line) for f in found]
+
+    one = scan(1, None)
+    assert {r.split(".")[0] for r, _, _ in one} == {"identity", "leak", "provenance"}
+    assert ("leak.secret.aws-key", "app/keys.py", 1) in one
+    assert scan(2, None) == one
+    git_dir = gitio.git_dir(root)
+    assert scan(2, git_dir) == one  # cold: fills the cache
+    assert scan(2, git_dir) == one  # warm
+    assert scan(1, git_dir) == one

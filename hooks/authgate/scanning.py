@@ -11,20 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING, NamedTuple, Optional
+from typing import TYPE_CHECKING, NamedTuple, Optional, Union
 
-from authgate import config, pool
+from authgate import changes, config, pool
 from authgate.changes import ChangeSet, FileChange, Status
 from authgate.checks import allow_hints, redact_lines, run_families, suppress
 from authgate.findings import SECRET_SPAN, Finding
 from authgate.pathmatch import any_match
 from authgate.pipeline import skipped
-from authgate.rules import FAMILIES, load
+from authgate.rules import FAMILIES, RuleSet, load
 
 if TYPE_CHECKING:
     from authgate.checks.identity.negative_tests import Seen
 
-# Below this many added lines a pool costs more than it saves (fork + pickling).
+# Below this many added lines a pool costs more than it saves (fork + pickling): files
+# in memory (`check FILE...`) stay in this process then; so does a tree of one batch.
 PARALLEL_MIN_LINES = 20_000
 
 
@@ -34,10 +35,13 @@ def _lines(fc: FileChange) -> int:
 
 def judge_whole(whole: ChangeSet, cfg: config.Config, families: tuple[str, ...],
                 jobs: int, git_dir: str | None = None) -> list[Finding]:
-    """The findings of whole files held in memory (`authgate check FILE...`): one
-    batch, judged as `judge_batches` judges a tree."""
-    return judge_batches(replace(whole, files=()), lambda _: [whole.files], cfg, families,
-                         jobs, git_dir).findings
+    """The findings of whole files held in memory (`authgate check FILE...`): judged
+    as `judge_batches` judges a tree, in chunks on the pool when there are many."""
+    lines = sum(_lines(f) for f in whole.files)
+    work = [whole.files] if jobs <= 1 or lines < PARALLEL_MIN_LINES else \
+        _chunks(whole.files, min(jobs * 4, max(1, lines // max(1, PARALLEL_MIN_LINES))))
+    return judge_batches(replace(whole, files=()), lambda _: work, cfg, families, jobs,
+                         git_dir).findings
 
 
 class Judged(NamedTuple):
@@ -45,50 +49,53 @@ class Judged(NamedTuple):
     skipped: tuple[str, ...]  # files not read, as the report lists them
 
 
-class _Judged(NamedTuple):
-    """A batch's raw findings: of the per-file families, of identity, and what identity's
-    test requirement needs of its files, in the batch's order of files."""
+# A batch of work: files in memory, or a part of a tree's listing its judge reads.
+Work = Union[tuple[FileChange, ...], changes.TreeBatch]
 
-    per_file: list[Finding]
-    identity: list[Finding]
+# How judge_batches gets its work: `read(path, blob, mode)` False lets a tree's
+# listing pass a file it need not read (changes.tree_listing).
+Reader = Callable[[Optional[Callable[[str, str, str], bool]]], Iterable[Work]]
+
+
+class _Task(NamedTuple):
+    work: Work
+    known: dict[str, list[Finding]]  # the blob cache's entries for its files
+    cached: dict[str, list[Finding]] | None  # identity's findings of its files, if cached
+
+
+class _Done(NamedTuple):
+    """A batch judged: its findings decided (redacted, suppressed, hinted), the cache
+    entries it made, the blob keys of its files, what identity's test requirement
+    needs of its files (in their order), its skipped files, and whether identity
+    found anything in it."""
+
+    findings: list[Finding]
+    new: dict[str, list[Finding]]
+    used: list[str]
     seen: list[Seen]
-
-
-class _Batch(NamedTuple):
-    cs: ChangeSet
-    keys: dict[str, str | None]  # path -> blob cache key (None: not cached)
-    kinds: dict[str, str | None]  # path -> content kind (contentkind.py), None: source
-    cached: list[Finding] | None  # identity's findings from the cache, if it had them
-    judged: Callable[[], _Judged]
-
-
-# How judge_batches gets its files: `read(path, blob, mode)` False lets the reader pass
-# a file it need not read (changes.tree_batches).
-Reader = Callable[[Optional[Callable[[str, str, str], bool]]],
-                  Iterable[tuple[FileChange, ...]]]
+    skipped: list[str]
+    identity: bool
 
 
 def judge_batches(meta: ChangeSet, batches: Reader, cfg: config.Config,
                   families: tuple[str, ...], jobs: int,
-                  git_dir: str | None = None) -> Judged:
+                  git_dir: str | None = None, cwd: str | None = None) -> Judged:
     """The findings of files that arrive in batches (a tree, read a batch at a time so
     memory holds one batch's lines), the same whatever `jobs` is, however the files
     are batched, and whether the cache is used. When the cache knows a file's findings
     of every family and they are none, the file is not even read: an unchanged tree
     costs its listing and the files that have findings.
 
-    The families judged file by file (scancache.FAMILIES: leaks, provenance) run on a
-    pool of `jobs` processes when a batch is large; with `git_dir`, each blob is
-    judged once (read from, and stored in, the blob cache there). Identity judges
-    each file on the pool too, and its change-level test requirement here once after
-    the last batch, over what it saw of every file (a tree removes nothing, so no
-    file's judgement depends on another's lines). Each
-    batch's raw findings are redacted, suppressed and hinted together, as run_all
-    does, and stored only redacted."""
-    from authgate import contentkind, scancache
+    Each batch is judged whole by one `_Judge`, on a pool of `jobs` processes when
+    there is more than one batch: it reads its files (a tree's batch is read by the
+    worker, so no line crosses between processes), runs every family's file-by-file
+    work, and redacts, suppresses and hints its findings together, as run_all does.
+    Identity's change-level test requirement is judged here once after the last
+    batch, over what the batches saw of every file (a tree removes nothing, so no
+    file's judgement depends on another's lines). With `git_dir`, each blob is judged
+    once (read from, and stored in, the blob cache there), stored only redacted."""
+    from authgate import scancache
     from authgate.checks import identity
-
-    content = contentkind.catalog(cfg)
 
     per_file = tuple(f for f in families if f in scancache.FAMILIES)
     whole_tree = "identity" in families
@@ -102,89 +109,177 @@ def judge_batches(meta: ChangeSet, batches: Reader, cfg: config.Config,
         cached_identity = {}
         for f in older[tree_key]:
             cached_identity.setdefault(f.path, []).append(f)
-    rules = load(cfg, ("identity",)) if whole_tree else None
+    # A blob's entries in the cache, any kind (a key is "blob key" or "blob key:kind").
+    stored: dict[str, list[str]] = {}
+    for k in older:
+        stored.setdefault(k.partition(":")[0], []).append(k)
     seen: list[Seen] = []  # what identity's test requirement needs of each file
     new: dict[str, list[Finding]] = {tree_key: []} if tree_key is not None \
         and cached_identity is None else {}
     used: list[str] = [tree_key] if tree_key is not None else []
     out: list[Finding] = []
     skipped_files: list[str] = []
-    kept: list[FileChange] = []  # files with identity findings, for the change level
+    identity_found = False
 
-    def finish(b: _Batch) -> None:
-        judged = b.judged()
-        found = judged.identity if b.cached is None else b.cached
-        seen.extend(judged.seen)
-        items = [(None if b.cached is not None else tree_key, f) for f in found]
+    def plain(path: str, blob: str | None, mode: str) -> str | None:
+        return scancache.key(fp, FileChange(path=path, status=Status.ADDED, mode=mode,
+                                            blob=blob))
+
+    def needed(path: str, blob: str, mode: str) -> bool:
+        k = plain(path, blob, mode)
+        return k is None or k not in older or bool(older[k]) \
+            or bool(cached_identity and cached_identity.get(path))
+
+    def task(work: Work) -> _Task:
+        places = [(path, blob, mode) for path, mode, blob, _, _ in work.entries] \
+            if isinstance(work, changes.TreeBatch) else [(fc.path, fc.blob, fc.mode)
+                                                        for fc in work]
+        known = {k: older[k] for path, blob, mode in places
+                 for k in stored.get(plain(path, blob, mode) or "", ())} if per_file else {}
+        cached = None if cached_identity is None else {
+            path: cached_identity[path] for path, _, _ in places if path in cached_identity}
+        return _Task(work, known, cached)
+
+    def merge(done: _Done) -> None:
+        nonlocal identity_found
+        out.extend(done.findings)
+        for k, v in done.new.items():
+            if k == tree_key:
+                new[k].extend(v)
+            else:
+                new[k] = v
+        used.extend(done.used)
+        seen.extend(done.seen)
+        skipped_files.extend(done.skipped)
+        identity_found = identity_found or done.identity
+
+    # Without the tree's identity findings in the cache, identity reads every file.
+    read = needed if git_dir and per_file and (cached_identity is not None or not whole_tree) \
+        else None
+    judge = _Judge(meta, cfg, per_file, whole_tree and cached_identity is None, fp, tree_key,
+                   cwd)
+    with pool.Lazy(jobs, initializer=_start, initargs=(judge,)) as workers:
+        window: list[Callable[[], _Done]] = []
+        first: _Task | None = None
+        for work in batches(read):
+            if jobs <= 1:
+                window.append(_ready(judge(task(work))))
+            elif first is None and not workers.started:
+                first = task(work)  # a batch alone is judged here: no pool for it
+                continue
+            else:
+                if first is not None:
+                    window.append(workers.submit(_judge_job, first).result)
+                    first = None
+                window.append(workers.submit(_judge_job, task(work)).result)
+            while len(window) > max(2, jobs * 2):
+                merge(window.pop(0)())
+        if first is not None:
+            window.append(_ready(judge(first)))
+        for pending in window:
+            merge(pending())
+    # The change level: identity's test requirement (only when identity found
+    # something, as identity.run), and the per-file families' findings of no file.
+    items: list[tuple[str | None, Finding]] = []
+    if cached_identity is not None:
+        items += [(None, f) for f in cached_identity.get(None, [])]
+    elif whole_tree and (identity_found or any(f.family == "identity" for f in out)):
+        items += [(tree_key, f) for f in identity.judge_tests(load(cfg, ("identity",)), seen)]
+    if per_file:
+        # Findings of no file (a message, an environment) are never stored.
+        items += [(None, f) for f in _raw(meta, cfg, per_file) if f.path is None]
+    # They have no file: the files' lines are not needed to redact or suppress them.
+    out.extend(_decided(items, meta, cfg, new))
+    if git_dir and (new or set(used) != set(older)):
+        scancache.store(git_dir, {k: new[k] if k in new else older[k] for k in used}, older)
+    # An allow comment next to findings of two batches' stages is hinted once.
+    return Judged(canonical(list(dict.fromkeys(out))), tuple(skipped_files))
+
+
+class _Judge:
+    """Judges one batch, in whichever process it runs: reads it (a tree's batch), works
+    out each file's content kind and cache key once, runs the per-file families on the
+    files the cache does not know and identity on the source files, and decides the
+    batch's findings. The rules are loaded once a process (their compiled forms are
+    cached by the identity of the rule set)."""
+
+    def __init__(self, meta: ChangeSet, cfg: config.Config, per_file: tuple[str, ...],
+                 identity: bool, fp: str, tree_key: str | None, cwd: str | None) -> None:
+        self.meta, self.cfg, self.per_file, self.identity = meta, cfg, per_file, identity
+        self.fp, self.tree_key, self.cwd = fp, tree_key, cwd
+        self._rules: dict[tuple[str, ...], RuleSet] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_rules": {}}
+
+    def rules(self, families: tuple[str, ...]) -> RuleSet:
+        if families not in self._rules:
+            self._rules[families] = load(self.cfg, families)
+        return self._rules[families]
+
+    def __call__(self, task: _Task) -> _Done:
+        from authgate import contentkind, scancache
+        from authgate.checks import identity
+
+        cfg = self.cfg
+        files = changes.read_batch(task.work, cwd=self.cwd, max_file_size=cfg.max_file_size) \
+            if isinstance(task.work, changes.TreeBatch) else task.work
+        if cfg.exclude:
+            files = tuple(f for f in files if not any_match(cfg.exclude, f.path))
+        cs = replace(self.meta, files=files)
+        # Content that is not source (contentkind.py) is read for provider secrets
+        # only, and cached under its kind: a file the listing can skip is source.
+        content = contentkind.catalog(cfg)
+        every_kind = {fc.path: contentkind.kind_of(fc, cat=content) for fc in files}
+        kinds = {fc.path: every_kind[fc.path] for fc in files if fc.hunks}
+        keys = {fc.path: _key(scancache.key(self.fp, fc), kinds.get(fc.path))
+                for fc in files} if self.fp else {}
+        misses = tuple(fc for fc in files if keys.get(fc.path) not in task.known)
         fresh: dict[str, list[Finding]] = {}
-        for f in judged.per_file:
-            fresh.setdefault(f.path or "", []).append(f)
-        for fc in b.cs.files if per_file else ():
-            k = b.keys.get(fc.path)
-            if k is not None and k in older:
-                items += [(None, f) for f in older[k]]
+        if self.per_file and misses:
+            for f in run_families(replace(cs, files=misses), self.rules(self.per_file), cfg,
+                                  self.per_file, every_kind):
+                if f.path is not None:
+                    fresh.setdefault(f.path, []).append(f)
+        seen: list[Seen] = []
+        if task.cached is not None:
+            found = [f for fc in files for f in task.cached.get(fc.path, [])]
+        elif self.identity:
+            found, seen = identity.judge_files(
+                replace(cs, files=tuple(f for f in files if not kinds.get(f.path))),
+                self.rules(("identity",)), cfg)
+        else:
+            found = []
+        items = [(None if task.cached is not None else self.tree_key, f) for f in found]
+        new: dict[str, list[Finding]] = {}
+        used: list[str] = []
+        for fc in files if self.per_file else ():
+            k = keys.get(fc.path)
+            if k is not None and k in task.known:
+                items += [(None, f) for f in task.known[k]]
             else:
                 items += [(k, f) for f in fresh.get(fc.path, [])]
                 if k is not None:
                     new[k] = []
             if k is not None:
                 used.append(k)
-        out.extend(_decided(items, b.cs, cfg, new))
-        named = {f.path for f in found}
-        kept.extend(fc for fc in b.cs.files if fc.path in named)
-        skipped_files.extend(skipped(b.cs, cfg, b.kinds))
+        return _Done(_decided(items, cs, cfg, new), new, used, seen,
+                     list(skipped(cs, cfg, every_kind)), bool(found))
 
-    def needed(path: str, blob: str, mode: str) -> bool:
-        k = scancache.key(fp, FileChange(path=path, status=Status.ADDED, mode=mode,
-                                         blob=blob))
-        return k is None or k not in older or bool(older[k]) \
-            or bool(cached_identity and cached_identity.get(path))
 
-    # Without the tree's identity findings in the cache, identity reads every file.
-    read = needed if git_dir and per_file and (cached_identity is not None or not whole_tree) \
-        else None
-    with _Pool(jobs, cfg, per_file, identity=rules is not None and cached_identity is None
-               ) as pool_:
-        window: list[_Batch] = []
-        for files in batches(read):
-            if cfg.exclude:
-                files = tuple(f for f in files if not any_match(cfg.exclude, f.path))
-            cs = replace(meta, files=files)
-            # Content that is not source (contentkind.py) is read for provider secrets
-            # only, and cached under its kind: a file the listing can skip is source.
-            # Worked out once a file, for every use below.
-            every_kind = {fc.path: contentkind.kind_of(fc, cat=content) for fc in files}
-            kinds = {fc.path: every_kind[fc.path] for fc in files if fc.hunks}
-            keys = {fc.path: _key(scancache.key(fp, fc), kinds.get(fc.path))
-                    for fc in files} if git_dir and per_file else {}
-            misses = frozenset(fc.path for fc in files if keys.get(fc.path) not in older) \
-                if per_file else frozenset()
-            cached = None if cached_identity is None else \
-                [f for fc in files for f in cached_identity.get(fc.path, [])]
-            # Identity reads the source files, cached or not (its findings are the
-            # tree's), unless the cache has them.
-            sources = frozenset(f.path for f in files if not kinds.get(f.path))
-            window.append(_Batch(cs, keys, every_kind, cached,
-                                 pool_.judge(cs, every_kind, misses, sources)))
-            while len(window) > max(2, jobs * 2):
-                finish(window.pop(0))
-        for b in window:
-            finish(b)
-    # The change level: identity's test requirement (only when identity found
-    # something, as identity.run), and the per-file families' findings of no file.
-    items: list[tuple[str | None, Finding]] = []
-    if cached_identity is not None:
-        items += [(None, f) for f in cached_identity.get(None, [])]
-    elif rules is not None and (kept or any(f.family == "identity" for f in out)):
-        items += [(tree_key, f) for f in identity.judge_tests(rules, seen)]
-    if per_file:
-        # Findings of no file (a message, an environment) are never stored.
-        items += [(None, f) for f in _raw(meta, cfg, per_file) if f.path is None]
-    out.extend(_decided(items, replace(meta, files=tuple(kept)), cfg, new))
-    if git_dir and (new or set(used) != set(older)):
-        scancache.store(git_dir, {k: new[k] if k in new else older[k] for k in used}, older)
-    # An allow comment next to findings of two batches' stages is hinted once.
-    return Judged(canonical(list(dict.fromkeys(out))), tuple(skipped_files))
+def _ready(done: _Done) -> Callable[[], _Done]:
+    return lambda: done
+
+
+_WORKER: list[_Judge] = []
+
+
+def _start(judge: _Judge) -> None:
+    _WORKER[:] = [judge]
+
+
+def _judge_job(task: _Task) -> _Done:
+    return _WORKER[0](task)
 
 
 def _decided(items: list[tuple[str | None, Finding]], cs: ChangeSet, cfg: config.Config,
@@ -206,102 +301,22 @@ def _key(key: str | None, kind: str | None) -> str | None:
     return f"{key}:{kind}" if key is not None and kind else key
 
 
-class _Pool:
-    """Each batch's per-file work: the per-file families on the files the cache does not
-    know, and identity's file-by-file judging of the source files; in this process for
-    a small tree, else on a pool of `jobs` workers, started by the first batch of
-    PARALLEL_MIN_LINES lines. A file's findings depend on that file alone, so any split
-    finds the same; identity's test requirement is judged once, after the last batch,
-    from the `Seen` of every file, kept in the tree's order."""
-
-    def __init__(self, jobs: int, cfg: config.Config, per_file: tuple[str, ...],
-                 identity: bool) -> None:
-        self.jobs = jobs
-        self._args = (cfg, per_file, identity)
-        self._local: _Judge | None = None
-        self._workers = pool.Lazy(jobs, initializer=_start, initargs=self._args)
-
-    def __enter__(self) -> _Pool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._workers.__exit__(*exc)
-
-    def judge(self, cs: ChangeSet, kinds: dict[str, str | None], misses: frozenset[str],
-              sources: frozenset[str]) -> Callable[[], _Judged]:
-        per_file, identity = self._args[1], self._args[2]
-        if not (per_file and misses) and not (identity and sources):
-            return lambda: _Judged([], [], [])
-        lines = sum(_lines(f) for f in cs.files)
-        # A small tree stays in this process; once the pool runs, every batch goes there.
-        if self.jobs <= 1 or (not self._workers.started and lines < PARALLEL_MIN_LINES):
-            if self._local is None:
-                self._local = _Judge(*self._args)
-            done = self._local(cs, kinds, misses, sources)
-            return lambda: done
-        n = min(self.jobs * 4, max(1, lines // max(1, PARALLEL_MIN_LINES)))
-        futures = [self._workers.submit(_judge_job, (
-            replace(cs, files=c), {f.path: kinds[f.path] for f in c}, misses, sources))
-            for c in _chunks(cs.files, n)]
-
-        def collect() -> _Judged:
-            parts = [fut.result() for fut in futures]
-            order = {fc.path: i for i, fc in enumerate(cs.files)}
-            return _Judged([f for p in parts for f in p.per_file],
-                           [f for p in parts for f in p.identity],
-                           sorted((s for p in parts for s in p.seen),
-                                  key=lambda s: order[s.path]))
-        return collect
-
-
-class _Judge:
-    """What judges a chunk of a batch: the config and the rules, loaded once a process
-    (the rules' compiled forms are cached by the identity of the rule set)."""
-
-    def __init__(self, cfg: config.Config, per_file: tuple[str, ...], identity: bool
-                 ) -> None:
-        self.cfg, self.per_file = cfg, per_file
-        self.rules = load(cfg, per_file) if per_file else None
-        self.identity = load(cfg, ("identity",)) if identity else None
-
-    def __call__(self, cs: ChangeSet, kinds: dict[str, str | None], misses: frozenset[str],
-                 sources: frozenset[str]) -> _Judged:
-        from authgate.checks import identity
-
-        per_file: list[Finding] = []
-        if self.rules is not None and misses:
-            judged = replace(cs, files=tuple(f for f in cs.files if f.path in misses))
-            per_file = [f for f in run_families(judged, self.rules, self.cfg, self.per_file,
-                                                kinds) if f.path is not None]
-        if self.identity is None or not sources:
-            return _Judged(per_file, [], [])
-        found, seen = identity.judge_files(
-            replace(cs, files=tuple(f for f in cs.files if f.path in sources)),
-            self.identity, self.cfg)
-        return _Judged(per_file, found, seen)
-
-
-_WORKER: list[_Judge] = []
-
-
-def _start(cfg: config.Config, per_file: tuple[str, ...], identity: bool) -> None:
-    _WORKER[:] = [_Judge(cfg, per_file, identity)]
-
-
-def _judge_job(job: tuple[ChangeSet, dict[str, str | None], frozenset[str], frozenset[str]]
-               ) -> _Judged:
-    return _WORKER[0](*job)
-
-
 def _chunks(files: tuple[FileChange, ...], n: int) -> list[tuple[FileChange, ...]]:
-    # Largest first into the lightest bucket: chunks of near-equal work.
-    buckets: list[list[FileChange]] = [[] for _ in range(max(1, n))]
-    weights = [0] * len(buckets)
-    for fc in sorted(files, key=_lines, reverse=True):
-        i = weights.index(min(weights))
-        buckets[i].append(fc)
-        weights[i] += _lines(fc) + 1
-    return [tuple(b) for b in buckets if b]
+    """`files` in `n` runs of about equal lines, in their order: identity's test
+    requirement points at the first deciding file, so the order must survive."""
+    total = sum(_lines(fc) for fc in files)
+    out: list[tuple[FileChange, ...]] = []
+    run: list[FileChange] = []
+    weight = 0
+    for fc in files:
+        run.append(fc)
+        weight += _lines(fc) + 1
+        if weight * n >= total * (len(out) + 1) and len(out) < n - 1:
+            out.append(tuple(run))
+            run = []
+    if run:
+        out.append(tuple(run))
+    return out
 
 
 def canonical(findings: list[Finding]) -> list[Finding]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import NamedTuple
 
 from authgate import gitio
 from authgate.changes.diff import parse_diff
@@ -139,6 +140,19 @@ BATCH_BYTES = 1 << 20
 BATCH_FILES = 1000
 
 
+class TreeBatch(NamedTuple):
+    """A part of a tree's listing, about `batch_bytes` of content to read: each entry's
+    (path, mode, blob id, size, whether to read it). `read_batch` reads it, in any
+    process: a scan's workers read their own batches."""
+
+    rev: str
+    entries: tuple[tuple[str, str, str, int, bool], ...]
+
+    @property
+    def size(self) -> int:
+        return sum(e[3] for e in self.entries if e[4])
+
+
 def tree_batches(rev: str = "HEAD", *, cwd: str | None = None,
                  max_file_size: int = DEFAULT_MAX_FILE_SIZE,
                  batch_bytes: int = BATCH_BYTES,
@@ -151,11 +165,21 @@ def tree_batches(rev: str = "HEAD", *, cwd: str | None = None,
     listing says of it (no lines; `skipped` only for what the listing shows: a
     submodule, a file over the size limit), for a caller that already knows what
     its content holds (scan's blob cache)."""
+    for batch in tree_listing(rev, cwd=cwd, max_file_size=max_file_size,
+                              batch_bytes=batch_bytes, read=read):
+        yield read_batch(batch, cwd=cwd, max_file_size=max_file_size)
+
+
+def tree_listing(rev: str = "HEAD", *, cwd: str | None = None,
+                 max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+                 batch_bytes: int = BATCH_BYTES,
+                 read: Callable[[str, str, str], bool] | None = None,
+                 ) -> Iterator[TreeBatch]:
+    """`tree_batches` before reading: the listing, cut into batches."""
     listing = gitio.run(["ls-tree", "-r", "-l", "-z", "--full-tree", "--end-of-options",
                          rev], cwd=cwd)
-    sizes: dict[str, int] = {}
-    order: list[str | FileChange] = []  # a path to read, or a file not read
-    total = 0
+    entries: list[tuple[str, str, str, int, bool]] = []
+    total = reading = 0
     for entry in listing.split(b"\x00"):
         if not entry:
             continue
@@ -163,20 +187,31 @@ def tree_batches(rev: str = "HEAD", *, cwd: str | None = None,
         mode, kind, blob, size = (x.decode() for x in meta.split())
         path = os.fsdecode(raw_path)
         # A submodule has no size ("-"); a blob missing from the object store has none
-        # either ("BAD"): reading it is where git says so.
-        if kind == "blob" and size.isdigit():
-            sizes[blob] = int(size)
-        if read is not None and not read(path, blob, mode):
-            order.append(_listed(path, mode, blob, sizes.get(blob, 0), max_file_size))
+        # either ("BAD"): reading it is where git says so. -1: no size known.
+        known = int(size) if kind == "blob" and size.isdigit() else -1
+        wanted = read is None or read(path, blob, mode)
+        entries.append((path, mode, blob, known, wanted))
+        if not wanted:
             continue
-        order.append(path)
+        reading += 1
         # A file over the size limit is not read: it costs the batch nothing.
-        total += min(int(size), max_file_size) if size.isdigit() else 0
-        if total >= batch_bytes or len(order) >= BATCH_FILES:
-            yield _tree_files(rev, order, sizes, cwd=cwd, max_file_size=max_file_size)
-            order, total = [], 0
-    if order:
-        yield _tree_files(rev, order, sizes, cwd=cwd, max_file_size=max_file_size)
+        total += min(known, max_file_size) if known > 0 else 0
+        if total >= batch_bytes or reading >= BATCH_FILES:
+            yield TreeBatch(rev, tuple(entries))
+            entries, total, reading = [], 0, 0
+    if entries:
+        yield TreeBatch(rev, tuple(entries))
+
+
+def read_batch(batch: TreeBatch, *, cwd: str | None = None,
+               max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> tuple[FileChange, ...]:
+    """The files of a listing batch: those it says to read, read; the others as the
+    listing describes them."""
+    sizes = {blob: size for _, _, blob, size, _ in batch.entries if size >= 0}
+    order: list[str | FileChange] = [
+        path if wanted else _listed(path, mode, blob, max(size, 0), max_file_size)
+        for path, mode, blob, size, wanted in batch.entries]
+    return _tree_files(batch.rev, order, sizes, cwd=cwd, max_file_size=max_file_size)
 
 
 def _listed(path: str, mode: str, blob: str, size: int, max_file_size: int) -> FileChange:

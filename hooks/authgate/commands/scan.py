@@ -12,7 +12,6 @@ import argparse
 from collections.abc import Callable, Iterable
 
 from authgate import changes, config, gitio, lastrun, pool
-from authgate.changes import FileChange
 from authgate.commands import output
 from authgate.exits import Exit
 from authgate.policy import decide
@@ -30,12 +29,12 @@ def run(args: argparse.Namespace) -> int:
     meta = changes.tree_meta(args.rev, cwd=root, baseline=cfg.baseline)
 
     def batches(read: Callable[[str, str, str], bool] | None
-                ) -> Iterable[tuple[FileChange, ...]]:
-        return changes.tree_batches(args.rev, cwd=root, max_file_size=cfg.max_file_size,
+                ) -> Iterable[changes.TreeBatch]:
+        return changes.tree_listing(args.rev, cwd=root, max_file_size=cfg.max_file_size,
                                     read=read)
 
     judged = judge_batches(meta, batches, cfg, families, pool.workers(args.jobs),
-                           None if args.no_cache else gitio.git_dir(root))
+                           None if args.no_cache else gitio.git_dir(root), cwd=root)
     verdict = decide(judged.findings, cfg)
     subjects = [Subject(label=f"tree {args.rev}", verdict=verdict,
                         revision=meta.revision, skipped=judged.skipped)]
