@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 
 from authgate import ruleids
@@ -139,7 +139,8 @@ def _scrub_message(message: str, path: str | None) -> str:
 
 
 def suppress(findings: list[Finding], changes: ChangeSet, config: Config) -> list[Finding]:
-    allows = _inline_allows(changes)
+    # Only the files with findings on their lines can hold an allow that matters.
+    allows = _inline_allows(changes, {f.path for f in findings if f.line is not None})
     out = []
     for f in findings:
         reason = _allowed_inline(f, allows) or _allowed_by_config(f, config)
@@ -147,13 +148,17 @@ def suppress(findings: list[Finding], changes: ChangeSet, config: Config) -> lis
     return out
 
 
-def _inline_allows(changes: ChangeSet) -> dict[tuple[str, int], tuple[str, str | None]]:
-    """(path, line) -> (rule pattern, reason) for each allow comment in the new content.
+def _inline_allows(changes: ChangeSet, paths: Collection[str | None]
+                   ) -> dict[tuple[str, int], tuple[str, str | None]]:
+    """(path, line) -> (rule pattern, reason) for each allow comment in the new content
+    of the files in `paths`.
 
     Only lines present in the diff (added or context) are seen: an allow must sit next
     to what it allows, so it is part of the change that a reviewer reads."""
     allows: dict[tuple[str, int], tuple[str, str | None]] = {}
     for fc in changes.files:
+        if fc.path not in paths:
+            continue
         for hunk in fc.hunks:
             for line in hunk.lines:
                 if line.kind == "-" or "authgate:" not in line.text:
@@ -242,7 +247,10 @@ def allow_hints(findings: list[Finding], changes: ChangeSet, config: Config) -> 
     if not open_:
         return []
     problems: list[tuple[str, int, str]] = []
+    paths = {p for p, _ in open_}
     for fc in changes.files:
+        if fc.path not in paths:
+            continue
         for hunk in fc.hunks:
             for line in hunk.lines:
                 if line.kind == "-" or line.new is None:

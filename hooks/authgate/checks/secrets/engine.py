@@ -6,6 +6,9 @@ The detect-secrets entry points outside its public API are all here
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import json
 import re
 import sys
 import types
@@ -238,7 +241,6 @@ def _engine(first: Mapping[str, list[tuple[Candidate, View]]],
     from detect_secrets.core.scan import _is_filtered_out, _scan_line
     from detect_secrets.filters.allowlist import is_line_allowlisted
     from detect_secrets.plugins.base import RegexBasedDetector
-    from detect_secrets.settings import default_settings, get_plugins, transient_settings
     from detect_secrets.util.code_snippet import CodeSnippet
 
     def whole(plugin: Any, line: str, value: str) -> str:
@@ -252,13 +254,6 @@ def _engine(first: Mapping[str, list[tuple[Candidate, View]]],
                         return str(m.group(0))
         return value
 
-    if plugins_used is None:
-        settings_cm = default_settings()
-    else:
-        config: dict[str, Any] = {"plugins_used": [dict(p) for p in plugins_used]}
-        if filters_used is not None:
-            config["filters_used"] = [dict(f) for f in filters_used]
-        settings_cm = transient_settings(config)
     hits: dict[tuple[str, int, str, str], SecretHit] = {}
 
     def walk(path: str, items: Sequence[tuple[Candidate, View]]) -> bool:
@@ -301,18 +296,69 @@ def _engine(first: Mapping[str, list[tuple[Candidate, View]]],
                         hits[key] = hit
         return found
 
-    # Settings are process-global in detect-secrets: set for this scan, restored after.
-    with settings_cm as settings:
-        # The pragma counts only where the settings use its filter (a baseline may not).
-        keep = keep_allowlisted and _ALLOW_FILTER in settings.filters
-        settings.disable_filters(_VERIFY_FILTER, _FILE_FILTER, *((_ALLOW_FILTER,) if keep
-                                                                   else ()))
-        plugins = get_plugins()
-        for path in sorted({*first, *eager}):
-            if _is_filtered_out(required_filter_parameters=["filename"], filename=path):
-                continue
-            # Like scan_file: the eager transformer only when the first pass found
-            # nothing (here: on the added lines, so never less than detect-secrets).
-            if not walk(path, first.get(path, ())) and path in eager:
-                walk(path, eager[path])
+    plugins, keep = _settings(plugins_used, filters_used, keep_allowlisted)
+    for path in sorted({*first, *eager}):
+        if _is_filtered_out(required_filter_parameters=["filename"], filename=path):
+            continue
+        # Like scan_file: the eager transformer only when the first pass found
+        # nothing (here: on the added lines, so never less than detect-secrets).
+        if not walk(path, first.get(path, ())) and path in eager:
+            walk(path, eager[path])
     return list(hits.values())
+
+
+# detect-secrets' settings are process-global. Setting them up (plugins made, filter
+# caches emptied and filled again) cost more than a commit's lines in verify, which
+# judges hundreds of commits in a process: the last ones stay set, with what they
+# were made from and what detect-secrets then held, until a scan wants others or
+# something else changed them.
+_ACTIVE: list[tuple[str, Any, contextlib.ExitStack, list[Any], bool]] = []
+
+
+def _settings(plugins_used: Sequence[Mapping[str, Any]] | None,
+              filters_used: Sequence[Mapping[str, Any]] | None,
+              keep_allowlisted: bool) -> tuple[list[Any], bool]:
+    """The plugins to run, and whether the pragma's findings are kept, with
+    detect-secrets set for these settings."""
+    from detect_secrets.settings import (
+        default_settings,
+        get_plugins,
+        get_settings,
+        transient_settings,
+    )
+
+    key = json.dumps([plugins_used, filters_used, keep_allowlisted], sort_keys=True,
+                     default=str)
+    if _ACTIVE and _ACTIVE[0][0] == key and _ACTIVE[0][1] == _state(get_settings()):
+        return _ACTIVE[0][3], _ACTIVE[0][4]
+    if _ACTIVE:
+        _ACTIVE.pop()[2].close()
+    if plugins_used is None:
+        settings_cm = default_settings()
+    else:
+        config: dict[str, Any] = {"plugins_used": [dict(p) for p in plugins_used]}
+        if filters_used is not None:
+            config["filters_used"] = [dict(f) for f in filters_used]
+        settings_cm = transient_settings(config)
+    stack = contextlib.ExitStack()
+    settings = stack.enter_context(settings_cm)
+    # The pragma counts only where the settings use its filter (a baseline may not).
+    keep = keep_allowlisted and _ALLOW_FILTER in settings.filters
+    settings.disable_filters(_VERIFY_FILTER, _FILE_FILTER, *((_ALLOW_FILTER,) if keep
+                                                               else ()))
+    plugins = get_plugins()
+    _ACTIVE.append((key, _state(get_settings()), stack, plugins, keep))
+    return plugins, keep
+
+
+def _state(settings: Any) -> str:
+    # What detect-secrets holds: its plugins and filters with their options (its own
+    # json() does not show a filter disabled after the settings were made).
+    return json.dumps([settings.plugins, settings.filters], sort_keys=True, default=str)
+
+
+@atexit.register
+def _unset() -> None:
+    # Restored while the interpreter still runs: the settings' exit imports modules.
+    while _ACTIVE:
+        _ACTIVE.pop()[2].close()
