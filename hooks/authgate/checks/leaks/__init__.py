@@ -39,7 +39,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from authgate import linegate
+from authgate import patterns
 from authgate.changes import ChangeSet, Status
 from authgate.checks import secrets
 from authgate.checks.context import CONFIG_GLOBS, DOC_GLOBS, file_context
@@ -139,7 +139,7 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config, *,
         if endpoints and plan.any_keyword is None:
             hot.update(range(len(lines)))
         elif endpoints and plan.any_keyword is not None:
-            hot.update(linegate.hit_lines("\n".join(lines.texts).lower(), [plan.any_keyword]))
+            hot.update(patterns.hit_lines("\n".join(lines.texts).lower(), [plan.any_keyword]))
         if not hot:
             continue
         file_ctx = file_context(path)

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Union
 
-from authgate import linegate
+from authgate import patterns
 from authgate.config import Config, ConfigError
 from authgate.pathmatch import in_scope
 from authgate.ruleids import any_matches, matches
@@ -113,7 +113,7 @@ def _plan(rules: RuleSet, config: Config) -> _Plan:
     words = sorted({k for e in active for k in e.keywords}, key=lambda k: (-len(k), k))
     any_keyword = None
     if words and all(e.keywords for e in active):
-        any_keyword = re.compile(linegate.trie(words))
+        any_keyword = re.compile(patterns.trie(words))
     hosts = [e for e in active if e.match == "host"]
     return _Plan(secret_rules, active, tuple(files), scan_secrets=not disabled,
                  any_keyword=any_keyword,

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from authgate import linegate
+from authgate import patterns
 
 _B64 = r"a-z0-9+/\\\-_="  # Base64HighEntropyString's charset (with IGNORECASE)
 _HEX = r"0-9a-f"
@@ -149,15 +149,15 @@ class Gate:
         if joined.count("\n") != len(texts) - 1:
             return [i for i, t in enumerate(texts) if self.search(t)]
         low = joined.lower()
-        hot = set(linegate.hit_lines(low, [self.literals])) if self.literals else set()
+        hot = set(patterns.hit_lines(low, [self.literals])) if self.literals else set()
         if self.quoted is not None:
-            hot.update(i for i in linegate.hit_lines(low, [self.quoted])
+            hot.update(i for i in patterns.hit_lines(low, [self.quoted])
                        if i not in hot and self._entropic(texts[i]))
         if not joined.isascii():
-            hot.update(i for i in linegate.hit_lines(joined, [_NOT_ASCII])
+            hot.update(i for i in patterns.hit_lines(joined, [_NOT_ASCII])
                        if self.search(texts[i]))
         for (min_len, guard, pattern), finder in zip(self.shapes, self.finders):
-            for i in linegate.hit_lines(low, [finder]):
+            for i in patterns.hit_lines(low, [finder]):
                 if i not in hot:
                     line = texts[i].lower()
                     if len(line) >= min_len and (guard is None or guard.search(line)) \
@@ -242,7 +242,7 @@ def _prefilter(key: str) -> Gate | None:
         return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE) if parts else None
 
     return Gate(
-        literals=re.compile(linegate.trie(literals)) if literals else None,
+        literals=re.compile(patterns.trie(literals)) if literals else None,
         quoted=union(quoted),
         entropic=tuple(entropic),
         shapes=tuple(fast),
