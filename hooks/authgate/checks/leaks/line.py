@@ -65,8 +65,8 @@ class _AddedLines:
         self._hunks: list[tuple[_Comments, Sequence[Line], list[int] | None]] = []
         for hunk in fc.hunks:
             self._starts.append(len(self.texts))
-            if hunk.old_start == 0 and all(ln.kind == "+" for ln in hunk.lines):
-                # A new file's hunk: every line added, numbered on from the first.
+            if all(ln.kind == "+" for ln in hunk.lines):
+                # Every line added (a new file's hunk): numbered on from the first.
                 self._hunks.append((_Comments(fc.path, hunk.lines), hunk.lines, None))
                 self.texts.extend([ln.text for ln in hunk.lines])
                 continue

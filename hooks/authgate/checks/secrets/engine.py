@@ -263,37 +263,40 @@ def _engine(first: Mapping[str, list[tuple[Candidate, View]]],
         for cand, view in items:
             line = view.line
             snippet = CodeSnippet([view.above, line], max(cand.number - 2, 0), 1)
-            if _is_filtered_out(required_filter_parameters=["line"], filename=path,
-                                line=line, context=snippet):
+            # ASCII only: case folding elsewhere is the full gate's business.
+            lowered = line.lower() if gated and line.isascii() else None
+            reported = [(plugin, secret) for plugin in plugins
+                        if lowered is None or not _builtin(plugin)
+                        or _may_report(type(plugin).__name__, lowered)
+                        for secret in _scan_line(plugin=plugin, filename=path, line=line,
+                                                 line_number=cand.number, context=snippet)]
+            # detect-secrets runs its line filters before the plugins; after them is the
+            # same (both are pure) and spares the lines that hold nothing its
+            # indirect-reference filter, which is quadratic in the line's length.
+            if not reported or _is_filtered_out(required_filter_parameters=["line"],
+                                                filename=path, line=line, context=snippet):
                 continue
             # The pragma's filter, run here instead of among the others when its hits
             # are kept: what it waves through is marked, not lost.
             pragma = bool(keep) and is_line_allowlisted(filename=path, line=line,
                                                         context=snippet)
-            # ASCII only: case folding elsewhere is the full gate's business.
-            lowered = line.lower() if gated and line.isascii() else None
-            for plugin in plugins:
-                if lowered is not None and _builtin(plugin) and \
-                        not _may_report(type(plugin).__name__, lowered):
+            for plugin, secret in reported:
+                if _is_filtered_out(required_filter_parameters=["context"],
+                                    filename=path, secret=secret.secret_value,
+                                    plugin=plugin, line=line, context=snippet):
                     continue
-                for secret in _scan_line(plugin=plugin, filename=path, line=line,
-                                         line_number=cand.number, context=snippet):
-                    if _is_filtered_out(required_filter_parameters=["context"],
-                                        filename=path, secret=secret.secret_value,
-                                        plugin=plugin, line=line, context=snippet):
-                        continue
-                    # A waved-through finding does not count as one for the eager
-                    # pass, as when detect-secrets' filter drops it.
-                    found = found or not pragma
-                    key = (path, cand.number, secret.type, secret.secret_hash)
-                    value = str(secret.secret_value)
-                    hit = SecretHit(
-                        path=path, line=cand.number, secret_type=secret.type,
-                        plugin=type(plugin).__name__, value=value,
-                        secret_hash=secret.secret_hash, token=whole(plugin, line, value),
-                        allowlisted=pragma)
-                    if key not in hits or (hits[key].allowlisted and not pragma):
-                        hits[key] = hit
+                # A waved-through finding does not count as one for the eager pass, as
+                # when detect-secrets' filter drops it.
+                found = found or not pragma
+                key = (path, cand.number, secret.type, secret.secret_hash)
+                value = str(secret.secret_value)
+                hit = SecretHit(
+                    path=path, line=cand.number, secret_type=secret.type,
+                    plugin=type(plugin).__name__, value=value,
+                    secret_hash=secret.secret_hash, token=whole(plugin, line, value),
+                    allowlisted=pragma)
+                if key not in hits or (hits[key].allowlisted and not pragma):
+                    hits[key] = hit
         return found
 
     plugins, keep = _settings(plugins_used, filters_used, keep_allowlisted)

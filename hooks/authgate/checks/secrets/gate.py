@@ -53,7 +53,8 @@ _NEEDS: dict[str, tuple[_Need, ...]] = {
     "ArtifactoryDetector": (_Need(literals=("akc",)),
                             _Need(pattern=r"AP[\da-f][a-z0-9]{8}", min_len=11, guards=("ap",))),
     "AzureStorageKeyDetector": (_Need(literals=("accountkey=",)),),
-    "BasicAuthDetector": (_Need(literals=("://",)),),
+    # Its pattern whole: "://" alone is in every URL (a tenth of the lines of docs).
+    "BasicAuthDetector": (_Need(pattern=r"://[^{}\s]+:[^{}\s]+@", min_len=7),),
     "CloudantDetector": (_Need(literals=("cloudant.com",)), _Need(
         pattern=r"cl(?:oudant|ou)?[_-]?(?:api)?(?:key|pwd|pw|pass|token)",
         guards=("key", "pw", "pass", "token"))),
@@ -75,7 +76,8 @@ _NEEDS: dict[str, tuple[_Need, ...]] = {
     # `secret` ...): "key" or "pass" alone is not enough, and they are in a quarter of
     # the lines of real code (primary_key, passed).
     "KeywordDetector": (_Need(literals=_KEYWORDS),),
-    "MailchimpDetector": (_Need(literals=("-us",)),),
+    "MailchimpDetector": (_Need(pattern=r"[0-9a-z]{32}-us[0-9]", min_len=36,
+                                anchor=r"-us[0-9]"),),
     "NpmDetector": (_Need(literals=("_authtoken=",)),),
     "OpenAIDetector": (_Need(literals=("t3blbkfj",)),),
     "PrivateKeyDetector": (_Need(literals=("private key", "putty-user-key-file-2")),),
