@@ -629,3 +629,59 @@ def test_with_message_replaces_only_the_message(repo: Repo) -> None:
     cs = staged(repo)
     msg = cs.with_message("hello")
     assert msg.message == "hello" and msg.files == cs.files and msg.tree == cs.tree
+
+
+# --- a created file's hunk is read whole ----------------------------------------------
+
+CREATED = {
+    "crlf.py": b"a = 1\r\nb = 2\r\n",
+    "cr-at-end.py": b"a\r\nlast\r",
+    "lone-cr.txt": b"one\rstill one\r\r\ntwo\n",
+    "no-eol.py": b"x = 1\ny = 2",
+    "bad-utf8.py": b"caf\xe9\n\xe2\x82\n\xf0\x9f\x98\r\nok \xe2\x82\xac\n\xff\xfe end",
+    "tags.txt": b"+plus\n-minus\n space\n@@ -1 +1 @@\n\\ No newline at end of file\n\n+",
+    "blank.txt": b"\n",
+    "blanks.txt": b"\n\n\n",
+    "one.txt": b"only",
+    "header.md": b"diff --git a/x b/x\n+++ b/x\n--- a/x\n",
+}
+
+
+def test_a_created_file_is_read_as_the_line_by_line_parser_reads_it(repo: Repo) -> None:
+    # A tree scan reads every file as created: its one hunk is cut and decoded whole.
+    # Through real git, every such section gives exactly the hunks the general
+    # parser builds line by line, and the whole-file path is the one taken.
+    from authgate.changes.diff import _split_sections
+    from authgate.changes.hunks import _created, _parse_any
+
+    for name, content in CREATED.items():
+        repo.write(name, content)
+    repo.add()
+    repo.commit()
+    raw = repo.git("diff", "--raw", "-p", "-z", *gitio.DIFF_FLAGS, "--no-renames",
+                   gitio.EMPTY_TREE, "HEAD").stdout
+    patch = raw[raw.index(b"\x00diff --git ") + 1:]
+    sections = _split_sections(patch)
+    assert len(sections) == len(CREATED)
+    for section in sections:
+        fast, slow = _created(section), _parse_any(section)
+        assert fast is not None and fast == slow, section[:60]
+    files = {f.path: f for f in changes.tree(cwd=str(repo.path)).files}
+    assert [ln.text for ln in files["cr-at-end.py"].added] == ["a", "last"]
+    assert [ln.text for ln in files["bad-utf8.py"].added] == [
+        "caf\ufffd", "\ufffd", "\ufffd", "ok \u20ac", "\ufffd\ufffd end"]
+    assert [(ln.new, ln.text) for ln in files["tags.txt"].added][:4] == [
+        (1, "+plus"), (2, "-minus"), (3, " space"), (4, "@@ -1 +1 @@")]
+
+
+def test_a_modified_file_is_not_taken_for_a_created_one(repo: Repo) -> None:
+    from authgate.changes.hunks import _created
+
+    repo.write("f.py", numbered(5))
+    repo.add()
+    repo.commit()
+    repo.write("f.py", numbered(5) + "more\n")
+    repo.add()
+    section = repo.git("diff", "--cached", *gitio.DIFF_FLAGS).stdout
+    assert _created(section) is None
+    assert added(one(staged(repo), "f.py")) == [(6, "more")]
