@@ -685,3 +685,22 @@ def test_a_modified_file_is_not_taken_for_a_created_one(repo: Repo) -> None:
     section = repo.git("diff", "--cached", *gitio.DIFF_FLAGS).stdout
     assert _created(section) is None
     assert added(one(staged(repo), "f.py")) == [(6, "more")]
+
+
+def test_reading_a_tree_leaves_the_garbage_collector_as_it_found_it(repo: Repo) -> None:
+    # The collector is paused while a batch is built (its objects hold no cycle), and
+    # given back as it was: on, or off when the caller had turned it off.
+    import gc
+
+    repo.write("a.py", numbered(50))
+    repo.add()
+    repo.commit()
+    assert gc.isenabled()
+    assert len(changes.tree(cwd=str(repo.path)).files[0].added) == 50
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        changes.tree(cwd=str(repo.path))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
