@@ -516,3 +516,13 @@ def test_the_line_prefilter_never_drops_a_line_the_keyword_test_passes() -> None
         assert got == sorted(got)
         ascii_only = {i for i, line in enumerate(lines) if line.isascii()}
         assert set(got) & ascii_only == set(expected) & ascii_only, lines
+
+
+def test_what_reads_a_path_is_kept_per_rule_set() -> None:
+    # The rules that read a path are kept per path for the rule set in use: another
+    # rule set (a rule disabled) is scoped afresh, and so is the first one again.
+    fc = file_change("src/app.py", ["# ... existing code ..."])
+    assert ids(check(change_set(files=(fc,)))) == {"provenance.artifact.elision"}
+    cfg = config_mod.parse({"rules": {"disable": ["provenance.artifact.elision"]}}, "t")
+    assert check(change_set(files=(fc,)), cfg, rules_mod.load(cfg, ["provenance"])) == []
+    assert ids(check(change_set(files=(fc,)))) == {"provenance.artifact.elision"}

@@ -10,6 +10,7 @@ import posixpath
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 from authgate.changes import FileChange, Line, Status
 from authgate.checks.context import file_context, is_comment, string_ranges
@@ -23,42 +24,81 @@ def _applies(rule: Rule, path: str) -> bool:
     return in_scope(rule.paths, rule.exclude_paths, path)
 
 
+class _Scope(NamedTuple):
+    """What of the plan reads one path: it depends on the path alone, and a range
+    verification meets the same paths commit after commit."""
+
+    context: str
+    paths: frozenset[int]  # indices of the plan's path rules whose globs take the path
+    scoped: tuple[_Scoped, ...]
+    bidi: tuple[tuple[Rule, frozenset[str]], ...]
+    always: tuple[_Scoped, ...]  # line rules without keywords: every line
+    gated: tuple[_Scoped, ...]  # the others: the lines holding one of their keywords
+    needles: tuple[str, ...]
+    every: bool  # every added line gets the per-line test
+    strings: bool  # a rule needs the multi-line string state
+
+
+_SCOPES: dict[str, _Scope] = {}
+_SCOPES_PLAN: list[_Plan] = []  # the plan _SCOPES were computed for
+_SCOPES_MAX = 4096
+
+
+def _scope(plan: _Plan, path: str) -> _Scope:
+    if not _SCOPES_PLAN or _SCOPES_PLAN[0] is not plan:
+        _SCOPES.clear()
+        _SCOPES_PLAN[:] = [plan]
+    known = _SCOPES.get(path)
+    if known is not None:
+        return known
+    context = file_context(path)
+    scoped = tuple(s for s in plan.scoped if (s.contexts is None or context in s.contexts)
+                   and _applies(s.rule, path))
+    gated = tuple(s for s in scoped if s.rule.keywords)
+    always = tuple(s for s in scoped if not s.rule.keywords)
+    needles = _needles(tuple(s.rule.keywords for s in gated))
+    scope = _Scope(
+        context=context,
+        paths=frozenset(i for i, rule in enumerate(plan.paths) if _applies(rule, path)),
+        scoped=scoped,
+        bidi=tuple((r, cps) for r, cps in plan.bidi if _applies(r, path)),
+        always=always, gated=gated, needles=needles,
+        # The per-line work runs only on the lines that can need it: every line when a
+        # rule has no keywords; else the lines holding one of the rules' keywords,
+        # found in the hunk's added lines joined (searched at C speed, not line by
+        # line), and the lines with a non-ASCII character, whose normalized form only
+        # the per-line test sees exactly.
+        every=bool(always) or any("\n" in k for k in needles),
+        strings=any(s.outside_strings for s in scoped))
+    if len(_SCOPES) >= _SCOPES_MAX:
+        _SCOPES.clear()
+    _SCOPES[path] = scope
+    return scope
+
+
 def _from_file(fc: FileChange, plan: _Plan) -> list[Finding]:
     out: list[Finding] = []
-    context: str | None = None
-    for rule in plan.paths:
-        statuses = rule.params.get("statuses")
-        if statuses and fc.status.value not in statuses:
-            continue
-        hit = _applies(rule, fc.path) or (fc.old_path is not None and _applies(rule, fc.old_path))
-        if hit:
-            context = context or file_context(fc.path)
-            evidence = f"{fc.status.value}: {fc.path}" + (
-                f" (from {fc.old_path})" if fc.old_path else "")
-            out.append(_finding(rule, path=fc.path, evidence=scrub(evidence), context=context))
+    scope = _scope(plan, fc.path)
+    context = scope.context
+    if plan.paths:
+        old = _scope(plan, fc.old_path).paths if fc.old_path is not None else frozenset()
+        for i, rule in enumerate(plan.paths):
+            statuses = rule.params.get("statuses")
+            if statuses and fc.status.value not in statuses:
+                continue
+            if i in scope.paths or i in old:
+                evidence = f"{fc.status.value}: {fc.path}" + (
+                    f" (from {fc.old_path})" if fc.old_path else "")
+                out.append(_finding(rule, path=fc.path, evidence=scrub(evidence),
+                                    context=context))
     if fc.status is Status.DELETED or not fc.hunks:
         return out
-    context = context or file_context(fc.path)
-    scoped = [s for s in plan.scoped if (s.contexts is None or context in s.contexts)
-              and _applies(s.rule, fc.path)]
-    bidi = [(r, cps) for r, cps in plan.bidi if _applies(r, fc.path)]
-    if not scoped and not bidi:
-        return out
     gate = plan.gate
-    # Rules without keywords (path-scoped ones) look at every line; the others only at
-    # lines the keyword gate lets through.
-    always = [s for s in scoped if not s.rule.keywords]
-    gated = [s for s in scoped if s.rule.keywords]
+    always, gated, bidi, needles, every = (scope.always, scope.gated, scope.bidi,
+                                           scope.needles, scope.every)
     if not always and not gated and not bidi:
         return out
-    # The per-line work below runs only on the lines that can need it: every line when
-    # a rule has no keywords; else the lines holding one of the rules' keywords, found
-    # in the hunk's added lines joined (searched at C speed, not line by line), and the
-    # lines with a non-ASCII character, whose normalized form only the per-line test
-    # sees exactly.
-    needles = _needles(tuple(s.rule.keywords for s in gated))
-    every = bool(always) or any("\n" in k for k in needles)
-    strings = _StringState(fc.path) if any(s.outside_strings for s in scoped) else None
+    strings = _StringState(fc.path) if scope.strings else None
     openings: list[tuple[_Scoped, int]] = []  # window rule, index into the added lines
     base = 0  # added lines in the hunks before this one
     for hunk in fc.hunks:
@@ -108,7 +148,7 @@ def _from_file(fc: FileChange, plan: _Plan) -> list[Finding]:
     return out + _windows(openings, fc.path, added, context)
 
 
-def _bidi(path: str, line: int, raw: str, rules: list[tuple[Rule, frozenset[str]]],
+def _bidi(path: str, line: int, raw: str, rules: Sequence[tuple[Rule, frozenset[str]]],
           context: str) -> list[Finding]:
     out: list[Finding] = []
     for rule, points in rules:
