@@ -704,3 +704,79 @@ def test_reading_a_tree_leaves_the_garbage_collector_as_it_found_it(repo: Repo) 
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _hunks_line_by_line(section: bytes) -> list[tuple[int, int, list[tuple[object, ...]]]]:
+    # The patch format read one line at a time, the way the parser once did: the
+    # reference the whole-body parser must agree with.
+    hunks: list[tuple[int, int, list[tuple[object, ...]]]] = []
+    old = new = 0
+    for raw in section.split(b"\n"):
+        if raw.startswith(b"@@ "):
+            parts = raw.split(b" ")
+            old = max(int(parts[1][1:].split(b",")[0]), 1)
+            new = max(int(parts[2][1:].split(b",")[0]), 1)
+            hunks.append((old, new, []))
+            continue
+        if not hunks or not raw:
+            continue
+        data = raw[1:][:-1] if raw.endswith(b"\r") else raw[1:]
+        text = data.decode("utf-8", "replace")
+        tag = raw[:1]
+        if tag == b"+":
+            hunks[-1][2].append(("+", text, None, new))
+            new += 1
+        elif tag == b"-":
+            hunks[-1][2].append(("-", text, old, None))
+            old += 1
+        elif tag == b" ":
+            hunks[-1][2].append((" ", text, old, new))
+            old += 1
+            new += 1
+    return hunks
+
+
+def test_hunks_of_edited_files_read_as_line_by_line(repo: Repo) -> None:
+    # Each hunk's body is decoded whole and split; through real git, on CRLF and
+    # lone CR, bad UTF-8, a missing final newline on either side, several hunks and
+    # content that looks like a hunk header, it agrees with reading line by line.
+    from authgate.changes.diff import _split_sections
+    from authgate.changes.hunks import _parse_any
+
+    before = {name: content + b"".join(b"filler %d\n" % i for i in range(30))
+              for name, content in CREATED.items()}
+    for name, content in before.items():
+        repo.write(name, content)
+    repo.add()
+    repo.commit()
+    for name, content in before.items():
+        edited = content.replace(b"filler 3\n", b"@@ -1 +1 @@\r\n\xe2\x82\n")
+        edited = edited.replace(b"filler 20\n", b"\\ No newline\n") + b"tail\r"
+        repo.write(name, b"+top \xff\r\n" + edited)
+    repo.add()
+    sections = _split_sections(repo.git("diff", "--cached", *gitio.DIFF_FLAGS).stdout)
+    assert len(sections) == len(CREATED)
+    for section in sections:
+        hunks = _parse_any(section)
+        assert len(hunks) >= 2
+        assert [(h.old_start, h.new_start, [tuple(ln) for ln in h.lines]) for h in hunks] \
+            == _hunks_line_by_line(section), section[:60]
+
+
+def test_parsing_a_large_diff_leaves_the_garbage_collector_as_it_found_it(repo: Repo
+                                                                          ) -> None:
+    import gc
+
+    from authgate.changes.diff import PAUSE_COLLECTOR_FROM
+
+    repo.write("big.py", numbered(PAUSE_COLLECTOR_FROM // 5))
+    repo.add()
+    assert gc.isenabled()
+    assert len(one(staged(repo), "big.py").added) == PAUSE_COLLECTOR_FROM // 5
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert len(one(staged(repo), "big.py").added) == PAUSE_COLLECTOR_FROM // 5
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

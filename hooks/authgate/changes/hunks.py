@@ -69,38 +69,46 @@ def _created(section: bytes) -> tuple[Hunk, ...] | None:
 
 
 
+# Where a hunk header line starts: at the section's start or after a newline, as the
+# line-by-line reading sees it (content lines always start with their tag).
+_HEADER = re.compile(rb"^@@ ", re.MULTILINE)
+
+
 def _parse_any(section: bytes) -> tuple[Hunk, ...]:
+    """Any section's hunks. Each hunk's body is decoded whole and split (a newline
+    always ends a bad UTF-8 sequence, and each tag is one ASCII byte, so every line
+    decodes as it would alone); only tagging and numbering go line by line."""
+    starts = [m.start() for m in _HEADER.finditer(section)]
     hunks: list[Hunk] = []
-    lines: list[Line] = []
-    old_no = new_no = 0
-    old_start = new_start = 0
-    in_hunk = False
-    for raw_line in section.split(b"\n"):
-        if raw_line.startswith(b"@@ "):
-            if in_hunk:
-                hunks.append(Hunk(old_start, new_start, tuple(lines)))
-            old_start, new_start = _hunk_header(raw_line)
-            old_no, new_no = old_start, new_start
-            lines = []
-            in_hunk = True
-            continue
-        if not in_hunk or not raw_line:
-            continue
-        tag = raw_line[:1]
-        text = _decode(raw_line[1:])
-        if tag == b"+":
-            lines.append(Line("+", text, None, new_no))
-            new_no += 1
-        elif tag == b"-":
-            lines.append(Line("-", text, old_no, None))
-            old_no += 1
-        elif tag == b" ":
-            lines.append(Line(" ", text, old_no, new_no))
-            old_no += 1
-            new_no += 1
-        # "\ No newline at end of file" and anything else carry no content.
-    if in_hunk:
-        hunks.append(Hunk(old_start, new_start, tuple(lines)))
+    for i, at in enumerate(starts):
+        eol = section.find(b"\n", at)
+        stop = starts[i + 1] if i + 1 < len(starts) else len(section)
+        if eol < 0 or eol > stop:
+            eol = stop
+        old_no, new_no = old_start, new_start = _hunk_header(section[at:eol])
+        text = section[eol + 1:stop].decode("utf-8", "replace")
+        rows = text.split("\n")
+        if "\r" in text:
+            # A CRLF file keeps its \r before the \n git wrote: it is not content.
+            rows = [r[:-1] if r.endswith("\r") else r for r in rows]
+        lines: list[tuple[str, str, int | None, int | None]] = []
+        add = lines.append
+        for row in rows:
+            tag = row[:1]
+            if tag == "+":
+                add(("+", row[1:], None, new_no))
+                new_no += 1
+            elif tag == "-":
+                add(("-", row[1:], old_no, None))
+                old_no += 1
+            elif tag == " ":
+                add((" ", row[1:], old_no, new_no))
+                old_no += 1
+                new_no += 1
+            # "\ No newline at end of file", an empty row and anything else carry no
+            # content.
+        hunks.append(Hunk(old_start, new_start,
+                          tuple(map(tuple.__new__, repeat(Line), lines))))
     return tuple(hunks)
 
 
