@@ -629,3 +629,154 @@ def test_with_message_replaces_only_the_message(repo: Repo) -> None:
     cs = staged(repo)
     msg = cs.with_message("hello")
     assert msg.message == "hello" and msg.files == cs.files and msg.tree == cs.tree
+
+
+# --- a created file's hunk is read whole ----------------------------------------------
+
+CREATED = {
+    "crlf.py": b"a = 1\r\nb = 2\r\n",
+    "cr-at-end.py": b"a\r\nlast\r",
+    "lone-cr.txt": b"one\rstill one\r\r\ntwo\n",
+    "no-eol.py": b"x = 1\ny = 2",
+    "bad-utf8.py": b"caf\xe9\n\xe2\x82\n\xf0\x9f\x98\r\nok \xe2\x82\xac\n\xff\xfe end",
+    "tags.txt": b"+plus\n-minus\n space\n@@ -1 +1 @@\n\\ No newline at end of file\n\n+",
+    "blank.txt": b"\n",
+    "blanks.txt": b"\n\n\n",
+    "one.txt": b"only",
+    "header.md": b"diff --git a/x b/x\n+++ b/x\n--- a/x\n",
+}
+
+
+def test_a_created_file_is_read_as_the_line_by_line_parser_reads_it(repo: Repo) -> None:
+    # A tree scan reads every file as created: its one hunk is cut and decoded whole.
+    # Through real git, every such section gives exactly the hunks the general
+    # parser builds line by line, and the whole-file path is the one taken.
+    from authgate.changes.diff import _split_sections
+    from authgate.changes.hunks import _created, _parse_any
+
+    for name, content in CREATED.items():
+        repo.write(name, content)
+    repo.add()
+    repo.commit()
+    raw = repo.git("diff", "--raw", "-p", "-z", *gitio.DIFF_FLAGS, "--no-renames",
+                   gitio.EMPTY_TREE, "HEAD").stdout
+    patch = raw[raw.index(b"\x00diff --git ") + 1:]
+    sections = _split_sections(patch)
+    assert len(sections) == len(CREATED)
+    for section in sections:
+        fast, slow = _created(section), _parse_any(section)
+        assert fast is not None and fast == slow, section[:60]
+    files = {f.path: f for f in changes.tree(cwd=str(repo.path)).files}
+    assert [ln.text for ln in files["cr-at-end.py"].added] == ["a", "last"]
+    assert [ln.text for ln in files["bad-utf8.py"].added] == [
+        "caf\ufffd", "\ufffd", "\ufffd", "ok \u20ac", "\ufffd\ufffd end"]
+    assert [(ln.new, ln.text) for ln in files["tags.txt"].added][:4] == [
+        (1, "+plus"), (2, "-minus"), (3, " space"), (4, "@@ -1 +1 @@")]
+
+
+def test_a_modified_file_is_not_taken_for_a_created_one(repo: Repo) -> None:
+    from authgate.changes.hunks import _created
+
+    repo.write("f.py", numbered(5))
+    repo.add()
+    repo.commit()
+    repo.write("f.py", numbered(5) + "more\n")
+    repo.add()
+    section = repo.git("diff", "--cached", *gitio.DIFF_FLAGS).stdout
+    assert _created(section) is None
+    assert added(one(staged(repo), "f.py")) == [(6, "more")]
+
+
+def test_reading_a_tree_leaves_the_garbage_collector_as_it_found_it(repo: Repo) -> None:
+    # The collector is paused while a batch is built (its objects hold no cycle), and
+    # given back as it was: on, or off when the caller had turned it off.
+    import gc
+
+    repo.write("a.py", numbered(50))
+    repo.add()
+    repo.commit()
+    assert gc.isenabled()
+    assert len(changes.tree(cwd=str(repo.path)).files[0].added) == 50
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        changes.tree(cwd=str(repo.path))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def _hunks_line_by_line(section: bytes) -> list[tuple[int, int, list[tuple[object, ...]]]]:
+    # The patch format read one line at a time, the way the parser once did: the
+    # reference the whole-body parser must agree with.
+    hunks: list[tuple[int, int, list[tuple[object, ...]]]] = []
+    old = new = 0
+    for raw in section.split(b"\n"):
+        if raw.startswith(b"@@ "):
+            parts = raw.split(b" ")
+            old = max(int(parts[1][1:].split(b",")[0]), 1)
+            new = max(int(parts[2][1:].split(b",")[0]), 1)
+            hunks.append((old, new, []))
+            continue
+        if not hunks or not raw:
+            continue
+        data = raw[1:][:-1] if raw.endswith(b"\r") else raw[1:]
+        text = data.decode("utf-8", "replace")
+        tag = raw[:1]
+        if tag == b"+":
+            hunks[-1][2].append(("+", text, None, new))
+            new += 1
+        elif tag == b"-":
+            hunks[-1][2].append(("-", text, old, None))
+            old += 1
+        elif tag == b" ":
+            hunks[-1][2].append((" ", text, old, new))
+            old += 1
+            new += 1
+    return hunks
+
+
+def test_hunks_of_edited_files_read_as_line_by_line(repo: Repo) -> None:
+    # Each hunk's body is decoded whole and split; through real git, on CRLF and
+    # lone CR, bad UTF-8, a missing final newline on either side, several hunks and
+    # content that looks like a hunk header, it agrees with reading line by line.
+    from authgate.changes.diff import _split_sections
+    from authgate.changes.hunks import _parse_any
+
+    before = {name: content + b"".join(b"filler %d\n" % i for i in range(30))
+              for name, content in CREATED.items()}
+    for name, content in before.items():
+        repo.write(name, content)
+    repo.add()
+    repo.commit()
+    for name, content in before.items():
+        edited = content.replace(b"filler 3\n", b"@@ -1 +1 @@\r\n\xe2\x82\n")
+        edited = edited.replace(b"filler 20\n", b"\\ No newline\n") + b"tail\r"
+        repo.write(name, b"+top \xff\r\n" + edited)
+    repo.add()
+    sections = _split_sections(repo.git("diff", "--cached", *gitio.DIFF_FLAGS).stdout)
+    assert len(sections) == len(CREATED)
+    for section in sections:
+        hunks = _parse_any(section)
+        assert len(hunks) >= 2
+        assert [(h.old_start, h.new_start, [tuple(ln) for ln in h.lines]) for h in hunks] \
+            == _hunks_line_by_line(section), section[:60]
+
+
+def test_parsing_a_large_diff_leaves_the_garbage_collector_as_it_found_it(repo: Repo
+                                                                          ) -> None:
+    import gc
+
+    from authgate.changes.diff import PAUSE_COLLECTOR_FROM
+
+    repo.write("big.py", numbered(PAUSE_COLLECTOR_FROM // 5))
+    repo.add()
+    assert gc.isenabled()
+    assert len(one(staged(repo), "big.py").added) == PAUSE_COLLECTOR_FROM // 5
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert len(one(staged(repo), "big.py").added) == PAUSE_COLLECTOR_FROM // 5
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

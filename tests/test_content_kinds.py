@@ -274,3 +274,37 @@ def test_verify_lists_such_files_for_each_commit(repo: Repo) -> None:
     [subject] = json.loads(proc.stdout)["subjects"]
     assert subject["skipped"] == ["yarn.lock: read for provider secrets only (lock)"]
     assert subject["findings"] == []
+
+
+def test_a_file_asked_again_gets_the_answer_of_the_catalog_asked() -> None:
+    # kind_of keeps its answer per file object and catalog: a config that forces the
+    # file back to source is answered for itself, before and after.
+    from authgate import config as config_mod
+    from authgate import contentkind
+    from authgate.changes import FileChange, Hunk, Line, Status
+
+    fc = FileChange(path="vendor/acme/auth.py", status=Status.ADDED,
+                    hunks=(Hunk(1, 1, (Line("+", "verify = False", None, 1),)),))
+    forced = config_mod.parse({"content": {"source": ["vendor/acme/"]}}, "t")
+    assert contentkind.kind_of(fc) == "vendored"
+    assert contentkind.kind_of(fc, forced) is None
+    assert contentkind.kind_of(fc) == "vendored"
+    assert contentkind.kind_of(fc, forced) is None
+
+
+def test_long_removed_lines_do_not_make_an_edit_minified() -> None:
+    # The longest-line shortcut counts removed lines too; the median is still taken
+    # over the lines the change shows.
+    from authgate import contentkind
+    from authgate.changes import FileChange, Hunk, Line, Status
+
+    long = "a=function(t){return t.x+1};" * 20
+    gone = tuple(Line("-", long, i, None) for i in range(1, 11))
+    fc = FileChange(path="public/app.js", status=Status.MODIFIED,
+                    hunks=(Hunk(1, 1, gone + tuple(Line("+", f"x{i} = {i};", None, i)
+                                                   for i in range(1, 200))),))
+    assert contentkind.kind_of(fc) is None
+    minified = FileChange(path="public/app.js", status=Status.ADDED,
+                          hunks=(Hunk(1, 1, tuple(Line("+", long, None, i)
+                                                  for i in range(1, 11))),))
+    assert contentkind.kind_of(minified) == "minified"

@@ -20,9 +20,11 @@ from __future__ import annotations
 import functools
 import re
 import sys
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
+from operator import itemgetter
 
 from authgate.changes import ChangeSet, FileChange, Status
 from authgate.config import CONTENT_KINDS, Config
@@ -168,6 +170,12 @@ def _shown(fc: FileChange, limit: int | None = None) -> list[str]:
 
 
 def _long_lines(fc: FileChange, cat: Catalog) -> bool:
+    # A median of at least `long_line` needs one line that long, and most files have
+    # none: one pass in C over the lengths (removed lines too, which only makes the
+    # longest longer) rules them out before anything is built line by line.
+    if max((max(map(len, map(_TEXT, h.lines)), default=0) for h in fc.hunks),
+           default=0) < cat.long_line:
+        return False
     drop = "+" if fc.status is Status.DELETED else "-"
     texts = [ln.text for h in fc.hunks for ln in h.lines if ln.kind != drop and ln.text.strip()]
     lengths = sorted(len(t) for t in texts)
@@ -175,6 +183,17 @@ def _long_lines(fc: FileChange, cat: Catalog) -> bool:
     if not lengths or total < cat.long_line_bytes or lengths[len(lengths) // 2] < cat.long_line:
         return False
     return sum(t.count(" ") for t in texts) < total * cat.long_line_spaces
+
+
+_TEXT = itemgetter(1)  # a Line's text
+
+
+# A scan asks the kind of each file several times (its cache key, the families'
+# split, the report's skipped list): the answer is kept per FileChange object and
+# catalog while the object lives. A weak reference, so a batch is freed as before;
+# the catalog is held, so neither id can be reused by another object meanwhile.
+_ASKED: dict[tuple[int, int], tuple[weakref.ref[FileChange], Catalog, str | None]] = {}
+_ASKED_MAX = 8192
 
 
 def kind_of(fc: FileChange, config: Config | None = None, cat: Catalog | None = None
@@ -185,6 +204,18 @@ def kind_of(fc: FileChange, config: Config | None = None, cat: Catalog | None = 
     if fc.skipped:
         return None
     cat = cat or catalog(config)
+    key = (id(fc), id(cat))
+    known = _ASKED.get(key)
+    if known is not None and known[0]() is fc and known[1] is cat:
+        return known[2]
+    kind = _kind(fc, cat)
+    if len(_ASKED) >= _ASKED_MAX:
+        _ASKED.clear()
+    _ASKED[key] = (weakref.ref(fc), cat, kind)
+    return kind
+
+
+def _kind(fc: FileChange, cat: Catalog) -> str | None:
     path = fc.path
     if cat.user_source is not None and cat.user_source.match(path):
         return None

@@ -90,7 +90,31 @@ def parse_diff(raw: bytes, *, cwd: str | None, max_file_size: int,
     The paths come from the raw records (never quoted, newlines and all); the patch
     gives the hunks. Each record owns a known number of `diff --git` sections, in
     order, and each section's header is checked against the record's paths, so a
-    file's lines can never be credited to another file."""
+    file's lines can never be credited to another file.
+
+    A large diff is parsed with the cyclic collector paused: its Lines, Hunks and
+    FileChanges can hold no cycle, and the collector traversing them every 700
+    allocations cost a third of parsing a commit range; a small one (a commit being
+    made) is parsed as it comes, without even importing gc."""
+    if len(raw) < PAUSE_COLLECTOR_FROM:
+        return _parse_diff(raw, cwd=cwd, max_file_size=max_file_size, sizes=sizes)
+    import gc
+
+    if not gc.isenabled():
+        return _parse_diff(raw, cwd=cwd, max_file_size=max_file_size, sizes=sizes)
+    gc.disable()
+    try:
+        return _parse_diff(raw, cwd=cwd, max_file_size=max_file_size, sizes=sizes)
+    finally:
+        gc.enable()
+
+
+# Diff bytes from which parsing pauses the cyclic collector (about 500 lines).
+PAUSE_COLLECTOR_FROM = 16_384
+
+
+def _parse_diff(raw: bytes, *, cwd: str | None, max_file_size: int,
+                sizes: Mapping[str, int] | None) -> tuple[FileChange, ...]:
     if not raw:
         return ()
     fields = raw.split(b"\x00")

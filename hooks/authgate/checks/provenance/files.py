@@ -5,11 +5,14 @@ controls)."""
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
-from authgate.changes import FileChange, Status
+from authgate.changes import FileChange, Line, Status
 from authgate.checks.context import file_context, is_comment, string_ranges
 from authgate.checks.provenance.plan import _finding, _Plan, _Scoped, normalize, slug
 from authgate.findings import Finding, scrub
@@ -21,50 +24,101 @@ def _applies(rule: Rule, path: str) -> bool:
     return in_scope(rule.paths, rule.exclude_paths, path)
 
 
+class _Scope(NamedTuple):
+    """What of the plan reads one path: it depends on the path alone, and a range
+    verification meets the same paths commit after commit."""
+
+    context: str
+    paths: frozenset[int]  # indices of the plan's path rules whose globs take the path
+    scoped: tuple[_Scoped, ...]
+    bidi: tuple[tuple[Rule, frozenset[str]], ...]
+    always: tuple[_Scoped, ...]  # line rules without keywords: every line
+    gated: tuple[_Scoped, ...]  # the others: the lines holding one of their keywords
+    needles: tuple[str, ...]
+    every: bool  # every added line gets the per-line test
+    strings: bool  # a rule needs the multi-line string state
+
+
+_SCOPES: dict[str, _Scope] = {}
+_SCOPES_PLAN: list[_Plan] = []  # the plan _SCOPES were computed for
+_SCOPES_MAX = 4096
+
+
+def _scope(plan: _Plan, path: str) -> _Scope:
+    if not _SCOPES_PLAN or _SCOPES_PLAN[0] is not plan:
+        _SCOPES.clear()
+        _SCOPES_PLAN[:] = [plan]
+    known = _SCOPES.get(path)
+    if known is not None:
+        return known
+    context = file_context(path)
+    scoped = tuple(s for s in plan.scoped if (s.contexts is None or context in s.contexts)
+                   and _applies(s.rule, path))
+    gated = tuple(s for s in scoped if s.rule.keywords)
+    always = tuple(s for s in scoped if not s.rule.keywords)
+    needles = _needles(tuple(s.rule.keywords for s in gated))
+    scope = _Scope(
+        context=context,
+        paths=frozenset(i for i, rule in enumerate(plan.paths) if _applies(rule, path)),
+        scoped=scoped,
+        bidi=tuple((r, cps) for r, cps in plan.bidi if _applies(r, path)),
+        always=always, gated=gated, needles=needles,
+        # The per-line work runs only on the lines that can need it: every line when a
+        # rule has no keywords; else the lines holding one of the rules' keywords,
+        # found in the hunk's added lines joined (searched at C speed, not line by
+        # line), and the lines with a non-ASCII character, whose normalized form only
+        # the per-line test sees exactly.
+        every=bool(always) or any("\n" in k for k in needles),
+        strings=any(s.outside_strings for s in scoped))
+    if len(_SCOPES) >= _SCOPES_MAX:
+        _SCOPES.clear()
+    _SCOPES[path] = scope
+    return scope
+
+
 def _from_file(fc: FileChange, plan: _Plan) -> list[Finding]:
     out: list[Finding] = []
-    context: str | None = None
-    for rule in plan.paths:
-        statuses = rule.params.get("statuses")
-        if statuses and fc.status.value not in statuses:
-            continue
-        hit = _applies(rule, fc.path) or (fc.old_path is not None and _applies(rule, fc.old_path))
-        if hit:
-            context = context or file_context(fc.path)
-            evidence = f"{fc.status.value}: {fc.path}" + (
-                f" (from {fc.old_path})" if fc.old_path else "")
-            out.append(_finding(rule, path=fc.path, evidence=scrub(evidence), context=context))
+    scope = _scope(plan, fc.path)
+    context = scope.context
+    if plan.paths:
+        old = _scope(plan, fc.old_path).paths if fc.old_path is not None else frozenset()
+        for i, rule in enumerate(plan.paths):
+            statuses = rule.params.get("statuses")
+            if statuses and fc.status.value not in statuses:
+                continue
+            if i in scope.paths or i in old:
+                evidence = f"{fc.status.value}: {fc.path}" + (
+                    f" (from {fc.old_path})" if fc.old_path else "")
+                out.append(_finding(rule, path=fc.path, evidence=scrub(evidence),
+                                    context=context))
     if fc.status is Status.DELETED or not fc.hunks:
         return out
-    context = context or file_context(fc.path)
-    scoped = [s for s in plan.scoped if (s.contexts is None or context in s.contexts)
-              and _applies(s.rule, fc.path)]
-    bidi = [(r, cps) for r, cps in plan.bidi if _applies(r, fc.path)]
-    if not scoped and not bidi:
-        return out
     gate = plan.gate
-    # Rules without keywords (path-scoped ones) look at every line; the others only at
-    # lines the keyword gate lets through.
-    always = [s for s in scoped if not s.rule.keywords]
-    gated = [s for s in scoped if s.rule.keywords]
-    needs_strings = any(s.outside_strings for s in scoped)
-    added: list[tuple[int, str]] = []
-    openings: list[tuple[_Scoped, int]] = []  # window rule, index into `added`
+    always, gated, bidi, needles, every = (scope.always, scope.gated, scope.bidi,
+                                           scope.needles, scope.every)
+    if not always and not gated and not bidi:
+        return out
+    strings = _StringState(fc.path) if scope.strings else None
+    openings: list[tuple[_Scoped, int]] = []  # window rule, index into the added lines
+    base = 0  # added lines in the hunks before this one
     for hunk in fc.hunks:
-        strings = _Strings(fc.path) if needs_strings else None
-        for ln in hunk.lines:
-            if ln.kind == "-":
-                continue
+        plus = [ln for ln in hunk.lines if ln.kind == "+" and ln.new is not None]
+        if not plus:
+            continue
+        if every:
+            picked: Iterable[int] = range(len(plus))
+        else:
+            picked = _candidates("\n".join([ln.text for ln in plus]), needles)
+        if strings is not None:
+            strings.start(hunk.lines)
+        for k in picked:
+            ln = plus[k]
+            number = ln.new
+            assert number is not None
             raw = ln.text
             text = normalize(raw)
-            inside = strings.inside if strings is not None else False
-            if strings is not None:
-                strings.feed(text)
-            if ln.kind != "+" or ln.new is None:
-                continue
-            added.append((ln.new, text))
             if bidi and not raw.isascii():
-                out += _bidi(fc.path, ln.new, raw, bidi, context)
+                out += _bidi(fc.path, number, raw, bidi, context)
             lowered = text.lower()
             candidates = always
             if gated and (gate is None or gate.search(lowered) is not None):
@@ -73,23 +127,28 @@ def _from_file(fc: FileChange, plan: _Plan) -> list[Finding]:
                 rule = s.rule
                 if rule.pattern is None or not rule.prefilter(lowered):
                     continue
-                if (s.outside_strings and inside) or (
+                if (s.outside_strings and strings is not None and strings.inside(k)) or (
                         s.comment_only and not is_comment(fc.path, text)):
                     continue
                 m = rule.pattern.search(text)
                 if m is None:
                     continue
                 if s.closing is not None:
-                    openings.append((s, len(added) - 1))
+                    openings.append((s, base + k))
                     continue
                 tool = (slug(m["tool"], plan.aliases)
                         if "tool" in rule.pattern.groupindex and m["tool"] else None)
-                out.append(_finding(rule, path=fc.path, line=ln.new, evidence=scrub(text),
+                out.append(_finding(rule, path=fc.path, line=number, evidence=scrub(text),
                                     context=context, tool=tool, matched=m[0]))
+        base += len(plus)
+    if not openings:
+        return out
+    added = [(ln.new, normalize(ln.text)) for h in fc.hunks for ln in h.lines
+             if ln.kind == "+" and ln.new is not None]
     return out + _windows(openings, fc.path, added, context)
 
 
-def _bidi(path: str, line: int, raw: str, rules: list[tuple[Rule, frozenset[str]]],
+def _bidi(path: str, line: int, raw: str, rules: Sequence[tuple[Rule, frozenset[str]]],
           context: str) -> list[Finding]:
     out: list[Finding] = []
     for rule, points in rules:
@@ -204,3 +263,93 @@ class _Strings:
             if i >= 0 and (best < 0 or i + 2 < best):
                 best, closer = i + 2, "*/"
         return best, closer
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@functools.lru_cache(maxsize=64)
+def _needles(keywords: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+    """The rules' keywords without those that hold another one: a line with any
+    keyword holds one of these."""
+    every = {k for ks in keywords for k in ks}
+    return tuple(sorted(k for k in every if not any(o != k and o in k for o in every)))
+
+
+@functools.lru_cache(maxsize=256)
+def _alternation(needles: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(k) for k in needles))
+
+
+def _candidates(joined: str, needles: tuple[str, ...]) -> list[int]:
+    """The indices of the lines of `joined` (lines joined by newlines, none of the
+    needles holds one) the per-line keyword gate could pass, in order: every line
+    holding a needle in the lower-cased joined text, and every line holding a
+    non-ASCII character. An ASCII line is its own normalized form and lower-cases
+    alone, so the search sees it exactly as the per-line gate does; a non-ASCII one
+    is always passed on to the exact test.
+
+    One `in` per needle first: most files hold none or one, and a substring test runs
+    several times faster than `re` tries an alternation of many at every position."""
+    found: set[int] = set()
+    if needles:
+        lowered = joined.lower()
+        present = tuple(k for k in needles if k in lowered)
+        if present:
+            gate = _alternation(present)
+            pos = line = 0
+            while True:
+                m = gate.search(lowered, pos)
+                if m is None:
+                    break
+                # lower() keeps every newline where it was, one for one: count them.
+                line += lowered.count("\n", pos, m.start())
+                found.add(line)
+                end = lowered.find("\n", m.start())
+                if end < 0:
+                    break
+                pos, line = end + 1, line + 1
+    if not joined.isascii():
+        pos = line = 0
+        while True:
+            m = _NON_ASCII.search(joined, pos)
+            if m is None:
+                break
+            line += joined.count("\n", pos, m.start())
+            found.add(line)
+            end = joined.find("\n", m.start())
+            if end < 0:
+                break
+            pos, line = end + 1, line + 1
+    return sorted(found)
+
+
+class _StringState:
+    """`_Strings` over one hunk, fed only as far as a line that asks: whether the k-th
+    added line sits inside a multi-line string is the state after every line before
+    it (added and context) from the hunk's start, so it is computed when a rule needs
+    it, for the lines a rule needs it on, and is the same as feeding every line."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.lines: Sequence[Line] = ()
+        self.strings = _Strings(path)
+        self.pos = 0  # the next line of the hunk to feed
+        self.plus = 0  # how many added lines were fed
+
+    def start(self, lines: Sequence[Line]) -> None:
+        self.lines, self.strings, self.pos, self.plus = lines, _Strings(self.path), 0, 0
+
+    def inside(self, k: int) -> bool:
+        """Whether the k-th added line of the hunk (0-based, in order) opens inside."""
+        lines = self.lines
+        while self.pos < len(lines):
+            ln = lines[self.pos]
+            if ln.kind != "-":
+                added = ln.kind == "+" and ln.new is not None
+                if added and self.plus == k:
+                    break
+                self.strings.feed(normalize(ln.text))
+                self.plus += added
+            self.pos += 1
+        return self.strings.inside
