@@ -244,18 +244,15 @@ def generated_header(lines: Sequence[str]) -> bool:
                for text in lines)
 
 
-def split(changes: ChangeSet, config: Config, kinds: Mapping[str, str | None] | None = None
-          ) -> tuple[ChangeSet, ChangeSet]:
+def split(changes: ChangeSet, config: Config) -> tuple[ChangeSet, ChangeSet]:
     """(the change with its source files, the change with the other files only). The
     second carries no message, environment or provenance records: only its files are
-    read, and only for provider secrets. `kinds`: each file's kind, when the caller
-    has worked them out already."""
+    read, and only for provider secrets."""
     cat = catalog(config)
     source: list[FileChange] = []
     other: list[FileChange] = []
     for fc in changes.files:
-        kind = kinds.get(fc.path) if kinds is not None else kind_of(fc, cat=cat)
-        (other if kind else source).append(fc)
+        (other if kind_of(fc, cat=cat) else source).append(fc)
     if not other:
         return changes, replace(changes, files=())
     return (replace(changes, files=tuple(source)),
@@ -264,14 +261,12 @@ def split(changes: ChangeSet, config: Config, kinds: Mapping[str, str | None] | 
                       secrets_baseline=changes.secrets_baseline))
 
 
-def skipped_entries(changes: ChangeSet, config: Config | None,
-                    kinds: Mapping[str, str | None] | None = None) -> list[str]:
-    """`path: read for provider secrets only (kind)` for each such file (`kinds`: as
-    `split`)."""
+def skipped_entries(changes: ChangeSet, config: Config | None) -> list[str]:
+    """`path: read for provider secrets only (kind)` for each such file."""
     cat = catalog(config)
     out = []
     for fc in changes.files:
-        kind = kinds.get(fc.path) if kinds is not None else kind_of(fc, cat=cat)
+        kind = kind_of(fc, cat=cat)
         if kind:
             out.append(f"{fc.path}: {PROVIDER_ONLY} ({kind})")
     return out

@@ -6,7 +6,7 @@ the config says (the policy cannot silence a change to itself)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import replace
 
 from authgate import hookcache, trust
@@ -67,19 +67,16 @@ def _decide(findings: list[Finding], config: Config) -> Verdict:
     return decide(findings, trust.pinned(config, gate))
 
 
-def skipped(changes: ChangeSet, config: Config | None = None,
-            kinds: Mapping[str, str | None] | None = None) -> tuple[str, ...]:
+def skipped(changes: ChangeSet, config: Config | None = None) -> tuple[str, ...]:
     """"path: reason" for each file the checks did not read whole: not read at all (too
     large, a submodule, unmerged; binary files are not listed), or read for provider
     secrets only, as content that is not source (contentkind.py; `config` for the
-    user's `[content]`, the defaults without one; `kinds`, each file's kind when it is
-    known already). The reports list the first kind one by one and count the second in
-    one line."""
+    user's `[content]`, the defaults without one). The reports list the first kind one
+    by one and count the second in one line."""
     from authgate import contentkind
 
     notread = [f"{f.path}: {f.skipped}" for f in changes.files
                if f.skipped and f.skipped != "binary"]
     excluded = config.exclude if config is not None else ()
     files = tuple(f for f in changes.files if not (excluded and any_match(excluded, f.path)))
-    return tuple(notread + contentkind.skipped_entries(replace(changes, files=files), config,
-                                                       kinds))
+    return tuple(notread + contentkind.skipped_entries(replace(changes, files=files), config))

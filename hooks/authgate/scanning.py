@@ -230,15 +230,14 @@ class _Judge:
         # Content that is not source (contentkind.py) is read for provider secrets
         # only, and cached under its kind: a file the listing can skip is source.
         content = contentkind.catalog(cfg)
-        every_kind = {fc.path: contentkind.kind_of(fc, cat=content) for fc in files}
-        kinds = {fc.path: every_kind[fc.path] for fc in files if fc.hunks}
+        kinds = {fc.path: contentkind.kind_of(fc, cat=content) for fc in files if fc.hunks}
         keys = {fc.path: _key(scancache.key(self.fp, fc), kinds.get(fc.path))
                 for fc in files} if self.fp else {}
         misses = tuple(fc for fc in files if keys.get(fc.path) not in task.known)
         fresh: dict[str, list[Finding]] = {}
         if self.per_file and misses:
             for f in run_families(replace(cs, files=misses), self.rules(self.per_file), cfg,
-                                  self.per_file, every_kind):
+                                  self.per_file):
                 if f.path is not None:
                     fresh.setdefault(f.path, []).append(f)
         seen: list[Seen] = []
@@ -264,7 +263,7 @@ class _Judge:
             if k is not None:
                 used.append(k)
         return _Done(_decided(items, cs, cfg, new), new, used, seen,
-                     list(skipped(cs, cfg, every_kind)), bool(found))
+                     list(skipped(cs, cfg)), bool(found))
 
 
 def _ready(done: _Done) -> Callable[[], _Done]:

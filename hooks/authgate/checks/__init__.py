@@ -52,18 +52,17 @@ def run_all(changes: ChangeSet, rules: RuleSet, config: Config,
 
 
 def run_families(changes: ChangeSet, rules: RuleSet, config: Config,
-                 families: Iterable[str], kinds: Mapping[str, str | None] | None = None
-                 ) -> list[Finding]:
+                 families: Iterable[str]) -> list[Finding]:
     """Each family's findings as it reports them (before redaction and suppression).
 
     Content that is not source (contentkind.py) is read for provider-pattern secrets
     only: the leak family in its `providers_only` mode; the other families and the
     leak family's other rules never see it. The reports list those files
-    (`pipeline.skipped`). `kinds`: each file's kind, when the caller knows them."""
+    (`pipeline.skipped`)."""
     from authgate import contentkind
 
     families = tuple(families)
-    source, other = contentkind.split(changes, config, kinds)
+    source, other = contentkind.split(changes, config)
     if other.files and source.secrets_baseline is None and "leak" in families:
         # Both halves judge by the baseline the whole change carries.
         from authgate.checks.secrets import baseline_text
