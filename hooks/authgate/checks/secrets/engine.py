@@ -14,7 +14,7 @@ import sys
 import types
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from authgate.changes import FileChange, Line
 from authgate.checks.secrets.baseline import Baseline
@@ -22,10 +22,10 @@ from authgate.checks.secrets.gate import _NEEDS, Gate, prefilter
 from authgate.checks.secrets.transformers import View, transformer_of, views
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """An added line, with the line above it in the new file ('' when unknown) and the
-    transformer detect-secrets may apply to its file ("auto": judge by the path)."""
+    transformer detect-secrets may apply to its file ("auto": judge by the path). A
+    tuple: a file with a transformer makes one for every line."""
 
     path: str
     number: int

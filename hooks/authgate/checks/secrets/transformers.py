@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 import re
 import sys
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # detect_secrets.util.filetype.determine_file_type, for the types the transformers and
 # the keyword plugin treat apart (the engine itself decides everything else).
@@ -129,10 +129,9 @@ def ini_view(text: str) -> str | None:
 _NEXTLINE_CONFIG = re.compile(r"^[#;][ \t]* *pragma: ?allowlist[ -]nextline[ -]secret.*?[ \t]*$")
 
 
-@dataclass(frozen=True)
-class View:
+class View(NamedTuple):
     """A line as one detect-secrets pass sees it, with the line above as that pass sees
-    it (`pragma: allowlist nextline secret` reads it)."""
+    it (`pragma: allowlist nextline secret` reads it). A tuple: one per line."""
 
     line: str
     above: str
