@@ -132,9 +132,13 @@ def scan_lines(scan: FileScan, content: Sequence[ContentSpec], lines: Sequence[L
     index = cat.keyword
     content_at, content_free = _positions(content)
     lines_at, lines_free = _positions(lines)
+    # The rules this file's lines can wake: a line whose keywords wake none of them
+    # (most lines, on most files) is passed over before anything reads it.
+    reads = frozenset((*content_at, *lines_at))
     for h, hunk in enumerate(fc.hunks):
         pos = positions(hunk)
         sides = Sides(hunk)
+        keyed = index.lines([ln.text for ln in hunk.lines]) if reads else {}
         header: dict[str, str | None] = {s.id: None for s in stateful}
         down: dict[str, bool] = {s.id: False for s in stateful}
         for i, ln in enumerate(hunk.lines):
@@ -148,9 +152,8 @@ def scan_lines(scan: FileScan, content: Sequence[ContentSpec], lines: Sequence[L
                         down[st.id] = False
             if ln.kind == " ":
                 continue
-            lowered = ln.text.lower()
-            woken = index.rules(lowered)
-            if not woken and not unkeyed:
+            woken = keyed.get(i, _NO_RULES)
+            if not unkeyed and woken.isdisjoint(reads):
                 continue
             if not ln.text.strip() or scan.comments(h)[i]:
                 continue
@@ -188,6 +191,9 @@ def scan_lines(scan: FileScan, content: Sequence[ContentSpec], lines: Sequence[L
             msg += f" (and {counts[c.id] - 1} more)"
         tiers.append(c.finding(msg, path, at, scan.pc.context))
     return tiers, patterns
+
+
+_NO_RULES: frozenset[str] = frozenset()
 
 
 def _positions(specs: Sequence[ScanSpec]) -> tuple[dict[str, int], list[int]]:
