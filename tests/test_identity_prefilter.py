@@ -19,7 +19,15 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from authgate.checks.identity import spec as spec_mod
-from authgate.checks.identity.text import FEW_LINES, Corpus, KeywordIndex, Rx, fold, leads
+from authgate.checks.identity.text import (
+    FEW_LINES,
+    Corpus,
+    KeywordIndex,
+    Lines,
+    Rx,
+    fold,
+    leads,
+)
 from authgate.config import Config
 
 from testing import Repo
@@ -52,7 +60,9 @@ def test_leads_are_read_from_the_pattern() -> None:
     assert leads(r"(?:ab|c)d+\b(?i:x)") == {"abd", "cd"}
     assert leads(r"\bfoo[xy]z") == {"fooxz", "fooyz"}
     assert leads(r"(?<![\w.])jwt\.decode\(") == {"jwt.decode("}
-    assert leads(r"a?b") is None  # the optional `a`: a match may start with `b`
+    assert leads(r"a?b") == {"ab", "b"}  # the optional `a`: a match may start with `b`
+    assert leads(r"[\"']?\bexpiresIn\s*[:=]") == {'"expiresIn', "'expiresIn", "expiresIn"}
+    assert leads(r"a\w*b") == {"a"}  # shorter leads stand for longer ones
     assert leads(r"[a-z]+_token") is None
     assert leads(r"x|") is None  # an empty branch: a match may be empty
 
@@ -70,6 +80,15 @@ def test_keyword_lines_wake_exactly_what_each_line_would(texts: list[str]) -> No
     index = CAT.keyword
     expected = {i: index.rules(t.lower()) for i, t in enumerate(texts)}
     assert index.lines(texts) == {i: r for i, r in expected.items() if r}
+    # A file's rules: only they are woken, on the lines that wake one of them.
+    for asked in ASKED:
+        assert index.lines(texts, asked) == {i: r & asked for i, r in expected.items()
+                                             if r & asked}
+
+
+ASKED = [frozenset(s.id for s in CAT.lines if s.rule.paths == ()),
+         frozenset({"identity.content.session", "identity.jwt.none-algorithm"}),
+         frozenset({"no.such.rule"})]
 
 
 def test_keyword_lines_take_the_slow_path_for_a_keyword_with_a_newline() -> None:
@@ -89,7 +108,7 @@ def test_a_pattern_is_tried_on_every_line_it_can_match(rx: Rx) -> None:
                     max_size=8))
     def check(texts: list[str]) -> None:
         many = texts * (FEW_LINES // max(len(texts), 1) + 1)  # past the few-lines path
-        can = set(rx.lines(many))
+        can = set(rx.lines(Lines(many)))
         assert {i for i, t in enumerate(many) if rx.search(t)} <= can
 
     check()
@@ -149,5 +168,5 @@ def test_a_long_hunk_reads_only_the_lines_a_setting_can_start_on() -> None:
     texts = [f"value_{i} = compute({i})" for i in range(FEW_LINES)]
     texts[123] = "    BCRYPT_LOG_ROUNDS = 4"
     texts[150] = "salt = bcrypt.GENSALT(rounds=4)  # upper case: the rule ignores case"
-    assert list(rounds.lines(texts)) == [123, 150]
+    assert list(rounds.lines(Lines(texts))) == [123, 150]
     assert [i for i, t in enumerate(texts) if rounds.search(t)] == [123, 150]

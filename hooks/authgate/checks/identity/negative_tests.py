@@ -43,7 +43,7 @@ class Seen(NamedTuple):
 
     @classmethod
     def of(cls, scan: FileScan) -> Seen:
-        tests = "\n".join(ln.text for ln in scan.fc.added) \
+        tests = "\n".join([ln.text for h in scan.fc.hunks for ln in h.lines if ln.kind == "+"]) \
             if scan.pc.context in TEST_CONTEXTS else None
         return cls(scan.fc.path, scan.pc.context, scan.findings, scan.decisions, tests)
 

@@ -13,7 +13,7 @@ from authgate.findings import Finding, scrub
 from .hunk import new_side, positions
 from .scan import FileScan
 from .spec import WindowSpec
-from .text import render, short
+from .text import Lines, render, short
 
 
 def scan_window(scan: FileScan, spec: WindowSpec) -> list[Finding]:
@@ -68,7 +68,7 @@ def _compare(scan: FileScan, spec: WindowSpec) -> list[Finding]:
     for hunk in scan.fc.hunks:
         pos = positions(hunk)
         reported: set[int] = set()
-        texts = [ln.text for ln in hunk.lines]
+        texts = Lines([ln.text for ln in hunk.lines])
         for factor in spec.factors:
             old: float | None = None
             old_text = ""
