@@ -35,7 +35,7 @@ from .args import call_args, literal
 from .hunk import Sides, call_text, near_ok, positions
 from .scan import FileScan
 from .spec import Catalog, ContentSpec, LineSpec, ScanSpec, Soften, Variant
-from .text import Lines, Rx, code_only, comment_markers, norm, render, short
+from .text import FEW_LINES, Lines, Rx, code_only, comment_markers, norm, render, short
 
 # A declaration up to the name it declares: a match in there is the thing being
 # defined (Go receivers and types, Python/JS/Kotlin definitions and bindings).
@@ -139,7 +139,16 @@ def scan_lines(scan: FileScan, content: Sequence[ContentSpec], lines: Sequence[L
         pos = positions(hunk)
         sides = Sides(hunk)
         texts = [ln.text for ln in hunk.lines]
-        keyed = index.lines(texts, reads) if reads else {}
+        keyed: dict[int, frozenset[str]] = {}
+        if reads and len(texts) >= FEW_LINES:
+            keyed = index.lines(texts, reads)
+        elif reads:
+            # A commit's hunk: its few changed lines one by one cost less than joining.
+            for i, ln in enumerate(hunk.lines):
+                if ln.kind != " ":
+                    woken = index.rules(ln.text.lower()) & reads
+                    if woken:
+                        keyed[i] = woken
         header: dict[str, str | None] = {s.id: None for s in stateful}
         down: dict[str, bool] = {s.id: False for s in stateful}
         # The lines a section header or a rollback marker can stand on: the state
