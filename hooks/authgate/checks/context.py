@@ -7,6 +7,7 @@ starts inside a docstring or a block comment is read as code until a delimiter s
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Sequence
 
@@ -64,6 +65,7 @@ _C_STYLE = ("//", "/*", "*", "*/")
 _MARKUP = (".html", ".htm", ".xml", ".vue", ".svelte", ".md", ".xhtml", ".jsp", ".aspx")
 
 
+@functools.lru_cache(maxsize=4096)
 def _markers(path: str) -> tuple[str, ...]:
     base = posixpath.basename(path)
     lowered = base.lower()
@@ -99,15 +101,22 @@ def comment_start(path: str, text: str) -> int | None:
     """Where a comment begins on a line of code (a trailing `# ...` or `// ...`), or None.
 
     Markers inside string literals do not count, so `"http://x"` is not a comment."""
-    markers = tuple(m for m in _markers(path) if m.strip() not in ("*", "*/"))
-    if _ext(path) in _MARKUP:
-        markers += ("<!--",)
+    markers = _trailing_markers(path)
+    if not any(m in text for m in markers):
+        return None  # no marker anywhere: nothing to lex
     for run_start, run_end in code_runs(text):
         # A marker starts in the code run; only its first character need be there.
         found = [at for m in markers if (at := text.find(m, run_start, run_end + len(m) - 1)) >= 0]
         if found:
             return min(found)
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _trailing_markers(path: str) -> tuple[str, ...]:
+    """The markers that can start a comment after code on a line of `path`."""
+    markers = tuple(m for m in _markers(path) if m.strip() not in ("*", "*/"))
+    return (*markers, "<!--") if _ext(path) in _MARKUP else markers
 
 
 def code_runs(text: str, start: int = 0, *, after_word: bool = False) -> list[tuple[int, int]]:

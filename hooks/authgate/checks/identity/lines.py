@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
@@ -35,7 +35,7 @@ from .args import call_args, literal
 from .hunk import Sides, call_text, near_ok, positions
 from .scan import FileScan
 from .spec import Catalog, ContentSpec, LineSpec, ScanSpec, Soften, Variant
-from .text import Rx, code_only, comment_markers, norm, render, short
+from .text import FEW_LINES, Lines, Rx, code_only, comment_markers, norm, render, short
 
 # A declaration up to the name it declares: a match in there is the thing being
 # defined (Go receivers and types, Python/JS/Kotlin definitions and bindings).
@@ -132,31 +132,64 @@ def scan_lines(scan: FileScan, content: Sequence[ContentSpec], lines: Sequence[L
     index = cat.keyword
     content_at, content_free = _positions(content)
     lines_at, lines_free = _positions(lines)
+    # The rules this file's lines can wake: a line whose keywords wake none of them
+    # (most lines, on most files) is passed over before anything reads it.
+    reads = frozenset((*content_at, *lines_at))
     for h, hunk in enumerate(fc.hunks):
         pos = positions(hunk)
         sides = Sides(hunk)
+        texts = [ln.text for ln in hunk.lines]
+        keyed: dict[int, frozenset[str]] = {}
+        if reads and len(texts) >= FEW_LINES:
+            keyed = index.lines(texts, reads)
+        elif reads:
+            # A commit's hunk: its few changed lines one by one cost less than joining.
+            for i, ln in enumerate(hunk.lines):
+                if ln.kind != " ":
+                    woken = index.rules(ln.text.lower()) & reads
+                    if woken:
+                        keyed[i] = woken
         header: dict[str, str | None] = {s.id: None for s in stateful}
         down: dict[str, bool] = {s.id: False for s in stateful}
-        for i, ln in enumerate(hunk.lines):
+        # The lines a section header or a rollback marker can stand on: the state
+        # changes only there.
+        joined = Lines(texts)
+        marks = {rx.source: _can(rx, joined) for st in stateful
+                 for rx in (st.section_header, st.down, st.up) if rx is not None}
+        visit: Iterable[int] = range(len(texts)) if unkeyed else \
+            sorted(set(keyed).union(*marks.values()))
+        for i in visit:
+            ln = hunk.lines[i]
             for st in stateful:
-                if st.section_header and st.section_header.search(ln.text):
+                if st.section_header and i in marks[st.section_header.source] \
+                        and st.section_header.search(ln.text):
                     header[st.id] = ln.text
                 if st.down and ln.kind != "-":
-                    if st.down.search(ln.text):
+                    if i in marks[st.down.source] and st.down.search(ln.text):
                         down[st.id] = True
-                    elif st.up and st.up.search(ln.text):
+                    elif st.up and i in marks[st.up.source] and st.up.search(ln.text):
                         down[st.id] = False
             if ln.kind == " ":
                 continue
-            lowered = ln.text.lower()
-            woken = index.rules(lowered)
+            woken = keyed.get(i, _NO_RULES)  # only the rules this file reads
             if not woken and not unkeyed:
                 continue
-            if not ln.text.strip() or scan.comments(h)[i]:
+            if not ln.text.strip():
+                continue
+            awake_content = list(_awake(content, _woken(woken, content_at, content_free),
+                                        ln.kind, header, down))
+            awake_lines = list(_awake(lines, _woken(woken, lines_at, lines_free), ln.kind,
+                                      header, down))
+            # Whether a line is a comment is read over its whole hunk: ask only when
+            # one of the rules it woke matches it at all.
+            if not any(_may_match(c.rule.pattern, ln.text) for c in awake_content) \
+                    and not any(_may_match(s.variants[k].pattern, ln.text)
+                                for s in awake_lines for k in variants[s.id]):
+                continue
+            if scan.comments(h)[i]:
                 continue
             moved: bool | None = None
-            for c in _awake(content, _woken(woken, content_at, content_free), ln.kind,
-                            header, down):
+            for c in awake_content:
                 m = _first_in_code(c.rule.pattern, ln.text, prose_strings) \
                     if c.rule.pattern else None
                 if m is None:
@@ -170,8 +203,7 @@ def scan_lines(scan: FileScan, content: Sequence[ContentSpec], lines: Sequence[L
                     first[c.id] = (ln, pos[i], m[0])
                 if c.topic and not _quoted(ln.text, m):
                     scan.decisions.append((ln.text, c.topic))
-            for s in _awake(lines, _woken(woken, lines_at, lines_free), ln.kind, header,
-                            down):
+            for s in awake_lines:
                 f = _match_line(s, variants[s.id], scan, sides, h, i, pos[i], markers,
                                 change, units)
                 if f is not None:
@@ -188,6 +220,24 @@ def scan_lines(scan: FileScan, content: Sequence[ContentSpec], lines: Sequence[L
             msg += f" (and {counts[c.id] - 1} more)"
         tiers.append(c.finding(msg, path, at, scan.pc.context))
     return tiers, patterns
+
+
+_NO_RULES: frozenset[str] = frozenset()
+
+
+def _may_match(pattern: object, text: str) -> bool:
+    """Whether a rule's pattern can match `text`: a shipped pattern is asked; a
+    user's time-bounded one is left to the rule itself, which asks it only where it
+    asked before."""
+    if isinstance(pattern, (Rx, re.Pattern)):
+        return pattern.search(text) is not None
+    return pattern is not None
+
+
+def _can(rx: Rx, texts: Lines) -> Collection[int]:
+    """The indices of the lines `rx` can match in (`Rx.lines`), to ask of each line."""
+    lines = rx.lines(texts)
+    return lines if isinstance(lines, range) else set(lines)
 
 
 def _positions(specs: Sequence[ScanSpec]) -> tuple[dict[str, int], list[int]]:

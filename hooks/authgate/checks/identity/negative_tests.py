@@ -24,7 +24,7 @@ from authgate.findings import Finding, Tier, anchored
 
 from .scan import FileScan
 from .spec import Catalog, TestsSpec
-from .text import code_only, comment_markers, render
+from .text import Corpus, code_only, comment_markers, render
 
 # File contexts whose added lines are tests, and whose changed lines decide nothing.
 TEST_CONTEXTS = ("test", "fixture")
@@ -43,7 +43,7 @@ class Seen(NamedTuple):
 
     @classmethod
     def of(cls, scan: FileScan) -> Seen:
-        tests = "\n".join(ln.text for ln in scan.fc.added) \
+        tests = "\n".join([ln.text for h in scan.fc.hunks for ln in h.lines if ln.kind == "+"]) \
             if scan.pc.context in TEST_CONTEXTS else None
         return cls(scan.fc.path, scan.pc.context, scan.findings, scan.decisions, tests)
 
@@ -65,7 +65,7 @@ def judge(cat: Catalog, scans: Sequence[Seen]) -> list[Finding]:
         return []
     # Each test file's added lines on their own: a test is one file, and a pattern
     # that matched across two files' boundary would match an accident of their order.
-    tests = [s.tests for s in scans if s.tests is not None]
+    tests = Corpus([s.tests for s in scans if s.tests is not None])
     order = {c.topic: n for n, c in reversed(list(enumerate(spec.cases)))}
     wanted = sorted(topics, key=lambda t: order.get(t, 99))
     if spec.failure is None or not spec.failure.found_in(tests):

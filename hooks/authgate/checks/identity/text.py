@@ -4,9 +4,12 @@ patterns that keep their compiled form with them."""
 
 from __future__ import annotations
 
+import importlib
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import accumulate
 from typing import Any
 
 from authgate.checks.context import string_ranges
@@ -21,13 +24,15 @@ class Rx:
     front cost more than the checks. The compiled pattern lives in this object, so
     whoever holds the rule holds its cache."""
 
-    __slots__ = ("_compiled", "_folded", "flags", "source")
+    __slots__ = ("_compiled", "_folded", "_held", "_starts", "flags", "source")
 
     def __init__(self, source: str, flags: int = 0) -> None:
         self.source = source
         self.flags = flags
         self._compiled: re.Pattern[str] | None = None
         self._folded: re.Pattern[str] | bool | None = False
+        self._starts: re.Pattern[str] | bool | None = False
+        self._held: re.Pattern[str] | bool | None = False
 
     @property
     def rx(self) -> re.Pattern[str]:
@@ -36,13 +41,14 @@ class Rx:
         return self._compiled
 
     def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
-        return self.rx.search(text, pos)
+        # Asked of a million lines in a tree: the compiled pattern without the property.
+        return (self._compiled or self.rx).search(text, pos)
 
     def finditer(self, text: str) -> Iterable[re.Match[str]]:
         return self.rx.finditer(text)
 
     def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
-        return self.rx.match(text, pos)
+        return (self._compiled or self.rx).match(text, pos)
 
     def findall(self, text: str) -> list[Any]:
         return self.rx.findall(text)
@@ -53,21 +59,72 @@ class Rx:
     def __repr__(self) -> str:
         return f"Rx({self.source!r})"
 
-    def found_in(self, texts: Iterable[str]) -> bool:
-        """Whether the pattern matches in one of `texts` (each searched on its own).
+    def found_in(self, corpus: Corpus) -> bool:
+        """Whether the pattern matches in one of the corpus' texts (each on its own).
 
         A case-insensitive pattern tries every case of every alternative at every
-        position: over megabytes of test code that took seconds. On an ASCII text the
-        lower-cased pattern over the lower-cased text matches exactly where the pattern
-        matches the text, several times faster; other texts take the pattern itself."""
+        position: over megabytes of test code that took seconds. Lower-cased, over the
+        texts' case folds (`fold`), it matches exactly where the pattern matches the
+        texts, several times faster. Over a large corpus the folded pattern is tried
+        only where one of the literal strings every match starts with stands
+        (`leads`); that scan runs at C speed."""
         folded = self.folded
-        for text in texts:
-            if folded is not None and text.isascii():
-                if folded.search(text.lower()):
+        if folded is None:
+            return any(self.rx.search(text) for text in corpus.texts)
+        starts = self.starts if corpus.size >= LARGE_CORPUS else None
+        for text in corpus.folded:
+            if starts is None:
+                if folded.search(text):
                     return True
-            elif self.rx.search(text):
-                return True
+                continue
+            hit = starts.search(text)
+            while hit is not None:
+                at = hit.start()
+                if folded.match(text, at):
+                    return True
+                # Leads can overlap ("bad" in "badge", "adge"...): the next one may
+                # start one character on.
+                hit = starts.search(text, at + 1)
         return False
+
+    @property
+    def starts(self) -> re.Pattern[str] | None:
+        """One regex for the literal strings that start every match, lower-cased, to
+        search case folds (`fold`) with: no match starts anywhere else. None when the
+        pattern has no such strings."""
+        if self._starts is False:
+            self._starts = _literal_regex(leads(self.source, self.flags))
+        return self._starts  # type: ignore[return-value]
+
+    @property
+    def held(self) -> re.Pattern[str] | None:
+        """One regex for the literal strings one of which every match holds,
+        lower-cased, to search case folds with; None when there are none."""
+        if self._held is False:
+            self._held = _literal_regex(needs(self.source, self.flags))
+        return self._held  # type: ignore[return-value]
+
+    def lines(self, lines: Lines) -> Iterable[int]:
+        """The indices of `lines` the pattern can match in, in order: those that
+        hold, case-folded, one of the strings every match holds (`held`), found in
+        one pass over the lines joined. Every index when the pattern has no such
+        strings, and for a few lines (a commit's hunk), which are cheaper to read
+        than the prefilter is to compile."""
+        n = len(lines.texts)
+        if n < FEW_LINES:
+            return range(n)
+        held = self.held
+        joined = lines.folded
+        if held is None or joined is None:
+            return range(n)
+        ends = lines.ends
+        out = []
+        hit = held.search(joined)
+        while hit is not None:
+            line = bisect_right(ends, hit.start())
+            out.append(line)
+            hit = held.search(joined, ends[line]) if line + 1 < n else None
+        return out
 
     @property
     def folded(self) -> re.Pattern[str] | None:
@@ -76,13 +133,173 @@ class Rx:
         (\\S, \\W, \\D, \\B, \\x41, \\N{...}) and no group that turns case back on."""
         if self._folded is False:
             src = self.source
+            # Named groups keep their names ((?P<n>...) lower-cased is no pattern).
             ok = src.startswith("(?i)") and src.isascii() and "(?-i" not in src \
-                and not _CASE_ESCAPE.search(src)
+                and "(?P" not in src and not _CASE_ESCAPE.search(src)
             self._folded = re.compile(src[4:].lower(), self.flags) if ok else None
         return self._folded  # type: ignore[return-value]
 
 
 _CASE_ESCAPE = re.compile(r"\\[A-Z0-9xu]")
+
+# From this many characters on, a case-insensitive pattern is tried only where a match
+# can start (a whole tree's tests); a change's few test files take the pattern itself,
+# with nothing more to compile.
+LARGE_CORPUS = 1 << 20
+# Below this many lines, a pattern reads each line itself (`Rx.lines`).
+FEW_LINES = 200
+
+
+def _literal_regex(words: set[str] | None) -> re.Pattern[str] | None:
+    """`words` lower-cased as one regex over case folds; None when there are no words,
+    or one a fold could not hold as it is (not ASCII, or a newline in it)."""
+    if not words or not all(w.isascii() and "\n" not in w for w in words):
+        return None
+    return keyword_regex({w.lower() for w in words})
+
+
+def fold(text: str) -> str:
+    """`text` as a lower-cased pattern reads it: for an ASCII pattern without case
+    escapes, `(?i)P` matches `text` exactly where P lower-cased matches `fold(text)`.
+
+    `re` lets four non-ASCII letters match ASCII ones under IGNORECASE (dotted and
+    dotless i, long s, the Kelvin sign); they become those letters. Every other
+    character keeps its length and whether it is a word, space or digit character
+    when lower-cased (tests/test_identity_text.py checks the whole of Unicode)."""
+    if not text.isascii():
+        text = text.replace("\u0130", "i").replace("\u0131", "i").replace("\u017f", "s")
+    return text.lower()
+
+
+class Lines:
+    """A hunk's lines, joined and case-folded once for the prefilters of the many
+    patterns that read them (`Rx.lines`)."""
+
+    __slots__ = ("_ends", "_folded", "texts")
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = texts
+        self._folded: str | bool | None = False
+        self._ends: list[int] | None = None
+
+    @property
+    def folded(self) -> str | None:
+        """The lines' case folds joined by newlines; None when a line holds a newline
+        (the joined text would not say which line a match is on)."""
+        if self._folded is False:
+            joined = fold("\n".join(self.texts))
+            ok = joined.count("\n") == len(self.texts) - 1 \
+                and len(joined) == sum(len(t) for t in self.texts) + len(self.texts) - 1
+            self._folded = joined if ok else None
+        return self._folded  # type: ignore[return-value]
+
+    @property
+    def ends(self) -> list[int]:
+        """Where each line ends in `folded`, past its newline."""
+        if self._ends is None:
+            self._ends = list(accumulate(len(t) + 1 for t in self.texts))
+        return self._ends
+
+
+class Corpus:
+    """Texts that many patterns search (the staged tests): each text's case fold is
+    made once, the first time a case-insensitive pattern asks."""
+
+    __slots__ = ("_folded", "size", "texts")
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = list(texts)
+        self.size = sum(len(t) for t in self.texts)
+        self._folded: list[str] | None = None
+
+    @property
+    def folded(self) -> list[str]:
+        if self._folded is None:
+            self._folded = [fold(t) for t in self.texts]
+        return self._folded
+
+
+# `re`'s own parser (re._parser since 3.11, sre_parse before): already loaded by `re`.
+try:
+    _SRE: Any = importlib.import_module("re._parser")
+except ImportError:  # pragma: no cover - Python 3.9 and 3.10
+    _SRE = importlib.import_module("sre_parse")
+_OPS: Any = _SRE  # the opcode constants are re-exported by the parser module
+_MAX_LEADS = 512
+
+
+def leads(source: str, flags: int = 0) -> set[str] | None:
+    """Literal strings one of which every match of `source` starts with, or None when
+    the pattern does not say (a class or a wildcard may come first).
+
+    Read from `re`'s own parse of the pattern: literals, groups, alternations, small
+    classes of literals and optional parts are followed; zero-width assertions are
+    passed over (they consume nothing); anything else ends a lead where it stands."""
+    try:
+        parsed = _SRE.parse(source, flags)
+    except re.error:  # a pattern re cannot parse has no known lead
+        return None
+    return _words(_lead(list(parsed)))
+
+
+def needs(source: str, flags: int = 0) -> set[str] | None:
+    """Literal strings one of which every match of `source` holds, or None: the leads
+    of the pattern from its first part on, or from a later part when that says more
+    (`^\\s*(?:def|function) ...` holds "def" or "function" wherever it starts)."""
+    try:
+        items = list(_SRE.parse(source, flags))
+    except re.error:
+        return None
+    best: set[str] | None = None
+    for i in range(len(items)):
+        words = _words(_lead(items[i:]))
+        if words is not None and (best is None or min(map(len, words)) > min(map(len, best))):
+            best = words
+    return best
+
+
+def _words(pairs: set[tuple[str, bool]]) -> set[str] | None:
+    words = {w for w, _ in pairs}
+    if not words or "" in words:
+        return None
+    # A word that starts with another is found where that one is: keep the shorter.
+    return {w for w in words if not any(w != v and w.startswith(v) for v in words)}
+
+
+def _lead(items: Sequence[tuple[Any, Any]]) -> set[tuple[str, bool]]:
+    """How every match of `items` starts: (prefix, open) pairs, one of which each
+    match starts with; `open` when the prefix is all the match has consumed so far,
+    so what follows extends it."""
+    out = {("", True)}
+    for op, av in items:
+        if not any(more for _, more in out):
+            break
+        if op in (_OPS.AT, _OPS.ASSERT, _OPS.ASSERT_NOT):
+            continue  # zero width: consumes nothing
+        sub: set[tuple[str, bool]]
+        if op is _OPS.LITERAL:
+            sub = {(chr(av), True)}
+        elif op is _OPS.SUBPATTERN:
+            sub = _lead(list(av[-1]))
+        elif op is _OPS.BRANCH:
+            sub = {pair for b in av[1] for pair in _lead(list(b))}
+        elif op is _OPS.IN and av and all(o is _OPS.LITERAL for o, _ in av):
+            sub = {(chr(c), True) for _, c in av}
+        elif op in (_OPS.MAX_REPEAT, _OPS.MIN_REPEAT):
+            least, most, body = av
+            inner = _lead(list(body))
+            once = least == most == 1 or (least == 0 and most == 1)
+            sub = inner if once else {(w, False) for w, _ in inner}
+            if least == 0:
+                sub = sub | {("", True)}  # the part may be absent
+        else:
+            sub = {("", False)}
+        grown = {(w, False) for w, more in out if not more} | {
+            (w + x, more) for w, open_ in out if open_ for x, more in sub}
+        if len(grown) > _MAX_LEADS:
+            return {(w, False) for w, _ in out}
+        out = grown
+    return out
 
 
 def keyword_regex(words: Iterable[str]) -> re.Pattern[str]:
@@ -124,10 +341,12 @@ class KeywordIndex:
     contain each other are all seen); the keywords starting at one position are the
     longest one found there and those of its prefixes that are keywords too."""
 
-    __slots__ = ("_at", "_owners")
+    __slots__ = ("_at", "_by_asked", "_newline", "_owners")
 
     def __init__(self, owners: Mapping[str, Iterable[str]]) -> None:
         words = sorted(w for w in owners if w)
+        self._newline = any("\n" in w for w in words)
+        self._by_asked: dict[frozenset[str], dict[str, frozenset[str]]] = {}
         trie = _trie(words)
         self._at = re.compile(f"(?=({trie}))" if trie else "(?!)")
         self._owners = {w: frozenset(r for p in words if w.startswith(p) for r in owners[p])
@@ -139,6 +358,56 @@ class KeywordIndex:
         for m in self._at.finditer(lowered):
             found = found | self._owners[m[1]]
         return found
+
+    def lines(self, texts: Sequence[str], asked: frozenset[str] | None = None
+              ) -> dict[int, frozenset[str]]:
+        """`rules` of each of `texts` (lines, not lower-cased), for the lines that
+        hold a keyword, limited to the rules `asked` about (all when None): one pass
+        over the lines joined, so the many lines that hold none cost nothing in
+        Python.
+
+        Exactly `rules(text.lower()) & asked` line by line: no keyword holds a
+        newline, so no match crosses from one line into the next, and a line
+        lower-cased alone or inside the joined text is the same (lower-casing looks
+        past no newline)."""
+        owners = self._owners if asked is None else self._asked(asked)
+        joined = "\n".join(texts)
+        lowered = joined.lower()
+        if len(lowered) != len(joined) or joined.count("\n") != len(texts) - 1 \
+                or self._newline:
+            # A character that grows when lower-cased (İ), a line that holds a
+            # newline, or a keyword that does: line by line.
+            out = {}
+            for i, text in enumerate(texts):
+                woken = self.rules(text.lower())
+                if asked is not None:
+                    woken = woken & asked
+                if woken:
+                    out[i] = woken
+            return out
+        ends = list(accumulate(len(t) + 1 for t in texts))  # each line's end, past "\n"
+        words: dict[int, set[str]] = {}
+        line = 0
+        for m in self._at.finditer(lowered):
+            word = m[1]
+            if word not in owners:
+                continue  # it wakes none of the rules asked about
+            at = m.start()
+            if at >= ends[line]:
+                line = bisect_right(ends, at, line)
+            words.setdefault(line, set()).add(word)
+        return {i: frozenset().union(*(owners[w] for w in ws)) for i, ws in words.items()}
+
+    def _asked(self, asked: frozenset[str]) -> dict[str, frozenset[str]]:
+        """The keywords that wake one of the rules `asked` about, with those rules:
+        the same few mixes of rules come back file after file."""
+        owners = self._by_asked.get(asked)
+        if owners is None:
+            owners = {w: r & asked for w, r in self._owners.items() if not r.isdisjoint(asked)}
+            if len(self._by_asked) > 256:
+                self._by_asked.clear()
+            self._by_asked[asked] = owners
+        return owners
 
 
 # --- messages ------------------------------------------------------------------------

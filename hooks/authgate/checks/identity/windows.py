@@ -13,7 +13,7 @@ from authgate.findings import Finding, scrub
 from .hunk import new_side, positions
 from .scan import FileScan
 from .spec import WindowSpec
-from .text import render, short
+from .text import Lines, render, short
 
 
 def scan_window(scan: FileScan, spec: WindowSpec) -> list[Finding]:
@@ -68,17 +68,21 @@ def _compare(scan: FileScan, spec: WindowSpec) -> list[Finding]:
     for hunk in scan.fc.hunks:
         pos = positions(hunk)
         reported: set[int] = set()
+        texts = Lines([ln.text for ln in hunk.lines])
         for factor in spec.factors:
             old: float | None = None
             old_text = ""
-            for ln in hunk.lines:
+            # Only the lines that hold what every match of the setting starts with.
+            can = list(factor.pattern.lines(texts))
+            for ln in (hunk.lines[i] for i in can):
                 if ln.kind == "-":
                     m = factor.pattern.search(ln.text)
                     if m and not is_comment(scan.fc.path, ln.text):
                         value = _factor_value(m)
                         if value is not None and old is None:
                             old, old_text = value, _value_text(m)
-            for i, ln in enumerate(hunk.lines):
+            for i in can:
+                ln = hunk.lines[i]
                 if ln.kind != "+" or i in reported:
                     continue
                 m = factor.pattern.search(ln.text)

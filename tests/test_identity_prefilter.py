@@ -1,0 +1,172 @@
+"""The identity checks' prefilters pass every line the slow path would match.
+
+Per file, one pass over the joined lines at C speed says which lines can match (the
+catalog's keywords, the literal strings every match of a pattern starts with); only
+those are read line by line. A large corpus of staged tests is searched by each case
+pattern only where a match can start, over the texts' case folds. Each shortcut is
+checked here against the slow path it replaces, over the rule catalog's own patterns
+and keywords, with text that mixes them with noise, upper case and the non-ASCII
+letters `re` folds to ASCII ones; and once through real git and `authgate scan`."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from authgate.checks.identity import spec as spec_mod
+from authgate.checks.identity.text import (
+    FEW_LINES,
+    Corpus,
+    KeywordIndex,
+    Lines,
+    Rx,
+    fold,
+    leads,
+)
+from authgate.config import Config
+
+from testing import Repo
+from testing.identity import rules
+
+CAT = spec_mod.catalog(rules(Config()))
+KEYWORDS = sorted({k for s in (*CAT.content, *CAT.lines, *CAT.windows)
+                   for k in s.rule.keywords})
+FACTORS = [f.pattern for w in CAT.windows for f in w.factors]
+assert CAT.tests is not None
+CASES = [c.pattern for c in CAT.tests.cases]
+# Letters `re` matches to ASCII ones under IGNORECASE, and letters whose case changes.
+ODD = ["\u0130", "\u0131", "\u017f", "\u212a", "\u03a3", "\u00c9", "\u00df", "\t", "\r"]
+
+
+def test_fold_is_what_ignorecase_reads_over_the_whole_of_unicode() -> None:
+    every = "".join(chr(cp) for cp in range(sys.maxunicode + 1) if cp != 10)
+    folded = fold(every)
+    assert len(folded) == len(every)  # one character for one: lines keep their places
+    for cls in (r"\w", r"\s", r"\d", r"."):
+        assert [m.start() for m in re.finditer(cls, every)] == \
+            [m.start() for m in re.finditer(cls, folded)], cls
+    # Where an ASCII letter matches case-insensitively, the fold is that letter.
+    letters = [m.start() for m in re.finditer("[a-z]", every, re.IGNORECASE)]
+    assert letters == [m.start() for m in re.finditer("[a-z]", folded)]
+    assert all(re.fullmatch(folded[i], every[i], re.IGNORECASE) for i in letters)
+
+
+def test_leads_are_read_from_the_pattern() -> None:
+    assert leads(r"(?:ab|c)d+\b(?i:x)") == {"abd", "cd"}
+    assert leads(r"\bfoo[xy]z") == {"fooxz", "fooyz"}
+    assert leads(r"(?<![\w.])jwt\.decode\(") == {"jwt.decode("}
+    assert leads(r"a?b") == {"ab", "b"}  # the optional `a`: a match may start with `b`
+    assert leads(r"[\"']?\bexpiresIn\s*[:=]") == {'"expiresIn', "'expiresIn", "expiresIn"}
+    assert leads(r"a\w*b") == {"a"}  # shorter leads stand for longer ones
+    assert leads(r"[a-z]+_token") is None
+    assert leads(r"x|") is None  # an empty branch: a match may be empty
+
+
+def _line(parts: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    noise = st.text(alphabet="aZ_ .(=:\"'-" + "".join(ODD), max_size=6)
+    return st.lists(st.one_of(parts, parts.map(str.upper), parts.map(str.title), noise),
+                    max_size=6).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_line(st.sampled_from(KEYWORDS)), max_size=12))
+@example(["\u0130d = 1", "LOG.info(x)", "", "none\u212aey", "s\u017fession"])
+def test_keyword_lines_wake_exactly_what_each_line_would(texts: list[str]) -> None:
+    index = CAT.keyword
+    expected = {i: index.rules(t.lower()) for i, t in enumerate(texts)}
+    assert index.lines(texts) == {i: r for i, r in expected.items() if r}
+    # A file's rules: only they are woken, on the lines that wake one of them.
+    for asked in ASKED:
+        assert index.lines(texts, asked) == {i: r & asked for i, r in expected.items()
+                                             if r & asked}
+
+
+ASKED = [frozenset(s.id for s in CAT.lines if s.rule.paths == ()),
+         frozenset({"identity.content.session", "identity.jwt.none-algorithm"}),
+         frozenset({"no.such.rule"})]
+
+
+def test_keyword_lines_take_the_slow_path_for_a_keyword_with_a_newline() -> None:
+    index = KeywordIndex({"a\nb": ["r-ab"], "log": ["r-log"]})
+    assert index.lines(["x a", "b log", "none"]) == {1: frozenset({"r-log"})}
+
+
+def _matching(rx: Rx) -> st.SearchStrategy[str]:
+    return st.from_regex(rx.rx, fullmatch=True).filter(lambda s: "\n" not in s)
+
+
+@pytest.mark.parametrize("rx", FACTORS + CASES, ids=lambda rx: rx.source[:40])
+def test_a_pattern_is_tried_on_every_line_it_can_match(rx: Rx) -> None:
+    @settings(max_examples=60, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @given(st.lists(st.one_of(_matching(rx), _line(_matching(rx)), _line(st.just(""))),
+                    max_size=8))
+    def check(texts: list[str]) -> None:
+        many = texts * (FEW_LINES // max(len(texts), 1) + 1)  # past the few-lines path
+        can = set(rx.lines(Lines(many)))
+        assert {i for i, t in enumerate(many) if rx.search(t)} <= can
+
+    check()
+
+
+@pytest.mark.parametrize("large", [False, True])
+@pytest.mark.parametrize("rx", [*CASES, CAT.tests.failure], ids=lambda rx: rx.source[:40])
+def test_a_case_is_found_in_a_corpus_exactly_where_it_matches(rx: Rx | None,
+                                                              large: bool) -> None:
+    assert rx is not None
+
+    @settings(max_examples=60, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @given(st.lists(st.one_of(_line(_matching(rx)), _line(st.just(""))), max_size=5))
+    def check(texts: list[str]) -> None:
+        corpus = Corpus(["\n".join(texts[:2]), *texts[2:]])
+        if large:
+            corpus.size = 1 << 30  # read as a whole tree's tests: only where a match starts
+        assert rx.found_in(corpus) == any(rx.search(t) for t in corpus.texts)
+
+    check()
+
+
+def test_a_tree_with_a_megabyte_of_tests_is_judged_as_a_small_one(repo: Repo) -> None:
+    # The scan reads a large corpus of tests only where a case can start; what it
+    # covers must not change: "İnvalid audience" is a wrong-audience test to `re`.
+    code = "claims = jwt.decode(token, key, algorithms=['RS256'], audience='api')\n"
+    filler = "".join(f"def test_plain_{i}():\n    assert add({i}, 1) == {i + 1}\n"
+                     for i in range(24_000))
+    tests = ("def test_expired_token_is_rejected():\n"
+             "    with pytest.raises(jwt.ExpiredSignatureError):\n"
+             "        verify(old)\n"
+             "def test_tampered_signature_is_rejected():\n"
+             "    with pytest.raises(jwt.InvalidSignatureError):\n"
+             "        verify(forged)\n")
+    repo.write("app/auth/jwt_verify.py", code)
+    repo.write("tests/test_filler.py", filler)
+
+    def uncovered(audience_test: str) -> list[str]:
+        repo.write("tests/test_jwt.py", tests + audience_test)
+        repo.add()
+        repo.commit()
+        report = json.loads(repo.main("scan", "--no-cache", "--format", "json").stdout)
+        return [f["message"] for f in report["subjects"][0]["findings"]
+                if f["rule"] == "identity.tests.negative-uncovered"]
+
+    assert len(filler) > 1 << 20
+    assert uncovered("# nothing about the audience\n") == [
+        "high-impact change to expiry, signature, audience: no failure-path test yet "
+        "for wrong audience or issuer"]
+    assert uncovered("def test_\u0130nvalid_audience_is_rejected():\n"
+                     "    check('\u0130nvalid audience')\n") == []
+
+
+def test_a_long_hunk_reads_only_the_lines_a_setting_can_start_on() -> None:
+    rounds = next(rx for rx in FACTORS if "BCRYPT_LOG_ROUNDS" in rx.source)
+    texts = [f"value_{i} = compute({i})" for i in range(FEW_LINES)]
+    texts[123] = "    BCRYPT_LOG_ROUNDS = 4"
+    texts[150] = "salt = bcrypt.GENSALT(rounds=4)  # upper case: the rule ignores case"
+    assert list(rounds.lines(Lines(texts))) == [123, 150]
+    assert [i for i, t in enumerate(texts) if rounds.search(t)] == [123, 150]
