@@ -198,6 +198,8 @@ _above = st.sampled_from(["", "x = 1", "# pragma: allowlist nextline secret",
 # examples it tries depends on the other test modules collected with this one: the
 # examples it has found are pinned here.
 @example([("a.py", "M" + "0" * 23 + "." + "0" * 6 + "." + "0" * 27, "")] * 5)
+# A brace is no reserved character in a URL's user or password.
+@example([("k.cfg", "://0:A{@", ""), ("b.go", "", "[section]")] * 3)
 def test_prefilter_never_changes_what_detect_secrets_finds(
         rows: list[tuple[str, str, str]]) -> None:
     cands = [secrets.Candidate(path, i + 1, text, above)

@@ -1,7 +1,9 @@
 """Git state turned into a `ChangeSet`: what changed, line by line, and who says so.
 
 Three sources: the staged index (`staged`), one commit (`commit`), and the whole tree
-at a revision (`tree`, or `tree_batches` a batch of files at a time); a range of
+at a revision (`tree`, or `tree_batches` a batch of files at a time: `tree_listing`
+cuts the listing into batches and `read_batch` reads one, in whichever process judges
+it); a range of
 commits is read in batches by `history.py`. Content always
 comes from git objects, never the working tree: during `git add -p` or `git commit
 <paths>` the working tree and the index differ, and the index is what gets committed.

@@ -53,8 +53,10 @@ _NEEDS: dict[str, tuple[_Need, ...]] = {
     "ArtifactoryDetector": (_Need(literals=("akc",)),
                             _Need(pattern=r"AP[\da-f][a-z0-9]{8}", min_len=11, guards=("ap",))),
     "AzureStorageKeyDetector": (_Need(literals=("accountkey=",)),),
-    # Its pattern whole: "://" alone is in every URL (a tenth of the lines of docs).
-    "BasicAuthDetector": (_Need(pattern=r"://[^{}\s]+:[^{}\s]+@", min_len=7),),
+    # Its pattern whole (user and password hold no reserved or sub-delimiter
+    # character): "://" alone is in every URL, a tenth of the lines of docs.
+    "BasicAuthDetector": (_Need(pattern=r"://[^:/?#\[\]@!$&'()*+,;=\s]+:"
+                                        r"[^:/?#\[\]@!$&'()*+,;=\s]+@", min_len=7),),
     "CloudantDetector": (_Need(literals=("cloudant.com",)), _Need(
         pattern=r"cl(?:oudant|ou)?[_-]?(?:api)?(?:key|pwd|pw|pass|token)",
         guards=("key", "pw", "pass", "token"))),
