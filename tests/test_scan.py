@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from authgate import changes
 from authgate.config import Config
-from authgate.findings import ANCHOR
+from authgate.findings import ANCHOR, Finding
 from authgate.rules import FAMILIES
 from authgate.scanning import judge_whole
 
@@ -64,17 +64,20 @@ def test_parallel_scan_finds_exactly_what_serial_scan_finds(repo: Repo) -> None:
         "app/m0.py", "app/m3.py", "app/m6.py", "app/m9.py"}
 
 
-def _judged(whole: changes.ChangeSet, jobs: int) -> list[tuple[str, str | None, int | None,
-                                                              str]]:
+def _pooled(whole: changes.ChangeSet, jobs: int) -> list[Finding]:
     import authgate.scanning as scan
 
     old = scan.PARALLEL_MIN_LINES
     scan.PARALLEL_MIN_LINES = 0  # a pool however small the tree
     try:
-        found = judge_whole(whole, Config(), FAMILIES, jobs=jobs)
+        return judge_whole(whole, Config(), FAMILIES, jobs=jobs)
     finally:
         scan.PARALLEL_MIN_LINES = old
-    return [(f.rule_id, f.path, f.line, f.message) for f in found]
+
+
+def _judged(whole: changes.ChangeSet, jobs: int) -> list[tuple[str, str | None, int | None,
+                                                              str]]:
+    return [(f.rule_id, f.path, f.line, f.message) for f in _pooled(whole, jobs)]
 
 
 def test_a_decision_and_its_tests_in_different_files_judge_alike_on_any_number_of_workers(
@@ -115,16 +118,9 @@ def test_the_missing_test_finding_points_at_the_same_file_on_any_number_of_worke
     repo.add()
     repo.commit()
     whole = changes.tree("HEAD", cwd=str(repo.path))
-    import authgate.scanning as scan
 
     def anchors(jobs: int) -> list[str | None]:
-        old = scan.PARALLEL_MIN_LINES
-        scan.PARALLEL_MIN_LINES = 0  # a pool however small the tree
-        try:
-            found = judge_whole(whole, Config(), FAMILIES, jobs=jobs)
-        finally:
-            scan.PARALLEL_MIN_LINES = old
-        return [dict(f.extra).get(ANCHOR) for f in found
+        return [dict(f.extra).get(ANCHOR) for f in _pooled(whole, jobs)
                 if f.rule_id == "identity.tests.negative-missing"]
 
     assert anchors(1) == ["app/auth/a_tokens.py"]

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from authgate import patterns
 from authgate.changes import FileChange, Line, Status
 from authgate.checks.context import file_context, is_comment, string_ranges
 from authgate.checks.provenance.plan import _finding, _Plan, _Scoped, normalize, slug
@@ -296,31 +297,10 @@ def _candidates(joined: str, needles: tuple[str, ...]) -> list[int]:
         lowered = joined.lower()
         present = tuple(k for k in needles if k in lowered)
         if present:
-            gate = _alternation(present)
-            pos = line = 0
-            while True:
-                m = gate.search(lowered, pos)
-                if m is None:
-                    break
-                # lower() keeps every newline where it was, one for one: count them.
-                line += lowered.count("\n", pos, m.start())
-                found.add(line)
-                end = lowered.find("\n", m.start())
-                if end < 0:
-                    break
-                pos, line = end + 1, line + 1
+            # lower() keeps every newline where it was, one for one.
+            found.update(patterns.hit_lines(lowered, [_alternation(present)]))
     if not joined.isascii():
-        pos = line = 0
-        while True:
-            m = _NON_ASCII.search(joined, pos)
-            if m is None:
-                break
-            line += joined.count("\n", pos, m.start())
-            found.add(line)
-            end = joined.find("\n", m.start())
-            if end < 0:
-                break
-            pos, line = end + 1, line + 1
+        found.update(patterns.hit_lines(joined, [_NON_ASCII]))
     return sorted(found)
 
 
