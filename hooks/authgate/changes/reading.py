@@ -148,10 +148,6 @@ class TreeBatch(NamedTuple):
     rev: str
     entries: tuple[tuple[str, str, str, int, bool], ...]
 
-    @property
-    def size(self) -> int:
-        return sum(e[3] for e in self.entries if e[4])
-
 
 def tree_batches(rev: str = "HEAD", *, cwd: str | None = None,
                  max_file_size: int = DEFAULT_MAX_FILE_SIZE,
