@@ -68,6 +68,11 @@ def test_the_prefilter_drops_most_ordinary_lines() -> None:
     assert not gate.search('x = "' + "a" * 40 + '"')
     # The quotes must be equal, as the plugins' own pattern wants them.
     assert not gate.search(f"""x = "{b64}'""")
+    # Twilio's patterns are case-sensitive, as the plugin's are: a lower-case "ac"
+    # run is no account SID.
+    run = "0123456789abcdef" * 2
+    assert gate.search(f"sid = AC{run}") and gate.search(f"token = SK{run}")
+    assert not gate.search(f"sid = ac{run}") and not gate.search(f"sid = Sk{run}")
 
 
 def test_prefilter_follows_the_configured_plugins() -> None:
@@ -215,7 +220,8 @@ def test_prefilter_never_changes_what_detect_secrets_finds(
 @example([("a.py", "x = 1", "y = 2"), ("a.py", 'k = "Zq8vR2mXw5Lp9TbN4cJ7hYdK"', ""),
           ("a.py", "M" + "0" * 23 + "." + "0" * 6 + "." + "0" * 27, "z = 3"),
           ("a.py", "bot = 12345678:" + "a" * 35, ""), ("a.py", "ok()", "db_pass = x"),
-          ("a.py", 'PaſSWORD = "x"', "")])
+          ("a.py", 'PaſSWORD = "x"', ""), ("b.py", "sid = AC" + "0a" * 16, "ac" + "0" * 32),
+          ("b.py", "x = SK" + "f" * 32, "y = 1")])
 def test_a_file_gated_as_a_whole_finds_what_every_line_finds(
         rows: list[tuple[str, str, str]]) -> None:
     """`scan_files` gates each file over its joined text: never a line less."""

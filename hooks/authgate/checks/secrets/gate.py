@@ -36,6 +36,9 @@ class _Need:
     # the pattern itself is slow to search for (it starts with a character class):
     # a part of every match that starts with a literal, or the guard words.
     anchor: str | None = None
+    # The plugin's pattern is case-sensitive: searched in the line as it is, where a
+    # literal start is rare ("AC" in code) and `re` skips to it at C speed.
+    exact: bool = False
 
 
 _KEYWORDS = (*(f"{a}{sep}key" for a in ("api", "auth", "service", "account", "db", "database",
@@ -95,8 +98,10 @@ _NEEDS: dict[str, tuple[_Need, ...]] = {
     "StripeDetector": (_Need(literals=("k_live_",)),),
     "TelegramBotTokenDetector": (_Need(pattern=r"\d{8}:[0-9a-z_-]{35}", min_len=44,
                                        guards=(":",), anchor=r":[0-9a-z_-]{35}"),),
-    "TwilioKeyDetector": (_Need(pattern="(?:AC|SK)[a-z0-9]{32}", min_len=34,
-                                guards=("ac", "sk")),),
+    # Its two patterns are case-sensitive; each starts with a literal, so each is its
+    # own need: `re` finds one literal start fast, an alternation of two slowly.
+    "TwilioKeyDetector": (_Need(pattern="AC[a-z0-9]{32}", min_len=34, exact=True),
+                          _Need(pattern="SK[a-z0-9]{32}", min_len=34, exact=True)),
 }
 BUILTIN_PLUGINS = (*sorted(_NEEDS), "Base64HighEntropyString", "HexHighEntropyString",
                    "IPPublicDetector")
@@ -115,7 +120,8 @@ class Gate:
     """The prefilter: `search(line)` is false only for a line no configured plugin can
     report. ASCII lines take the fast path: the lower-cased line against lower-case
     literals and patterns (no IGNORECASE, which makes sre try every alternative at
-    every position), shape patterns only where their guards allow. Other lines go
+    every position; a case-sensitive plugin's shape against the line itself), shape
+    patterns only where their guards allow. Other lines go
     through one case-insensitive regex of it all, as Unicode case folding needs."""
 
     literals: re.Pattern[str] | None
@@ -123,8 +129,9 @@ class Gate:
     # run pattern and entropy limit: a line passes only with a run over the limit.
     quoted: re.Pattern[str] | None
     entropic: tuple[tuple[re.Pattern[str], float], ...]
-    # (minimum line length, guard words as one pattern or None, the shape pattern)
-    shapes: tuple[tuple[int, re.Pattern[str] | None, re.Pattern[str]], ...]
+    # (minimum line length, guard words as one pattern or None, the shape pattern,
+    # whether it searches the line as it is rather than lower-cased)
+    shapes: tuple[tuple[int, re.Pattern[str] | None, re.Pattern[str], bool], ...]
     full: re.Pattern[str]
     # Per shape, what `lines` searches a whole text for: its anchor, else the pattern.
     finders: tuple[re.Pattern[str], ...] = ()
@@ -139,8 +146,9 @@ class Gate:
                 self.quoted.search(line) and self._entropic(line):
             return True
         n = len(line)
-        for min_len, guard, pattern in self.shapes:
-            if n >= min_len and (guard is None or guard.search(low)) and pattern.search(low):
+        for min_len, guard, pattern, exact in self.shapes:
+            if n >= min_len and (guard is None or guard.search(low)) and \
+                    pattern.search(line if exact else low):
                 return True
         return False
 
@@ -160,12 +168,12 @@ class Gate:
         if not joined.isascii():
             hot.update(i for i in patterns.hit_lines(joined, [_NOT_ASCII])
                        if self.search(texts[i]))
-        for (min_len, guard, pattern), finder in zip(self.shapes, self.finders):
-            for i in patterns.hit_lines(low, [finder]):
+        for (min_len, guard, pattern, exact), finder in zip(self.shapes, self.finders):
+            for i in patterns.hit_lines(joined if exact else low, [finder]):
                 if i not in hot:
                     line = texts[i].lower()
                     if len(line) >= min_len and (guard is None or guard.search(line)) \
-                            and pattern.search(line):
+                            and pattern.search(texts[i] if exact else line):
                         hot.add(i)
         return sorted(hot)
 
@@ -239,8 +247,14 @@ def _prefilter(key: str) -> Gate | None:
         if n.guards and not guards:
             continue
         guard = re.compile("|".join(re.escape(g) for g in guards)) if guards else None
-        fast.append((n.min_len, guard, _lowered(n.pattern or "")))
-        finders.append(_lowered(n.anchor or n.pattern or ""))
+        shape = n.pattern or ""
+        finder = n.anchor or shape
+        if n.exact:
+            fast.append((n.min_len, guard, re.compile(shape), True))
+            finders.append(re.compile(finder))
+        else:
+            fast.append((n.min_len, guard, _lowered(shape), False))
+            finders.append(_lowered(finder))
 
     def union(parts: Sequence[str]) -> re.Pattern[str] | None:
         return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE) if parts else None
