@@ -102,7 +102,7 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config, *,
     sensitive-file, keyword or entropy rule reads them."""
     plan = plan_of(rules, config)
     if providers_only:
-        plan = replace(plan, endpoints=(), files=(), any_keyword=None)
+        plan = replace(plan, endpoints=(), files=(), any_keyword=None, keywords=())
     files = [fc for fc in changes.files if fc.status is not Status.DELETED]
     added = {fc.path: _AddedLines(fc) for fc in files if fc.hunks and not fc.skipped}
     findings: list[Finding] = []
@@ -139,7 +139,7 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config, *,
         if endpoints and plan.any_keyword is None:
             hot.update(range(len(lines)))
         elif endpoints and plan.any_keyword is not None:
-            hot.update(patterns.hit_lines("\n".join(lines.texts).lower(), [plan.any_keyword]))
+            hot.update(patterns.word_lines("\n".join(lines.texts).lower(), plan.keywords))
         if not hot:
             continue
         file_ctx = file_context(path)

@@ -53,6 +53,8 @@ class _Plan:
     # Every endpoint rule's keywords in one pattern (lower case): a line with none of
     # them is skipped at once. None when some rule has no keywords.
     any_keyword: re.Pattern[str] | None
+    # The same keywords, for a whole file's text to be searched for all at once.
+    keywords: tuple[str, ...] = ()
     # What names the company's own infrastructure: the configured domains and the
     # enterprise suffixes of the host rules (a connection string to such a host in a
     # comment or the docs is a leak; to any other host it is annotated).
@@ -116,7 +118,7 @@ def _plan(rules: RuleSet, config: Config) -> _Plan:
         any_keyword = re.compile(patterns.trie(words))
     hosts = [e for e in active if e.match == "host"]
     return _Plan(secret_rules, active, tuple(files), scan_secrets=not disabled,
-                 any_keyword=any_keyword,
+                 any_keyword=any_keyword, keywords=tuple(words),
                  infra_domains=tuple(d for e in hosts for d in e.domains),
                  infra_suffixes=tuple(x for e in hosts for x in e.suffixes
                                       if x not in e.soft_suffixes))

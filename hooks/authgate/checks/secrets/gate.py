@@ -34,8 +34,10 @@ class _Need:
     quoted: bool = False
     # What a whole text is searched for to find the lines `pattern` may match, where
     # the pattern itself is slow to search for (it starts with a character class):
-    # a part of every match that starts with a literal, or the guard words.
+    # a part of every match that starts with a literal, or literal words one of which
+    # every match holds (found all at once, `patterns.word_lines`).
     anchor: str | None = None
+    anchor_words: tuple[str, ...] = ()
     # The plugin's pattern is case-sensitive: searched in the line as it is, where a
     # literal start is rare ("AC" in code) and `re` skips to it at C speed.
     exact: bool = False
@@ -74,7 +76,7 @@ _NEEDS: dict[str, tuple[_Need, ...]] = {
     # Its pattern also needs key|pwd|password|pass|token before the 44 characters.
     "IbmCloudIamDetector": (_Need(pattern="[a-z0-9_-]{44}", min_len=44,
                                   guards=("key", "pwd", "pass", "token"),
-                                  anchor="key|pwd|pass|token"),),
+                                  anchor_words=("key", "pwd", "pass", "token")),),
     "IbmCosHmacDetector": (_Need(literals=("secret",)),),
     "JwtTokenDetector": (_Need(literals=("eyj",)),),
     # Every one of its patterns holds a word of its DENYLIST (`api_?key`, `password`,
@@ -125,6 +127,8 @@ class Gate:
     through one case-insensitive regex of it all, as Unicode case folding needs."""
 
     literals: re.Pattern[str] | None
+    # The same literals, for `lines` to find all at once over a whole text.
+    words: tuple[str, ...]
     # A long enough quoted run for some entropy plugin, and then per plugin its own
     # run pattern and entropy limit: a line passes only with a run over the limit.
     quoted: re.Pattern[str] | None
@@ -133,8 +137,9 @@ class Gate:
     # whether it searches the line as it is rather than lower-cased)
     shapes: tuple[tuple[int, re.Pattern[str] | None, re.Pattern[str], bool], ...]
     full: re.Pattern[str]
-    # Per shape, what `lines` searches a whole text for: its anchor, else the pattern.
-    finders: tuple[re.Pattern[str], ...] = ()
+    # Per shape, what `lines` searches a whole text for: its anchor (a pattern or
+    # literal words), else the pattern.
+    finders: tuple[re.Pattern[str] | tuple[str, ...], ...] = ()
 
     def search(self, line: str) -> bool:
         if not line.isascii():
@@ -161,7 +166,7 @@ class Gate:
         if joined.count("\n") != len(texts) - 1:
             return [i for i, t in enumerate(texts) if self.search(t)]
         low = joined.lower()
-        hot = set(patterns.hit_lines(low, [self.literals])) if self.literals else set()
+        hot = set(patterns.word_lines(low, self.words))
         if self.quoted is not None:
             hot.update(i for i in patterns.hit_lines(low, [self.quoted])
                        if i not in hot and self._entropic(texts[i]))
@@ -169,7 +174,10 @@ class Gate:
             hot.update(i for i in patterns.hit_lines(joined, [_NOT_ASCII])
                        if self.search(texts[i]))
         for (min_len, guard, pattern, exact), finder in zip(self.shapes, self.finders):
-            for i in patterns.hit_lines(joined if exact else low, [finder]):
+            text = joined if exact else low
+            found = patterns.word_lines(text, finder) if isinstance(finder, tuple) else \
+                patterns.hit_lines(text, [finder])
+            for i in found:
                 if i not in hot:
                     line = texts[i].lower()
                     if len(line) >= min_len and (guard is None or guard.search(line)) \
@@ -241,7 +249,7 @@ def _prefilter(key: str) -> Gate | None:
     # a literal ("pwd" holds "pwd") cannot be in the line then, and a shape whose
     # guards are all such words cannot match.
     fast = []
-    finders = []
+    finders: list[re.Pattern[str] | tuple[str, ...]] = []
     for n in shapes:
         guards = tuple(g for g in n.guards if not any(lit in g for lit in literals))
         if n.guards and not guards:
@@ -254,13 +262,14 @@ def _prefilter(key: str) -> Gate | None:
             finders.append(re.compile(finder))
         else:
             fast.append((n.min_len, guard, _lowered(shape), False))
-            finders.append(_lowered(finder))
+            finders.append(n.anchor_words or _lowered(finder))
 
     def union(parts: Sequence[str]) -> re.Pattern[str] | None:
         return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE) if parts else None
 
     return Gate(
         literals=re.compile(patterns.trie(literals)) if literals else None,
+        words=tuple(literals),
         quoted=union(quoted),
         entropic=tuple(entropic),
         shapes=tuple(fast),
