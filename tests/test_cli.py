@@ -60,3 +60,32 @@ def test_version_and_empty_check_import_no_heavy_modules(repo: Repo) -> None:
                               capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.strip().splitlines()[-1] == "[]", (args, proc.stdout)
+
+
+def test_a_small_commit_loads_only_what_its_outcome_needs(repo: Repo) -> None:
+    # The commit path's start-up: a change with no secret-like line never imports
+    # detect-secrets (the gate is lossless: it would find nothing), and the text report
+    # loads no other format's renderer; asking for JSON loads that one, and prints it.
+    repo.write("a.txt", "a\n")
+    repo.add()
+    repo.commit()
+    repo.write("app/views.py", "def index(request):\n    return render(request, 'index.html')\n")
+    repo.add()
+    probe = ("import sys, runpy; sys.argv = ['authgate'] + sys.argv[1:]\n"
+             "try:\n    runpy.run_module('authgate', run_name='__main__')\n"
+             "except SystemExit as exc:\n    print('exit', exc.code)\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'detect_secrets'"
+             " or m.startswith('authgate.report.')))")
+
+    def run(*args: str) -> list[str]:
+        proc = subprocess.run([sys.executable, "-c", probe, *args], cwd=repo.path,
+                              capture_output=True, text=True)
+        assert proc.stderr == "", proc.stderr
+        return proc.stdout.splitlines()
+
+    text = run("check")
+    assert text[0].startswith("authgate: ok:") and text[-2] == "exit 0", text
+    assert text[-1] == "['authgate.report.text']"
+    as_json = run("check", "--format", "json")
+    assert as_json[-2] == "exit 0" and '"schema": "authgate-report/1"' in "".join(as_json)
+    assert as_json[-1] == "['authgate.report.documents', 'authgate.report.text']"

@@ -1,5 +1,6 @@
-"""detect-secrets is imported without `requests` (authgate never verifies online), and
-nothing else in the process is left with the stand-in."""
+"""detect-secrets is imported without `requests` (authgate never verifies online) and
+without `multiprocessing` (authgate never has it scan files in parallel), and nothing
+else in the process is left with a stand-in."""
 
 from __future__ import annotations
 
@@ -18,8 +19,13 @@ except SystemExit as exc:
 print('exit', code)
 print('detect_secrets loaded', 'detect_secrets.core.scan' in sys.modules)
 print('requests loaded', 'requests' in sys.modules)
+print('multiprocessing loaded', 'multiprocessing' in sys.modules)
 import requests
 print('real requests', hasattr(requests, 'Session'))
+from detect_secrets.core import secrets_collection
+print('its multiprocessing works', secrets_collection.mp.cpu_count() >= 1)
+import multiprocessing
+print('real multiprocessing', hasattr(multiprocessing, 'Pool'), type(multiprocessing).__name__)
 """
 
 
@@ -35,6 +41,7 @@ def test_check_finds_secrets_without_importing_requests(repo: Repo) -> None:
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout.splitlines()
     assert "app.py:2: leak.secret.aws-key:" in proc.stdout
-    assert out[-4:] == ["exit 1", "detect_secrets loaded True", "requests loaded False",
-                        "real requests True"]
+    assert out[-7:] == ["exit 1", "detect_secrets loaded True", "requests loaded False",
+                        "multiprocessing loaded False", "real requests True",
+                        "its multiprocessing works True", "real multiprocessing True module"]
     assert key not in proc.stdout

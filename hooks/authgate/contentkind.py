@@ -19,20 +19,13 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from importlib import resources
 from operator import itemgetter
 
 from authgate.changes import ChangeSet, FileChange, Status
 from authgate.config import CONTENT_KINDS, Config
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised by the 3.9 CI run
-    import tomli as tomllib
 
 CATALOG = "content.toml"
 KINDS = CONTENT_KINDS
@@ -118,8 +111,9 @@ class Globs:
 
 @functools.lru_cache(maxsize=1)
 def _shipped() -> Catalog:
-    raw = resources.files("authgate").joinpath("rules").joinpath(CATALOG).read_bytes()
-    doc = tomllib.loads(raw.decode("utf-8"))
+    from authgate.rules import parsed
+
+    doc = parsed(CATALOG)
     kinds = []
     for table in doc.get("kind", []):
         name = table["name"]

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
+from authgate.patterns import Lazy
+
 if TYPE_CHECKING:
     from authgate.rules import Rule
 
@@ -159,7 +161,7 @@ def anchored(f: Finding, path: str, line: int | None = None) -> Finding:
     return replace(f, extra=f.extra + extra)
 
 
-_DIGITS = re.compile(r"\d+")
+_DIGITS = Lazy(r"\d+")
 SHORT_FINGERPRINT = 12
 
 
@@ -202,28 +204,28 @@ def redact_span(text: str, start: int, end: int) -> str:
 # its first part cannot continue a previous attempt (a lookbehind on the class it
 # repeats, or a literal), and no two neighbouring repeats share characters. A line of
 # minified code is hundreds of kilobytes; tests/test_linear.py measures the growth.
-_QUOTED = re.compile(r"""(?P<q>["'`])(?P<body>[^"'`\s]{8,})(?P=q)""")
+_QUOTED = Lazy(r"""(?P<q>["'`])(?P<body>[^"'`\s]{8,})(?P=q)""")
 # The user and password part of a URL, or a lone token in its place (GitHub and GitLab
 # clone URLs carry tokens there). The scheme starts where a run of its characters does.
-_URL_USERINFO = re.compile(
+_URL_USERINFO = Lazy(
     r"(?<![\w+.-])(?P<scheme>[a-zA-Z][\w+.-]*://)(?P<user>[^/\s:@]*)(?::(?P<pw>[^/\s@]*))?@")
-_URL_QUERY_SECRET = re.compile(
+_URL_QUERY_SECRET = Lazy(
     r"(?i)(?P<key>[?&;](?:x-amz-signature|x-amz-credential|x-amz-security-token|"
     r"x-goog-signature|x-goog-credential|sig|signature|token|access_token|auth|"
     r"api_key|apikey|key|password|secret|code|client_secret)=)(?P<val>[^&\s\"'#]+)")
 # An assignment to a key named for a secret (db_password, apiKey, ...): the whole key
 # (one run of word characters that holds a secret word, checked by the lookahead once
 # per run), then the value.
-_KEY_VALUE = re.compile(
+_KEY_VALUE = Lazy(
     r"(?i)(?P<key>(?<![\w-])(?=[\w-]*?(?:password|passwd|pwd|secret|token|api[_-]?key|"
     r"private_?key|credential|passphrase|auth_?key|access_?key))[\w-]+"
     r"[\"']?\s*[:=]>?\s*(?P<q>[\"'`]?))(?P<val>[^\s\"'`,;().]{4,})(?=[\s\"'`,;]|$)")
-_BEARER = re.compile(r"(?i)(?P<key>\b(?:bearer|basic|token)\s+)(?P<val>[A-Za-z0-9._~+/=-]{8,})")
+_BEARER = Lazy(r"(?i)(?P<key>\b(?:bearer|basic|token)\s+)(?P<val>[A-Za-z0-9._~+/=-]{8,})")
 # Runs of token characters, judged whole by `_tokenish` (a run is one token or a path).
-_RUN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}")
+_RUN = Lazy(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}")
 # Provider prefixes that make a string a credential whatever its length: AWS access
 # key ids, GitHub, GitLab, Slack, Stripe, npm, PyPI, Google API keys, OpenAI keys.
-_KNOWN_PREFIX = re.compile(
+_KNOWN_PREFIX = Lazy(
     r"(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|A3T[A-Z0-9])[A-Z0-9]{12}|"
     r"gh[pousr]_[A-Za-z0-9]{8}|github_pat_|glpat-|glptt-|gldt-|xox[abposr]-|"
     r"xapp-|[sr]k_(?:live|test)_|sk-(?:proj-|ant-)?[A-Za-z0-9]{8}|npm_[A-Za-z0-9]{8}|"
@@ -231,7 +233,7 @@ _KNOWN_PREFIX = re.compile(
 
 # Already-redacted text ("a********z", "*****") is left as it is; text that holds a
 # redaction and more (a JWT whose first part was redacted) is judged whole.
-_REDACTED = re.compile(r"[^*]?\*{1,8}[^*]?")
+_REDACTED = Lazy(r"[^*]?\*{1,8}[^*]?")
 
 
 def _redacted(text: str) -> bool:

@@ -31,7 +31,6 @@ import stat
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields
-from importlib import resources
 from typing import Any
 
 from authgate import __version__
@@ -48,8 +47,9 @@ def key(changes: ChangeSet, config: Config, families: Iterable[str]) -> str | No
     if changes.tree is None:
         return None
     h = hashlib.sha256()
-    rules = resources.files("authgate").joinpath("rules")
-    catalogs = [rules.joinpath(name).read_bytes() for name in _CATALOGS]
+    from authgate.rules import catalog_bytes
+
+    catalogs = [catalog_bytes(name) for name in _CATALOGS]
     texts = (__version__, ",".join(families), as_toml(config), changes.tree,
              changes.revision or "", repr(sorted(changes.environment.items())),
              changes.agent_trace or "", changes.secrets_baseline or "",

@@ -37,6 +37,36 @@ def compiled(regex: str, ignore_case: bool) -> re.Pattern[str]:
     return re.compile(regex, re.IGNORECASE if ignore_case else 0)
 
 
+class Lazy:
+    """A module's regex, compiled on its first use: the patterns that only some
+    outcomes need (a finding's evidence to scrub, an allow comment to read) cost a
+    commit without them nothing."""
+
+    __slots__ = ("_args", "_rx")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+        self._rx: re.Pattern[str] | None = None
+
+    @property
+    def rx(self) -> re.Pattern[str]:
+        if self._rx is None:
+            self._rx = re.compile(*self._args)
+        return self._rx
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.rx.search(text)
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return self.rx.match(text)
+
+    def fullmatch(self, text: str) -> re.Match[str] | None:
+        return self.rx.fullmatch(text)
+
+    def sub(self, repl: str | Callable[[re.Match[str]], str], text: str) -> str:
+        return self.rx.sub(repl, text)
+
+
 # --- whole-text prefilters -------------------------------------------------------------
 #
 # A tree holds about a million lines, and a Python step per line per family costs more

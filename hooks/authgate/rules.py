@@ -9,11 +9,14 @@ compiles, and how a user's is kept from backtracking for ever, is patterns.py's.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import marshal
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from typing import Any
 
 from authgate.config import SEVERITIES, TIERS, Config, ConfigError
@@ -165,18 +168,112 @@ _CACHE: dict[str, tuple[Rule, ...]] = {}
 
 def _catalog(family: str) -> tuple[Rule, ...]:
     if family not in _CACHE:
-        doc = tomllib.loads(_catalog_bytes(family).decode("utf-8"))
+        doc = parsed(_CATALOG[family])
         _CACHE[family] = tuple(parse_rule(t, f"rules/{_CATALOG[family]}")
                                for t in doc.get("rule", []))
     return _CACHE[family]
 
 
 def _catalog_bytes(family: str) -> bytes:
+    return catalog_bytes(_CATALOG[family])
+
+
+# The catalogs ship as files next to this module (package-data). Read by path:
+# importlib.resources would import pathlib, zipfile and tempfile, ~8 ms of every commit.
+RULES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rules")
+
+
+@functools.cache
+def catalog_bytes(name: str) -> bytes:
+    """The bytes of the shipped catalog `rules/<name>` (b"" when it is missing), read
+    once per process: the rules, contentkind and the hook cache's key all read them."""
     try:
-        return resources.files("authgate").joinpath("rules").joinpath(_CATALOG[family]) \
-            .read_bytes()
+        with open(os.path.join(RULES_DIR, name), "rb") as fh:
+            return fh.read()
     except FileNotFoundError:
         return b""
+
+
+# --- parsed catalogs, kept between runs ---------------------------------------------
+#
+# Parsing the shipped TOML costs about 20 ms, a tenth of a small commit's check, and
+# gives the same tables every time for the same bytes. So the parsed tables are kept
+# in the user's cache directory, as Python keeps bytecode: one file per catalog,
+# marshal (built in, nothing to import) of the tables with the SHA-256 of the catalog
+# bytes they came from, prefixed by the SHA-256 of the whole payload. An entry counts
+# only for the very bytes being loaded (an upgraded or edited catalog is parsed again)
+# and only when its checksum holds (a torn or corrupt file is parsed again, and
+# rewritten); marshal never reads unchecked bytes. A catalog holds rules, never
+# anything found in a repository, and the config is not cached: custom rules and
+# overrides are applied to the tables on every load. Whoever can write the cache
+# directory can also replace the installed package or its bytecode: like them, it is
+# local state, and CI's `authgate verify` is what holds.
+
+_FORMAT = (f"authgate-catalog/1 marshal {marshal.version} "
+           f"py{sys.version_info[0]}.{sys.version_info[1]}")
+
+
+def cache_dir() -> str | None:
+    """$XDG_CACHE_HOME/authgate, else ~/.cache/authgate; None without a home."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "authgate") if os.path.isabs(base) else None
+
+
+def parsed(name: str) -> dict[str, Any]:
+    """The tables of the shipped catalog `rules/<name>`: from the cache when it holds
+    these bytes, else parsed (and stored for the next run)."""
+    data = catalog_bytes(name)
+    key = hashlib.sha256(data).hexdigest()
+    directory = cache_dir()
+    path = os.path.join(directory, f"catalog-{name}.marshal") if directory else None
+    if path is not None:
+        kept = _cached(path, key)
+        if kept is not None:
+            return kept
+    doc: dict[str, Any] = tomllib.loads(data.decode("utf-8"))
+    if path is not None:
+        _store(path, key, doc)
+    return doc
+
+
+def _cached(path: str, key: str) -> dict[str, Any] | None:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return None
+    digest, payload = raw[:32], raw[32:]
+    if hashlib.sha256(payload).digest() != digest:
+        return None
+    try:
+        entry = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return None
+    if isinstance(entry, tuple) and len(entry) == 3 and entry[:2] == (_FORMAT, key) \
+            and isinstance(entry[2], dict):
+        return entry[2]
+    return None
+
+
+def _store(path: str, key: str, doc: dict[str, Any]) -> None:
+    try:
+        # marshal refuses what it cannot write (a TOML date): then nothing is kept.
+        payload = marshal.dumps((_FORMAT, key, doc))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        import tempfile  # only when writing: it imports random and more
+
+        # Written aside and renamed: a concurrent run reads the old file or the new
+        # one, never half of one.
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".catalog-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(hashlib.sha256(payload).digest() + payload)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except (OSError, ValueError):
+        pass  # a read-only or full disk: the next run parses again
 
 
 _TYPES = {str: "a string", bool: "a boolean", dict: "a table"}

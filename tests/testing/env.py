@@ -34,6 +34,8 @@ def clean_environ(home: Path) -> dict[str, str]:
             encoding="utf-8")
     env.update({
         "HOME": str(home),
+        # authgate keeps parsed catalogs there (rules.py): per test, as HOME is.
+        "XDG_CACHE_HOME": str(home / ".cache"),
         "GIT_CONFIG_GLOBAL": str(gitconfig),
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_AUTHOR_DATE": "2026-01-01T00:00:00+00:00",

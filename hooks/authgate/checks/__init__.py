@@ -28,6 +28,7 @@ from authgate.findings import (
     scrub_text,
 )
 from authgate.pathmatch import any_match, matches
+from authgate.patterns import Lazy
 from authgate.rules import Rule, RuleSet
 
 # family -> module under authgate.checks; imported only when the family runs.
@@ -35,7 +36,7 @@ MODULES = {"provenance": "provenance", "leak": "leaks", "identity": "identity"}
 
 # `authgate: allow <rule-id> -- <reason>` on the line itself or alone on the line above.
 # The reason is required: a bare allow is reported, not honoured.
-ALLOW = re.compile(r"authgate:\s*allow\s+(?P<rule>[a-z0-9.\-*]+)\s*(?:--\s*(?P<reason>\S.*?))?"
+ALLOW = Lazy(r"authgate:\s*allow\s+(?P<rule>[a-z0-9.\-*]+)\s*(?:--\s*(?P<reason>\S.*?))?"
                    r"\s*(?:\*/|-->)?\s*$")
 
 
@@ -214,21 +215,21 @@ def _allowed_by_config(f: Finding, config: Config) -> str | None:
 
 HINT_RULE = "identity.gate.allow-hint"
 # Any authgate allow, well formed or not: what ALLOW must then match.
-_ANY_ALLOW = re.compile(r"authgate\s*:?\s*allow\b(?P<rest>.*)", re.IGNORECASE)
-_LOOSE = re.compile(r"authgate\s*:?\s*allow\s+(?P<rule>[a-z0-9.\-*]*[a-z0-9*])(?P<rest>.*)",
+_ANY_ALLOW = Lazy(r"authgate\s*:?\s*allow\b(?P<rest>.*)", re.IGNORECASE)
+_LOOSE = Lazy(r"authgate\s*:?\s*allow\s+(?P<rule>[a-z0-9.\-*]*[a-z0-9*])(?P<rest>.*)",
                     re.IGNORECASE)
 # A reason after one dash, a dash Unicode has, or a colon, instead of ` -- `.
-_SINGLE_DASH = re.compile(r"^\s*(?:-|—|–|:)\s*\S")
+_SINGLE_DASH = Lazy(r"^\s*(?:-|—|–|:)\s*\S")
 # Other tools' suppression markers, by the tool that reads them.
 _FOREIGN = (
-    (re.compile(r"#\s*nosec\b|//\s*#nosec\b", re.IGNORECASE), "nosec", "bandit/gosec"),
-    (re.compile(r"gitleaks\s*:\s*allow", re.IGNORECASE), "gitleaks:allow", "gitleaks"),
-    (re.compile(r"\bnosemgrep\b", re.IGNORECASE), "nosemgrep", "semgrep"),
-    (re.compile(r"\bNOSONAR\b"), "NOSONAR", "SonarQube"),
-    (re.compile(r"trufflehog\s*:\s*ignore", re.IGNORECASE), "trufflehog:ignore", "trufflehog"),
-    (re.compile(r"\bggignore\b|ggshield\s*:\s*ignore", re.IGNORECASE), "ggignore",
+    (Lazy(r"#\s*nosec\b|//\s*#nosec\b", re.IGNORECASE), "nosec", "bandit/gosec"),
+    (Lazy(r"gitleaks\s*:\s*allow", re.IGNORECASE), "gitleaks:allow", "gitleaks"),
+    (Lazy(r"\bnosemgrep\b", re.IGNORECASE), "nosemgrep", "semgrep"),
+    (Lazy(r"\bNOSONAR\b"), "NOSONAR", "SonarQube"),
+    (Lazy(r"trufflehog\s*:\s*ignore", re.IGNORECASE), "trufflehog:ignore", "trufflehog"),
+    (Lazy(r"\bggignore\b|ggshield\s*:\s*ignore", re.IGNORECASE), "ggignore",
      "ggshield"),
-    (re.compile(r"\bnoqa\s*:\s*S\d{3}", re.IGNORECASE), "noqa: S...", "ruff/flake8-bandit"),
+    (Lazy(r"\bnoqa\s*:\s*S\d{3}", re.IGNORECASE), "noqa: S...", "ruff/flake8-bandit"),
 )
 
 

@@ -16,7 +16,8 @@ from authgate import escape, gitio, history, pool
 from authgate.commands import output
 from authgate.config import ConfigError
 from authgate.exits import Exit
-from authgate.report import Subject, range_lines, render
+from authgate.report import Subject, render
+from authgate.report.ranges import range_lines
 
 # What the tests and the benchmark reach through this module.
 from authgate.verification import (  # noqa: F401

@@ -74,21 +74,24 @@ finding:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import importlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from authgate.policy import Verdict
-from authgate.report.annotations import _github
-from authgate.report.documents import JSON_SCHEMA, _gitlab, _json, _sarif
-from authgate.report.markdown import _markdown
-from authgate.report.ranges import _RANGE, range_lines
-from authgate.report.text import _text, finding_line, summary_line
+from authgate.report.text import finding_line, summary_line
 
-__all__ = ["FORMATS", "JSON_SCHEMA", "Subject", "finding_line", "range_lines", "render",
-           "summary_line"]
+__all__ = ["FORMATS", "JSON_SCHEMA", "Subject", "finding_line", "render", "summary_line"]
 
 FORMATS = ("text", "json", "sarif", "github", "markdown", "gitlab")
+JSON_SCHEMA = "authgate-report/1"
+
+# Each format's renderer, by module: a module is imported when its format is asked
+# for, so a commit's text report does not load the others (nor verify's range report).
+_RENDERERS = {"text": ("text", "_text"), "json": ("documents", "_json"),
+              "sarif": ("documents", "_sarif"), "github": ("annotations", "_github"),
+              "markdown": ("markdown", "_markdown"), "gitlab": ("documents", "_gitlab")}
 
 
 @dataclass(frozen=True)
@@ -106,11 +109,18 @@ def render(fmt: str, subjects: Sequence[Subject], *, color: bool = False,
            title: str = "authgate", summary: Mapping[str, Any] | None = None) -> str:
     """`subjects` in `fmt`; with a range `summary` (verify's), the range's report."""
     if summary is not None:
+        from authgate.report.ranges import _RANGE
+
         out = _RANGE[fmt](subjects, summary, color=color, title=title)
     else:
-        out = {"text": _text, "json": _json, "sarif": _sarif, "github": _github,
-               "markdown": _markdown, "gitlab": _gitlab}[fmt](subjects, color=color,
-                                                              title=title)
+        out = _renderer(fmt)(subjects, color=color, title=title)
     # A path that is not UTF-8 reaches here with surrogate escapes, which no stream
     # can write: show its bad bytes as U+FFFD instead of crashing the report.
     return out.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _renderer(fmt: str) -> Callable[..., str]:
+    module, name = _RENDERERS[fmt]
+    renderer: Callable[..., str] = getattr(
+        importlib.import_module(f"authgate.report.{module}"), name)
+    return renderer

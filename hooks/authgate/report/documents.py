@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from authgate import __version__
 from authgate.findings import Action, Finding, Severity, anchor, fingerprint, short_fingerprint
+from authgate.report import JSON_SCHEMA
 from authgate.report.text import checklist_dicts
 
 if TYPE_CHECKING:
     from authgate.report import Subject
-
-JSON_SCHEMA = "authgate-report/1"
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib
 import json
 import re
 import sys
@@ -209,12 +210,26 @@ class _NoNetwork(types.ModuleType):
         return self if name == "exceptions" else self.Unavailable
 
 
+class _Deferred(types.ModuleType):
+    """Stands in for `multiprocessing` while detect-secrets imports: its
+    SecretsCollection imports it (about 7 ms: pickle, socket and more) to scan many
+    files at once, which authgate never asks of it. Whatever uses it later gets the
+    real module, imported then."""
+
+    def __getattr__(self, name: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), name)
+
+
 def _import_detect_secrets_offline() -> None:
     if "detect_secrets.filters.common" in sys.modules:
         return
-    stub = None
+    stubs: dict[str, types.ModuleType] = {}
     if "requests" not in sys.modules:
-        stub = sys.modules["requests"] = _NoNetwork("requests")
+        stubs["requests"] = sys.modules["requests"] = _NoNetwork("requests")
+    if "multiprocessing" not in sys.modules:
+        stubs["multiprocessing"] = sys.modules["multiprocessing"] = _Deferred("multiprocessing")
     try:
         # Every module that imports requests, loaded while the stand-in is there: the
         # scanner, the plugin classes (all of them, as settings will) and the filters.
@@ -226,9 +241,10 @@ def _import_detect_secrets_offline() -> None:
         # file extend the mapping when they are applied.
         get_mapping_from_secret_type_to_class.cache_clear()
     finally:
-        # Gone again at once: anything else in this process gets the real requests.
-        if stub is not None and sys.modules.get("requests") is stub:
-            del sys.modules["requests"]
+        # Gone again at once: anything else in this process imports the real modules.
+        for name, stub in stubs.items():
+            if sys.modules.get(name) is stub:
+                del sys.modules[name]
 
 
 def _engine(first: Mapping[str, list[tuple[Candidate, View]]],
