@@ -109,9 +109,10 @@ class Rx:
         hold, case-folded, one of the strings every match holds (`held`), found in
         one pass over the lines joined. Every index when the pattern has no such
         strings, and for a few lines (a commit's hunk), which are cheaper to read
-        than the prefilter is to compile."""
+        than the prefilter is to compile, until a longer hunk has compiled it (in a
+        tree, most files are short)."""
         n = len(lines.texts)
-        if n < FEW_LINES:
+        if n < FEW_LINES and self._held is False:
             return range(n)
         held = self.held
         joined = lines.folded
