@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from authgate.checks.identity import spec as spec_mod
 from authgate.checks.identity.text import (
     FEW_LINES,
+    FEW_READS,
     Corpus,
     KeywordIndex,
     Lines,
@@ -86,6 +87,40 @@ def test_keyword_lines_wake_exactly_what_each_line_would(texts: list[str]) -> No
                                              if r & asked}
 
 
+# Each keyword's rules, read from the catalog as written.
+OWNERS: dict[str, list[str]] = {}
+for _spec in (*CAT.content, *CAT.lines, *CAT.windows):
+    for _k in _spec.rule.keywords:
+        OWNERS.setdefault(_k, []).append(_spec.id)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_line(st.sampled_from(KEYWORDS)), max_size=12))
+@example(["loggers = 1", "session_id", "\u0130d"])
+def test_a_new_keyword_index_wakes_the_same_rules_before_and_after_its_trie(
+        texts: list[str]) -> None:
+    # A commit's few lines are read keyword by keyword; a tree's through the trie.
+    index = KeywordIndex(OWNERS)
+    expected = [frozenset(r for k, rs in OWNERS.items() if k and k in t.lower() for r in rs)
+                for t in texts]
+    assert [index.rules(t.lower()) for t in texts] == expected
+    for _ in range(FEW_READS):
+        index.rules("")
+    assert [index.rules(t.lower()) for t in texts] == expected
+
+
+def test_a_line_rule_without_its_own_regex_uses_the_rules() -> None:
+    # Compiled when first asked, as the rule's own pattern: the same regex, same flags.
+    shared = [(s, v) for s in CAT.lines for v in s.variants if s.rule.regex is not None
+              and isinstance(v.pattern, Rx) and v.pattern.source == s.rule.regex]
+    assert len(shared) > 10
+    for s, v in shared:
+        assert isinstance(v.pattern, Rx)
+        assert s.rule.pattern is not None
+        assert (v.pattern.rx.pattern, v.pattern.rx.flags) == (s.rule.pattern.pattern,
+                                                              s.rule.pattern.flags)
+
+
 ASKED = [frozenset(s.id for s in CAT.lines if s.rule.paths == ()),
          frozenset({"identity.content.session", "identity.jwt.none-algorithm"}),
          frozenset({"no.such.rule"})]
@@ -110,6 +145,8 @@ def test_a_pattern_is_tried_on_every_line_it_can_match(rx: Rx) -> None:
         many = texts * (FEW_LINES // max(len(texts), 1) + 1)  # past the few-lines path
         can = set(rx.lines(Lines(many)))
         assert {i for i, t in enumerate(many) if rx.search(t)} <= can
+        # Once compiled, the prefilter reads a few lines too (a tree's short files).
+        assert {i for i, t in enumerate(texts) if rx.search(t)} <= set(rx.lines(Lines(texts)))
 
     check()
 

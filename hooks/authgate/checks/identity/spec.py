@@ -321,7 +321,11 @@ def _variant(p: Params, table: Mapping[str, Any], index: int, rule: Rule) -> Var
     if pattern is None:
         if rule.regex is None:
             raise ParamError("a line rule needs a regex (the rule's or each variant's)")
-        pattern = rule.pattern
+        # A shipped regex compiles the first time a line asks (`Rx`), as the
+        # variants' own do: compiling every rule's at load cost more than a small
+        # commit's whole check. A user's comes checked and bounded now.
+        pattern = Rx(rule.regex, re.IGNORECASE if rule.ignore_case else 0) \
+            if rule.origin == "builtin" else rule.pattern
     assert pattern is not None
     window = get(v, "window").number("window", 3)
     key_arg = get(v, "key_arg").number("key_arg")

@@ -109,9 +109,10 @@ class Rx:
         hold, case-folded, one of the strings every match holds (`held`), found in
         one pass over the lines joined. Every index when the pattern has no such
         strings, and for a few lines (a commit's hunk), which are cheaper to read
-        than the prefilter is to compile."""
+        than the prefilter is to compile, until a longer hunk has compiled it (in a
+        tree, most files are short)."""
         n = len(lines.texts)
-        if n < FEW_LINES:
+        if n < FEW_LINES and self._held is False:
             return range(n)
         held = self.held
         joined = lines.folded
@@ -148,6 +149,9 @@ _CASE_ESCAPE = re.compile(r"\\[A-Z0-9xu]")
 LARGE_CORPUS = 1 << 20
 # Below this many lines, a pattern reads each line itself (`Rx.lines`).
 FEW_LINES = 200
+# Lines a keyword index reads one keyword at a time before it builds its trie: about
+# what the trie costs to build, at 20 us a line (`KeywordIndex`).
+FEW_READS = 300
 
 
 def _literal_regex(words: set[str] | None) -> re.Pattern[str] | None:
@@ -262,8 +266,9 @@ def _words(pairs: set[tuple[str, bool]]) -> set[str] | None:
     words = {w for w, _ in pairs}
     if not words or "" in words:
         return None
-    # A word that starts with another is found where that one is: keep the shorter.
-    return {w for w in words if not any(w != v and w.startswith(v) for v in words)}
+    # A word that starts with another is found where that one is: keep the shorter
+    # (looked up by its prefixes: comparing every pair of up to 512 leads was slow).
+    return {w for w in words if not any(w[:k] in words for k in range(1, len(w)))}
 
 
 def _lead(items: Sequence[tuple[Any, Any]]) -> set[tuple[str, bool]]:
@@ -339,22 +344,44 @@ class KeywordIndex:
     than everything else the identity check does on a large tree. Instead the trie is
     tried at every position of the line (a look-ahead, so keywords that overlap or
     contain each other are all seen); the keywords starting at one position are the
-    longest one found there and those of its prefixes that are keywords too."""
+    longest one found there and those of its prefixes that are keywords too.
 
-    __slots__ = ("_at", "_by_asked", "_newline", "_owners")
+    The trie is built the first time a hunk of many lines asks, or after `FEW_READS`
+    lines: building and compiling it cost more than a small commit's whole check, and
+    its few changed lines are cheaper to read for each keyword as a substring (which
+    finds the same rules: a keyword in a line is the longest one at its position or
+    a prefix of it)."""
+
+    __slots__ = ("_at_rx", "_by_asked", "_newline", "_owners", "_reads", "_words")
 
     def __init__(self, owners: Mapping[str, Iterable[str]]) -> None:
         words = sorted(w for w in owners if w)
+        self._words = words
         self._newline = any("\n" in w for w in words)
         self._by_asked: dict[frozenset[str], dict[str, frozenset[str]]] = {}
-        trie = _trie(words)
-        self._at = re.compile(f"(?=({trie}))" if trie else "(?!)")
-        self._owners = {w: frozenset(r for p in words if w.startswith(p) for r in owners[p])
+        self._at_rx: re.Pattern[str] | None = None
+        self._reads = 0  # lines read for substrings, before the trie
+        # A keyword's rules and those of every keyword it starts with, found by looking
+        # up its prefixes (comparing every pair of the catalog's keywords cost more at
+        # start-up than a small commit's whole check).
+        self._owners = {w: frozenset(r for k in range(1, len(w) + 1) if w[:k] in owners
+                                     for r in owners[w[:k]])
                         for w in words}
+
+    @property
+    def _at(self) -> re.Pattern[str]:
+        if self._at_rx is None:
+            trie = _trie(self._words)
+            self._at_rx = re.compile(f"(?=({trie}))" if trie else "(?!)")
+        return self._at_rx
 
     def rules(self, lowered: str) -> frozenset[str]:
         """The ids of the rules with a keyword in `lowered` (a substring, any place)."""
         found: frozenset[str] = frozenset()
+        if self._at_rx is None and self._reads < FEW_READS:
+            self._reads += 1
+            owners = self._owners
+            return found.union(*(owners[w] for w in self._words if w in lowered))
         for m in self._at.finditer(lowered):
             found = found | self._owners[m[1]]
         return found

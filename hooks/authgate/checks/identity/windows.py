@@ -66,7 +66,7 @@ def _fmt_number(x: float) -> str:
 def _compare(scan: FileScan, spec: WindowSpec) -> list[Finding]:
     out: list[Finding] = []
     for hunk in scan.fc.hunks:
-        pos = positions(hunk)
+        pos: list[int] = []  # each line's place in the file, when one is reported
         reported: set[int] = set()
         texts = Lines([ln.text for ln in hunk.lines])
         for factor in spec.factors:
@@ -97,6 +97,7 @@ def _compare(scan: FileScan, spec: WindowSpec) -> list[Finding]:
                     continue
                 worse = old is not None and (new < old if spec.direction == "lower"
                                              else new > old)
+                pos = pos or positions(hunk)
                 values = {"name": factor.name, "old": old_text, "new": _value_text(m),
                           "line": pos[i], "path": scan.fc.path,
                           "floor": _fmt_number(factor.floor) if factor.floor else ""}
