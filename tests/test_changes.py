@@ -780,3 +780,38 @@ def test_parsing_a_large_diff_leaves_the_garbage_collector_as_it_found_it(repo: 
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# --- where the repository is -----------------------------------------------------------
+
+
+def test_locations_is_the_top_level_and_git_dir_of_a_linked_worktree_too(
+        repo: Repo, tmp_path: Path) -> None:
+    repo.write("a.py", "x = 1\n")
+    repo.add()
+    repo.git("commit", "-q", "--no-verify", "-m", "a")
+    sub = repo.path / "pkg"
+    sub.mkdir()
+    top = gitio.toplevel(str(sub))
+    assert gitio.locations(str(sub)) == (top, gitio.git_dir(str(sub)))
+    assert gitio.locations(str(sub))[1] == os.path.join(top, ".git")
+    # A linked worktree has a git directory of its own, outside its top level.
+    linked = tmp_path / "linked"
+    repo.git("worktree", "add", "-q", str(linked))
+    top, git_dir = gitio.locations(str(linked))
+    assert top == gitio.toplevel(str(linked)) and git_dir == gitio.git_dir(str(linked))
+    assert not git_dir.startswith(top)
+
+
+def test_locations_of_a_path_with_a_line_break_asks_for_each_alone(tmp_path: Path) -> None:
+    path = tmp_path / "two\nlines"
+    path.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=path, check=True)
+    top, git_dir = gitio.locations(str(path))
+    assert top == gitio.toplevel(str(path)) and top.endswith("two\nlines")
+    assert git_dir == os.path.join(top, ".git")
+
+
+def test_locations_outside_a_repository_says_so(tmp_path: Path) -> None:
+    with pytest.raises(gitio.GitError, match="not a git repository"):
+        gitio.locations(str(tmp_path))

@@ -105,6 +105,21 @@ def git_dir(cwd: str | None = None) -> str:
     return text(["rev-parse", "--absolute-git-dir"], cwd=cwd)
 
 
+def locations(cwd: str | None = None) -> tuple[str, str]:
+    """`toplevel` and `git_dir` from one git call (every call costs a hook a few
+    milliseconds). git prints one per line: a path holding a line break makes that
+    ambiguous, and then each is asked for alone."""
+    try:
+        out = text(["rev-parse", "--show-toplevel", "--absolute-git-dir"], cwd=cwd)
+    except GitError as exc:
+        raise GitError(f"not a git repository ({exc})") from exc
+    parts = out.split("\n")
+    if len(parts) == 2:
+        return parts[0], parts[1]
+    top = toplevel(cwd)
+    return top, git_dir(top)
+
+
 def resolve(rev: str, *, cwd: str | None = None) -> str | None:
     """The full id of rev, or None when it does not exist (an unborn HEAD)."""
     out = run(["rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}"],

@@ -35,7 +35,10 @@ def staged(
 
     `amend`: the index replaces HEAD, so it is judged against HEAD's parent (nothing,
     for a root commit), the whole commit as verify will see it; `revision` is then
-    that parent. A merge is judged against HEAD, as without `amend`."""
+    that parent. A merge is judged against HEAD, as without `amend`.
+
+    `cwd` is the work tree's top level (the hooks have it already), where the agent
+    trace is read; None: the current directory's, asked of git."""
     head = gitio.resolve("HEAD", cwd=cwd)
     if amend and head is not None:
         parents = gitio.text(["rev-list", "--parents", "-n", "1", head], cwd=cwd).split()[1:]
@@ -52,7 +55,7 @@ def staged(
     # so only a hand-run `authgate check` meets this.
     unmerged = any(f.skipped == "unmerged" for f in files)
     tree = gitio.text(["write-tree"], cwd=cwd) if (files or head) and not unmerged else None
-    top = gitio.toplevel(cwd)
+    top = cwd if cwd is not None else gitio.toplevel()
     return ChangeSet(
         files=files, source="index", revision=head, tree=tree,
         parents=(head,) if head else (),

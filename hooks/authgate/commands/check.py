@@ -9,7 +9,7 @@ from authgate.exits import Exit
 
 
 def run(args: argparse.Namespace) -> int:
-    root = gitio.toplevel()
+    root, git_dir = gitio.locations()
     # The index's config, as the commit will carry it; a different one in the work
     # tree is reported, not obeyed (README, "Threat model").
     cfg, notices = config.load_staged(root, args.config)
@@ -35,7 +35,6 @@ def run(args: argparse.Namespace) -> int:
         # variables the env rules read (read now: an empty commit loads no catalog).
         staged = changes.with_identities(staged, cwd=root)
         staged = changes.with_environment(staged, agent_variables(cfg))
-    git_dir = gitio.git_dir(root)
     verdict = evaluate_staged(staged, cfg, git_dir, families, root=root,
                               explicit=args.config)
     subject = Subject(label="staged", verdict=verdict, revision=staged.revision,

@@ -65,7 +65,7 @@ def _gate(args: argparse.Namespace, path: str, recover: str) -> int:
     except OSError as exc:
         _say(f"{path}: cannot read the commit message file ({exc.strerror or exc})")
         return Exit.USAGE
-    root = gitio.toplevel()
+    root, git_dir = gitio.locations()
     cfg, notices = config.load_staged(root, args.config)
     for notice in notices:
         _say(notice)
@@ -88,7 +88,7 @@ def _gate(args: argparse.Namespace, path: str, recover: str) -> int:
     # read, judged with the content (the cache key holds them), as check judges them.
     staged = changes.with_identities(staged, cwd=root)
     staged = changes.with_environment(staged, agent_variables(cfg))
-    verdict = evaluate_staged(staged, cfg, gitio.git_dir(root),
+    verdict = evaluate_staged(staged, cfg, git_dir,
                               message=None if template
                               else trailers.visible(text, syntax.comment),
                               root=root, explicit=args.config)
