@@ -113,7 +113,8 @@ def hit_lines(text: str, patterns: Sequence[re.Pattern[str]]) -> list[int]:
 
 def word_lines(text: str, words: tuple[str, ...]) -> list[int]:
     """The indices (0-based, in order) of the lines of `text` that hold any of
-    `words`, literal and case-sensitive, none empty or holding a line break.
+    `words`, literal and case-sensitive, none holding a line break (the empty word
+    is in every line).
 
     The automaton reports matches that do not overlap, so a word inside another
     match is not reported; that match lies on the same line (no word holds a line
