@@ -18,11 +18,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, cast
-
-from ahocorasick_rs import AhoCorasick
+from typing import TYPE_CHECKING, Any, cast
 
 from authgate.config import ConfigError
+
+if TYPE_CHECKING:
+    from ahocorasick_rs import AhoCorasick
 
 if sys.version_info >= (3, 11):
     from re import _constants as sre
@@ -129,6 +130,10 @@ def word_lines(text: str, words: tuple[str, ...]) -> list[int]:
 
 @functools.lru_cache(maxsize=64)
 def _automaton(words: tuple[str, ...]) -> AhoCorasick:
+    # Imported here: patterns is loaded by every command, the automaton only by those
+    # that search added lines.
+    from ahocorasick_rs import AhoCorasick
+
     return AhoCorasick(list(words))
 
 

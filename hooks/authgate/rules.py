@@ -150,7 +150,7 @@ def known_ids(config: Config) -> set[str]:
         if fam in _CACHE:
             ids.update(rule.id for rule in _CACHE[fam])
         else:
-            text = _catalog_bytes(fam).decode("utf-8")
+            text = catalog_bytes(_CATALOG[fam]).decode("utf-8")
             ids.update(m[1] or m[2] for m in _ID_LINE.finditer(text))
     return ids
 
@@ -172,10 +172,6 @@ def _catalog(family: str) -> tuple[Rule, ...]:
         _CACHE[family] = tuple(parse_rule(t, f"rules/{_CATALOG[family]}")
                                for t in doc.get("rule", []))
     return _CACHE[family]
-
-
-def _catalog_bytes(family: str) -> bytes:
-    return catalog_bytes(_CATALOG[family])
 
 
 # The catalogs ship as files next to this module (package-data). Read by path:
