@@ -13,8 +13,10 @@ import json
 import re
 import sys
 import types
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from authgate.changes import FileChange, Line
@@ -81,20 +83,33 @@ def gated_candidates(fc: FileChange, gate: Gate | None) -> Iterator[Candidate]:
     if gate is None or kind is not None:
         yield from candidates(fc)
         return
-    places: list[tuple[list[Line], int]] = []
     texts: list[str] = []
+    starts: list[int] = []  # where each hunk's added lines start in `texts`
+    # Per hunk: its lines as the new file shows them, and where its added ones stand.
+    shown: list[tuple[Sequence[Line], Sequence[int]]] = []
     for hunk in fc.hunks:
-        visible = [ln for ln in hunk.lines if ln.kind != "-"]
-        for j, ln in enumerate(visible):
-            if ln.kind == "+" and ln.new is not None:
-                places.append((visible, j))
-                texts.append(ln.text)
+        lines = hunk.lines
+        starts.append(len(texts))
+        if set(map(_KIND, lines)) == {"+"} and None not in map(_NEW, lines):
+            # All added (a new file, every file of a tree): taken whole at C speed.
+            shown.append((lines, range(len(lines))))
+            texts += map(_TEXT, lines)
+            continue
+        visible = [ln for ln in lines if ln.kind != "-"]
+        added = [j for j, ln in enumerate(visible) if ln.kind == "+" and ln.new is not None]
+        shown.append((visible, added))
+        texts += [visible[j].text for j in added]
     for i in gate.lines(texts):
-        visible, j = places[i]
+        h = bisect_right(starts, i) - 1
+        visible, added = shown[h]
+        j = added[i - starts[h]]
         line = visible[j]
         # As `candidates`: the line above in the hunk, "" at its top.
         yield Candidate(fc.path, line.new or 0, line.text,
                         visible[j - 1].text if j else "", kind)
+
+
+_KIND, _TEXT, _NEW = itemgetter(0), itemgetter(1), itemgetter(3)  # a Line's fields
 
 
 # --- the engine ----------------------------------------------------------------------
