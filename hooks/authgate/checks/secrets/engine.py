@@ -101,12 +101,12 @@ def gated_candidates(fc: FileChange, gate: Gate | None) -> Iterator[Candidate]:
         texts += [visible[j].text for j in added]
     for i in gate.lines(texts):
         h = bisect_right(starts, i) - 1
-        visible, added = shown[h]
-        j = added[i - starts[h]]
-        line = visible[j]
+        above, places = shown[h]
+        j = places[i - starts[h]]
+        line = above[j]
         # As `candidates`: the line above in the hunk, "" at its top.
         yield Candidate(fc.path, line.new or 0, line.text,
-                        visible[j - 1].text if j else "", kind)
+                        above[j - 1].text if j else "", kind)
 
 
 _KIND, _TEXT, _NEW = itemgetter(0), itemgetter(1), itemgetter(3)  # a Line's fields
