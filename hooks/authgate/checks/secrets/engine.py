@@ -199,7 +199,11 @@ def scan(lines: Iterable[Candidate], baseline: Baseline | None = None,
         if cand.path in skip_paths:
             continue
         for view in views(cand.path, cand.text, cand.previous, cand.transformer):
-            if gate is None or gate.search(view.line):
+            # A line without a transformer came through `Gate.lines` already
+            # (gated_candidates): asked again only when its view differs (trailing
+            # space stripped). Asking is only ever a saving: the gate is lossless.
+            if gate is None or (cand.transformer is None and view.line == cand.text) \
+                    or gate.search(view.line):
                 (eager if view.eager else first).setdefault(cand.path, []).append((cand, view))
     if not first and not eager:
         return []
