@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from typing import NamedTuple
 
 from authgate.changes import FileChange, Line
@@ -52,6 +53,9 @@ class _Added(NamedTuple):
         return self.comments[self.at]
 
 
+_KIND, _TEXT = itemgetter(0), itemgetter(1)  # a Line's kind and text
+
+
 class _AddedLines:
     """The added lines of a file: their texts at once (for whole-text prefilters), an
     `_Added` only for a line asked for. A tree holds a million lines and most hold
@@ -65,10 +69,11 @@ class _AddedLines:
         self._hunks: list[tuple[_Comments, Sequence[Line], list[int] | None]] = []
         for hunk in fc.hunks:
             self._starts.append(len(self.texts))
-            if all(ln.kind == "+" for ln in hunk.lines):
-                # Every line added (a new file's hunk): numbered on from the first.
+            if set(map(_KIND, hunk.lines)) == {"+"}:
+                # Every line added (a new file's hunk): numbered on from the first,
+                # taken whole at C speed.
                 self._hunks.append((_Comments(fc.path, hunk.lines), hunk.lines, None))
-                self.texts.extend([ln.text for ln in hunk.lines])
+                self.texts += map(_TEXT, hunk.lines)
                 continue
             visible = [ln for ln in hunk.lines if ln.kind != "-"]
             places = [i for i, ln in enumerate(visible) if ln.kind == "+" and ln.new is not None]
