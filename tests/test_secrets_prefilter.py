@@ -7,6 +7,7 @@ generated to sit at the edges of every plugin's pattern.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import re
@@ -14,7 +15,9 @@ import string
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -118,6 +121,43 @@ def test_length_floors_never_exceed_the_plugins_shortest_match() -> None:
     assert "DiscordBotTokenDetector" in floors and len(floors) >= 5
     for name, floor in floors.items():
         assert floor <= shortest[name], (name, floor, shortest[name])
+
+
+@functools.cache
+def _default_plugins() -> dict[str, Any]:
+    from detect_secrets.settings import default_settings, get_plugins
+
+    secrets.engine._import_detect_secrets_offline()
+    with default_settings():
+        return {type(p).__name__: p for p in get_plugins()}
+
+
+# Every plugin with needs but the keyword plugin, which has no regex list of its own:
+# its needs are its DENYLIST's words, and the corpus test holds them to it.
+@pytest.mark.parametrize("name", sorted(set(secrets._NEEDS) - {"KeywordDetector"}))
+@settings(max_examples=120, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_every_line_a_plugin_reports_meets_that_plugins_own_needs(
+        name: str, data: st.DataObject) -> None:
+    """A line the gate passed goes only to the plugins whose own needs it meets
+    (`may_report`): each plugin's needs must hold alone, not only all together (the
+    gate's union once hid a SoftLayer key spelled `softlayer_api_key`, which only
+    the keyword plugin's needs held). Lines drawn from the plugin's own regexes."""
+    from authgate.checks.secrets.gate import may_report
+
+    plugin = _default_plugins()[name]
+    rx = data.draw(st.sampled_from(plugin.denylist))
+    line = data.draw(st.from_regex(rx, alphabet=st.characters(min_codepoint=32,
+                                                               max_codepoint=126)))
+    reported = list(plugin.analyze_line(filename="a.py", line=line, line_number=1))
+    assert not reported or may_report(name, line, line.lower()), line
+
+
+def test_a_softlayer_key_after_api_and_a_separator_reaches_its_plugin() -> None:
+    line = 'x = softlayer-api-key: "' + "0" * 63 + 'a"'
+    hits = secrets.scan([secrets.Candidate("a.py", 1, line, "")])
+    assert "SoftLayer Credentials" in {h.secret_type for h in hits}
 
 
 def test_the_shortest_discord_token_is_found_with_the_prefilter() -> None:

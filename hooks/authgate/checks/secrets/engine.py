@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from authgate.changes import FileChange, Line
 from authgate.checks.secrets.baseline import Baseline
-from authgate.checks.secrets.gate import _NEEDS, Gate, prefilter
+from authgate.checks.secrets.gate import Gate, may_report, prefilter
 from authgate.checks.secrets.transformers import View, transformer_of, views
 
 
@@ -148,17 +148,6 @@ class SecretHit:
         return self.value
 
 
-def _may_report(plugin: str, lowered: str) -> bool:
-    """False when a plugin cannot report this (lower-cased) line: one whose every
-    finding holds one of its literals (_NEEDS) is not run on a line without any. Not
-    only faster: some plugins' own patterns are quadratic (NpmDetector's `//.+/:_auth`
-    on a line of many `//`), and the literal keeps them off ordinary long lines."""
-    needs = _NEEDS.get(plugin)
-    if not needs or any(n.pattern for n in needs):
-        return True
-    return any(lit in lowered for n in needs for lit in n.literals)
-
-
 def _builtin(plugin: object) -> bool:
     # A custom plugin file may name its class like a built-in one.
     return type(plugin).__module__.startswith("detect_secrets.plugins.")
@@ -193,8 +182,8 @@ def scan(lines: Iterable[Candidate], baseline: Baseline | None = None,
     plugins_used = baseline.plugins_used if baseline else None
     filters_used = baseline.filters_used if baseline else None
     gate = prefilter(plugins_used, filters_used) if use_prefilter else None
-    first: dict[str, list[tuple[Candidate, View]]] = {}
-    eager: dict[str, list[tuple[Candidate, View]]] = {}
+    pairs: list[tuple[Candidate, View]] = []
+    asked: list[int] = []  # the places in `pairs` of the views the gate must judge
     for cand in lines:
         if cand.path in skip_paths:
             continue
@@ -202,9 +191,18 @@ def scan(lines: Iterable[Candidate], baseline: Baseline | None = None,
             # A line without a transformer came through `Gate.lines` already
             # (gated_candidates): asked again only when its view differs (trailing
             # space stripped). Asking is only ever a saving: the gate is lossless.
-            if gate is None or (cand.transformer is None and view.line == cand.text) \
-                    or gate.search(view.line):
-                (eager if view.eager else first).setdefault(cand.path, []).append((cand, view))
+            if gate is not None and not (cand.transformer is None and view.line == cand.text):
+                asked.append(len(pairs))
+            pairs.append((cand, view))
+    # The views of files with a transformer (every line of a YAML or an "other" file)
+    # judged together, at C speed, rather than one search each.
+    dropped = set(asked).difference(asked[i] for i in gate.lines(
+        [pairs[k][1].line for k in asked])) if gate is not None and asked else set()
+    first: dict[str, list[tuple[Candidate, View]]] = {}
+    eager: dict[str, list[tuple[Candidate, View]]] = {}
+    for k, (cand, view) in enumerate(pairs):
+        if k not in dropped:
+            (eager if view.eager else first).setdefault(cand.path, []).append((cand, view))
     if not first and not eager:
         return []
     hits = _engine(first, eager, plugins_used, filters_used, gated=use_prefilter,
@@ -302,7 +300,7 @@ def _engine(first: Mapping[str, list[tuple[Candidate, View]]],
             lowered = line.lower() if gated and line.isascii() else None
             reported = [(plugin, secret) for plugin in plugins
                         if lowered is None or not _builtin(plugin)
-                        or _may_report(type(plugin).__name__, lowered)
+                        or may_report(type(plugin).__name__, line, lowered)
                         for secret in _scan_line(plugin=plugin, filename=path, line=line,
                                                  line_number=cand.number, context=snippet)]
             # detect-secrets runs its line filters before the plugins; after them is the

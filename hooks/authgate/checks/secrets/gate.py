@@ -92,7 +92,8 @@ _NEEDS: dict[str, tuple[_Need, ...]] = {
     "SendGridDetector": (_Need(pattern=r"SG\.[a-z0-9_-]{22}\.", min_len=26, guards=("sg.",)),),
     "SlackDetector": (_Need(literals=("xox", "hooks.slack.com")),),
     "SoftlayerDetector": (
-        _Need(pattern="s(?:oftlayer|l)[_-]?(?:api)?(?:key|pwd|pass|token)",
+        # A separator may stand after "api" too (`softlayer_api_key`).
+        _Need(pattern="s(?:oftlayer|l)[_-]?(?:api)?[_-]?(?:key|pwd|pass|token)",
               guards=("key", "pwd", "pass", "token")),
         # The plugin's own URL pattern leaves its dots unescaped.
         _Need(pattern="api.softlayer.com", guards=("softlayer",))),
@@ -109,6 +110,42 @@ BUILTIN_PLUGINS = (*sorted(_NEEDS), "Base64HighEntropyString", "HexHighEntropySt
                    "IPPublicDetector")
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 _ALNUM_FILTER = "detect_secrets.filters.heuristic.is_not_alphanumeric_string"
+
+
+# A shape need ready to test one line: (minimum length, guard words, the pattern
+# lower-cased or as it is, whether it is searched in the line as it is).
+_Shape = tuple[int, tuple[str, ...], re.Pattern[str], bool]
+
+
+@functools.cache
+def _plugin_needs(name: str) -> tuple[tuple[str, ...], tuple[_Shape, ...]] | None:
+    """A built-in plugin's needs, ready to test one line: its literals and shapes.
+    None: it has none (the entropy and IP plugins)."""
+    needs = _NEEDS.get(name)
+    if not needs:
+        return None
+    literals = tuple(lit for n in needs for lit in n.literals)
+    shapes = tuple((n.min_len, n.guards, re.compile(n.pattern) if n.exact else _lowered(n.pattern),
+                    n.exact) for n in needs if n.pattern)
+    return literals, shapes
+
+
+def may_report(name: str, line: str, lowered: str) -> bool:
+    """Whether the built-in plugin `name` can report this ASCII `line` (`lowered`: it
+    lower-cased): a line that passed the gate for one plugin's sake is not handed to
+    the others, whose needs it does not meet. Not only faster: some plugins' own
+    patterns are quadratic (NpmDetector's `//.+/:_auth` on a line of many `//`), and
+    the literal keeps them off ordinary long lines."""
+    needs = _plugin_needs(name)
+    if needs is None:
+        return True
+    literals, shapes = needs
+    if any(lit in lowered for lit in literals):
+        return True
+    n = len(line)
+    return any(n >= min_len and (not guards or any(g in lowered for g in guards))
+               and pattern.search(line if exact else lowered) is not None
+               for min_len, guards, pattern, exact in shapes)
 
 
 def _min_run(limit: float) -> int:
