@@ -298,9 +298,8 @@ def _engine(first: Mapping[str, list[tuple[Candidate, View]]],
             snippet = CodeSnippet([view.above, line], max(cand.number - 2, 0), 1)
             # ASCII only: case folding elsewhere is the full gate's business.
             lowered = line.lower() if gated and line.isascii() else None
-            reported = [(plugin, secret) for plugin in plugins
-                        if lowered is None or not _builtin(plugin)
-                        or may_report(type(plugin).__name__, line, lowered)
+            reported = [(plugin, secret) for plugin, name in named
+                        if lowered is None or name is None or may_report(name, line, lowered)
                         for secret in _scan_line(plugin=plugin, filename=path, line=line,
                                                  line_number=cand.number, context=snippet)]
             # detect-secrets runs its line filters before the plugins; after them is the
@@ -333,6 +332,8 @@ def _engine(first: Mapping[str, list[tuple[Candidate, View]]],
         return found
 
     plugins, keep = _settings(plugins_used, filters_used, keep_allowlisted)
+    # Each plugin with its name when it is a built-in one (whose needs are known).
+    named = [(p, type(p).__name__ if _builtin(p) else None) for p in plugins]
     for path in sorted({*first, *eager}):
         if _is_filtered_out(required_filter_parameters=["filename"], filename=path):
             continue

@@ -140,7 +140,7 @@ def may_report(name: str, line: str, lowered: str) -> bool:
     if needs is None:
         return True
     literals, shapes = needs
-    if any(lit in lowered for lit in literals):
+    if any(map(lowered.__contains__, literals)):
         return True
     n = len(line)
     return any(n >= min_len and (not guards or any(g in lowered for g in guards))
