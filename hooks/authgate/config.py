@@ -17,8 +17,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, NamedTuple
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -51,8 +50,7 @@ class ConfigError(Exception):
     """A user-fixable problem with configuration; str() is the one line to print."""
 
 
-@dataclass(frozen=True)
-class TrailerNames:
+class TrailerNames(NamedTuple):
     impact: str = "Identity-Impact"
     reviews: str = "Requires-Review"
     ai: str = "AI-Assisted"
@@ -60,8 +58,7 @@ class TrailerNames:
     suppressed: str = "Authgate-Suppressed"
 
 
-@dataclass(frozen=True)
-class AllowEntry:
+class AllowEntry(NamedTuple):
     """A config allowlist entry: a finding matching all given fields is suppressed."""
 
     reason: str
@@ -72,8 +69,10 @@ class AllowEntry:
     fingerprint: str = ""
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
+    """The effective configuration. Its mapping defaults are shared by every Config:
+    nothing changes a Config's mappings (they are typed read-only)."""
+
     source: str = "(defaults)"
     # Files larger than this are reported as skipped, never read.
     max_file_size: int = 2_000_000
@@ -90,25 +89,25 @@ class Config:
     approvers: tuple[str, ...] = ()
     require_approval: bool = False
     # tier -> reviews it requires.
-    reviews: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: {
+    reviews: Mapping[str, tuple[str, ...]] = {
         "low": ("code-owner",), "medium": ("code-owner",),
         "high": ("code-owner", "iam", "security"),
         "critical": ("code-owner", "iam", "security"),
-    })
+    }
     # rule id or id prefix ("leak.endpoint", "identity") -> action.
-    policy: Mapping[str, str] = field(default_factory=dict)
+    policy: Mapping[str, str] = {}
     # identity tier at or above which AI-assisted changes need negative-case tests
     # to pass without blocking.
     missing_tests_ai_action: str = "block"
-    trailers: TrailerNames = field(default_factory=TrailerNames)
+    trailers: TrailerNames = TrailerNames()
     # Rules: ids to disable, severities to change, and user rules in catalog format.
     disable: tuple[str, ...] = ()
-    severity: Mapping[str, str] = field(default_factory=dict)
+    severity: Mapping[str, str] = {}
     custom_rules: tuple[Mapping[str, Any], ...] = ()
     # Identity path tiers added by the user: tier -> globs.
-    paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    paths: Mapping[str, tuple[str, ...]] = {}
     # Content that is not source: kind (or "source") -> globs the user adds.
-    content: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    content: Mapping[str, tuple[str, ...]] = {}
     allowlist: tuple[AllowEntry, ...] = ()
     baseline: str = ".secrets.baseline"
     # Where `verify` starts (adoption): this commit and its ancestors are not verified.
@@ -267,7 +266,7 @@ def _from_bytes(raw: bytes, name: str, shown: str) -> Config:
 
 def parse(table: Mapping[str, Any], source: str) -> Config:
     """Validate a config table (schema.py); every error names `source` and the key."""
-    from authgate import schema  # it reads this module's dataclasses
+    from authgate import schema  # it reads this module's classes
 
     return schema.parse(table, source)
 
@@ -288,7 +287,7 @@ def as_toml(cfg: Config) -> str:
     lines += ["", "[tool.authgate.policy]", f"missing_tests_ai = {q(cfg.missing_tests_ai_action)}"]
     lines += [f"{_toml_key(k)} = {q(v)}" for k, v in sorted(cfg.policy.items())]
     lines += ["", "[tool.authgate.trailers]"]
-    lines += [f"{f.name} = {q(getattr(cfg.trailers, f.name))}" for f in fields(TrailerNames)]
+    lines += [f"{name} = {q(getattr(cfg.trailers, name))}" for name in TrailerNames._fields]
     lines += ["", "[tool.authgate.rules]", f"disable = {q(cfg.disable)}",
               f"severity = {q(cfg.severity)}"]
     lines += ["", "[tool.authgate.paths]"]

@@ -9,8 +9,7 @@ context), overridden by `[tool.authgate.policy]` where the longest matching key 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from authgate.config import Config
 from authgate.findings import ACTION_ORDER, Action, Finding, Tier
@@ -24,8 +23,7 @@ if TYPE_CHECKING:
 MISSING_TESTS_RULE = "identity.tests.negative-missing"
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     tier: Tier
     ai_assisted: bool
     ai_tools: tuple[str, ...]

@@ -5,7 +5,7 @@ skipped."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from authgate import gitio
 from authgate.changes.binary import _reveal_hidden_text
@@ -13,8 +13,7 @@ from authgate.changes.hunks import _parse_hunks
 from authgate.changes.model import _STATUS, MODE_SUBMODULE, FileChange, Status
 
 
-@dataclass(frozen=True)
-class _Raw:
+class _Raw(NamedTuple):
     old_mode: str
     new_mode: str
     old_blob: str

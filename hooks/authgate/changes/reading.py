@@ -86,7 +86,7 @@ def with_identities(changes: ChangeSet, *, cwd: str | None = None) -> ChangeSet:
             idents.append(parse_ident(gitio.text(["var", var], cwd=cwd)))
         except gitio.GitError:
             idents.append(None)
-    return ChangeSet(**{**changes.__dict__, "author": idents[0], "committer": idents[1]})
+    return changes._replace(author=idents[0], committer=idents[1])
 
 
 
@@ -95,8 +95,7 @@ def with_environment(changes: ChangeSet, names: Iterable[str],
     """The staged change with the committer's environment variables among `names` (the
     ones the loaded env rules read: rules.agent_variables), as provenance judges them."""
     environ = os.environ if environ is None else environ
-    return ChangeSet(**{**changes.__dict__,
-                        "environment": {k: environ[k] for k in names if k in environ}})
+    return changes._replace(environment={k: environ[k] for k in names if k in environ})
 
 
 
@@ -108,9 +107,9 @@ def commit(rev: str, *, cwd: str | None = None,
     raw = gitio.run(["diff", "--raw", "-p", "-z", *gitio.DIFF_FLAGS, base, meta.revision or rev],
                     cwd=cwd, big_file_threshold=max_file_size)
     files = parse_diff(raw, cwd=cwd, max_file_size=max_file_size)
-    return ChangeSet(**{**meta.__dict__, "files": files, "ai_note": _note(meta.revision, cwd),
-                        "secrets_baseline": read_blob(f"{meta.revision}:{baseline}", cwd=cwd)
-                        if baseline else None})
+    return meta._replace(files=files, ai_note=_note(meta.revision, cwd),
+                         secrets_baseline=read_blob(f"{meta.revision}:{baseline}", cwd=cwd)
+                         if baseline else None)
 
 
 
@@ -120,7 +119,7 @@ def tree(rev: str = "HEAD", *, cwd: str | None = None,
     meta = tree_meta(rev, cwd=cwd, baseline=baseline)
     files = tuple(fc for batch in tree_batches(rev, cwd=cwd, max_file_size=max_file_size)
                   for fc in batch)
-    return ChangeSet(**{**meta.__dict__, "files": files})
+    return meta._replace(files=files)
 
 
 def tree_meta(rev: str = "HEAD", *, cwd: str | None = None,

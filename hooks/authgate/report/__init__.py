@@ -76,8 +76,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from authgate.policy import Verdict
 from authgate.report.text import finding_line, summary_line
@@ -94,15 +93,14 @@ _RENDERERS = {"text": ("text", "_text"), "json": ("documents", "_json"),
               "markdown": ("markdown", "_markdown"), "gitlab": ("documents", "_gitlab")}
 
 
-@dataclass(frozen=True)
-class Subject:
+class Subject(NamedTuple):
     """One judged unit: the staged change, one commit, or a tree."""
 
     label: str
     verdict: Verdict
     revision: str | None = None
     skipped: tuple[str, ...] = ()  # "path: reason"
-    notes: tuple[str, ...] = field(default=())  # extra one-line facts for people
+    notes: tuple[str, ...] = ()  # extra one-line facts for people
 
 
 def render(fmt: str, subjects: Sequence[Subject], *, color: bool = False,

@@ -8,7 +8,7 @@ import bisect
 import ipaddress
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from authgate.checks import secrets
@@ -84,8 +84,7 @@ def placeholder_account(account: str) -> bool:
 MAX_PER_LINE = 20
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(NamedTuple):
     shown: str  # what the message may say (never a credential)
     value: str  # what value_hash covers
     credential: bool = False

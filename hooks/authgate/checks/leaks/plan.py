@@ -7,8 +7,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Union
+from typing import NamedTuple, Union
 
 from authgate import patterns
 from authgate.config import Config, ConfigError
@@ -31,8 +30,7 @@ _IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 _IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 
 
-@dataclass(frozen=True)
-class _EndpointRule:
+class _EndpointRule(NamedTuple):
     rule: Rule
     match: str
     keywords: tuple[str, ...]
@@ -44,8 +42,7 @@ class _EndpointRule:
     soft_suffixes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Plan:
+class _Plan(NamedTuple):
     secrets: Mapping[str, Rule]  # detect-secrets type -> rule
     endpoints: tuple[_EndpointRule, ...]
     files: tuple[Rule, ...]

@@ -14,7 +14,6 @@ import re
 import sys
 import types
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from authgate.changes import FileChange, Line
@@ -100,8 +99,7 @@ def gated_candidates(fc: FileChange, gate: Gate | None) -> Iterator[Candidate]:
 # --- the engine ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SecretHit:
+class SecretHit(NamedTuple):
     """One detect-secrets finding. `value` and `token` are raw secrets: the caller
     redacts them and must not keep them.
 

@@ -10,8 +10,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from authgate import patterns
 
@@ -20,8 +19,7 @@ _HEX = r"0-9a-f"
 DEFAULT_LIMITS = {"Base64HighEntropyString": 4.5, "HexHighEntropyString": 3.0}
 
 
-@dataclass(frozen=True)
-class _Need:
+class _Need(NamedTuple):
     """What every line a plugin reports contains: one of `literals` (any case), or a
     match of `pattern` in a line of at least `min_len` characters that holds one of
     `guards` (any case). Quoted patterns (the entropy plugins') need a quote in the
@@ -117,8 +115,7 @@ def _min_run(limit: float) -> int:
     return math.floor(2 ** limit) + 1
 
 
-@dataclass(frozen=True)
-class Gate:
+class Gate(NamedTuple):
     """The prefilter: `search(line)` is false only for a line no configured plugin can
     report. ASCII lines take the fast path: the lower-cased line against lower-case
     literals and patterns (no IGNORECASE, which makes sre try every alternative at

@@ -14,8 +14,7 @@ import os
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from authgate.checks.secrets.engine import SecretHit
 from authgate.checks.secrets.gate import _NEEDS, BUILTIN_PLUGINS
@@ -52,8 +51,7 @@ ENTROPY_PLUGINS = frozenset(("Base64HighEntropyString", "HexHighEntropyString"))
 GIBBERISH_LIMIT = 3.7
 
 
-@dataclass(frozen=True)
-class Judgement:
+class Judgement(NamedTuple):
     kind: str  # CREDENTIAL, UNCERTAIN or NONE
     reason: str  # for people: why it is not (certainly) a credential, or what it is
     provider: bool = False  # a provider's token format: it blocks in tests and docs too
