@@ -104,7 +104,7 @@ def _plan(rules: RuleSet, config: Config) -> _Plan:
                 raise ConfigError(f"rule {rule.id}: leak.secret rules need params.secret_type "
                                   "(the type detect-secrets reports)")
             secret_rules[stype] = rule
-        elif rule.kind == "line" and rule.pattern is not None:
+        elif rule.kind == "line" and rule.regex is not None:
             endpoints.append(_endpoint_rule(rule, config))
     disabled = _disabled(SECRET.rstrip("."), config)
     # A host rule with nothing to look for (production_domains unset) is idle.
