@@ -17,7 +17,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
+
+from authgate.record import Record
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -50,7 +52,7 @@ class ConfigError(Exception):
     """A user-fixable problem with configuration; str() is the one line to print."""
 
 
-class TrailerNames(NamedTuple):
+class TrailerNames(Record):
     impact: str = "Identity-Impact"
     reviews: str = "Requires-Review"
     ai: str = "AI-Assisted"
@@ -58,7 +60,7 @@ class TrailerNames(NamedTuple):
     suppressed: str = "Authgate-Suppressed"
 
 
-class AllowEntry(NamedTuple):
+class AllowEntry(Record):
     """A config allowlist entry: a finding matching all given fields is suppressed."""
 
     reason: str
@@ -69,7 +71,7 @@ class AllowEntry(NamedTuple):
     fingerprint: str = ""
 
 
-class Config(NamedTuple):
+class Config(Record):
     """The effective configuration. Its mapping defaults are shared by every Config:
     nothing changes a Config's mappings (they are typed read-only)."""
 

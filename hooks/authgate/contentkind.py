@@ -22,10 +22,10 @@ import re
 import weakref
 from collections.abc import Mapping, Sequence
 from operator import itemgetter
-from typing import NamedTuple
 
 from authgate.changes import ChangeSet, FileChange, Status
 from authgate.config import CONTENT_KINDS, Config
+from authgate.record import Record
 
 CATALOG = "content.toml"
 KINDS = CONTENT_KINDS
@@ -34,7 +34,7 @@ KINDS = CONTENT_KINDS
 PROVIDER_ONLY = "read for provider secrets only"
 
 
-class _Kind(NamedTuple):
+class _Kind(Record):
     name: str
     paths: Globs
     min_bytes: int
@@ -42,7 +42,7 @@ class _Kind(NamedTuple):
     long_lines: bool
 
 
-class Catalog(NamedTuple):
+class Catalog(Record):
     kinds: tuple[_Kind, ...]
     source: Globs  # the catalog's own "always source" paths
     head_lines: int

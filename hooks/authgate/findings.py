@@ -13,9 +13,10 @@ import enum
 import hashlib
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from authgate.patterns import Lazy
+from authgate.record import Record
 
 if TYPE_CHECKING:
     from authgate.rules import Rule
@@ -66,7 +67,7 @@ class Action(str, enum.Enum):
 
 ACTION_ORDER = {Action.OFF: 0, Action.WARN: 1, Action.ANNOTATE: 2, Action.BLOCK: 3}
 
-class Finding(NamedTuple):
+class Finding(Record):
     rule_id: str
     severity: Severity
     message: str

@@ -21,10 +21,11 @@ import re
 import tempfile
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from authgate.config import ConfigError
 from authgate.findings import anchor, short_fingerprint
+from authgate.record import Record
 
 if TYPE_CHECKING:
     from authgate.report import Subject
@@ -36,7 +37,7 @@ MAX_FIELD = 300
 MAX_BYTES = 1_000_000
 
 
-class Recorded(NamedTuple):
+class Recorded(Record):
     fingerprint: str
     rule: str
     action: str
@@ -44,7 +45,7 @@ class Recorded(NamedTuple):
     message: str
 
 
-class LastRun(NamedTuple):
+class LastRun(Record):
     command: str
     time: str
     findings: tuple[Recorded, ...]

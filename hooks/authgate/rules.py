@@ -16,11 +16,12 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 from authgate.config import SEVERITIES, TIERS, Config, ConfigError
 from authgate.findings import Action, Severity, Tier
 from authgate.patterns import bounded, check_user_regex, compiled
+from authgate.record import Record
 from authgate.ruleids import any_matches, most_specific
 
 if sys.version_info >= (3, 11):
@@ -36,7 +37,7 @@ _KEYS = {"id", "title", "severity", "tier", "action", "kind", "paths", "exclude_
          "regex", "keywords", "lines", "message", "fix", "refs", "params", "ignore_case"}
 
 
-class Rule(NamedTuple):
+class Rule(Record):
     id: str
     title: str
     severity: Severity

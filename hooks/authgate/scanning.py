@@ -10,7 +10,7 @@ the cache."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, NamedTuple, Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from authgate import changes, config, pool
 from authgate.changes import ChangeSet, FileChange, Status
@@ -18,6 +18,7 @@ from authgate.checks import allow_hints, redact_lines, run_families, suppress
 from authgate.findings import SECRET_SPAN, Finding
 from authgate.pathmatch import any_match
 from authgate.pipeline import skipped
+from authgate.record import Record
 from authgate.rules import FAMILIES, RuleSet, load
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def judge_whole(whole: ChangeSet, cfg: config.Config, families: tuple[str, ...],
                          git_dir).findings
 
 
-class Judged(NamedTuple):
+class Judged(Record):
     findings: list[Finding]
     skipped: tuple[str, ...]  # files not read, as the report lists them
 
@@ -56,13 +57,13 @@ Work = Union[tuple[FileChange, ...], changes.TreeBatch]
 Reader = Callable[[Optional[Callable[[str, str, str], bool]]], Iterable[Work]]
 
 
-class _Task(NamedTuple):
+class _Task(Record):
     work: Work
     known: dict[str, list[Finding]]  # the blob cache's entries for its files
     cached: dict[str, list[Finding]] | None  # identity's findings of its files, if cached
 
 
-class _Done(NamedTuple):
+class _Done(Record):
     """A batch judged: its findings decided (redacted, suppressed, hinted), the cache
     entries it made, the blob keys of its files, what identity's test requirement
     needs of its files (in their order), its skipped files, and whether identity

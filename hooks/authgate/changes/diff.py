@@ -5,15 +5,15 @@ skipped."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple
 
 from authgate import gitio
 from authgate.changes.binary import _reveal_hidden_text
 from authgate.changes.hunks import _parse_hunks
 from authgate.changes.model import _STATUS, MODE_SUBMODULE, FileChange, Status
+from authgate.record import Record
 
 
-class _Raw(NamedTuple):
+class _Raw(Record):
     old_mode: str
     new_mode: str
     old_blob: str

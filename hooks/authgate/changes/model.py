@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
+
+from authgate.record import Record
 
 DEFAULT_MAX_FILE_SIZE = 2_000_000
 
@@ -30,7 +32,7 @@ _STATUS = {"A": Status.ADDED, "M": Status.MODIFIED, "D": Status.DELETED,
 
 
 
-class Line(NamedTuple):
+class Line(Record):
     """One line of a diff. `kind` is '+', '-' or ' ' (context).
 
     `new` is the line number in the new blob (None for a removed line), `old` the
@@ -49,7 +51,7 @@ class Line(NamedTuple):
 
 
 
-class Hunk(NamedTuple):
+class Hunk(Record):
     old_start: int
     new_start: int
     lines: tuple[Line, ...]
@@ -157,7 +159,7 @@ class FileChange:
 
 
 
-class Identity(NamedTuple):
+class Identity(Record):
     name: str
     email: str
 
@@ -166,7 +168,7 @@ class Identity(NamedTuple):
 
 
 
-class ChangeSet(NamedTuple):
+class ChangeSet(Record):
     """What one commit (made or about to be made) changes, as plain values."""
 
     files: tuple[FileChange, ...]

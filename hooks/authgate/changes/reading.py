@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import NamedTuple
 
 from authgate import gitio
 from authgate.changes.diff import parse_diff
@@ -18,6 +17,7 @@ from authgate.changes.model import (
     Identity,
     Status,
 )
+from authgate.record import Record
 
 
 def staged(
@@ -142,7 +142,7 @@ BATCH_BYTES = 1 << 20
 BATCH_FILES = 1000
 
 
-class TreeBatch(NamedTuple):
+class TreeBatch(Record):
     """A part of a tree's listing, about `batch_bytes` of content to read: each entry's
     (path, mode, blob id, size, whether to read it). `read_batch` reads it, in any
     process: a scan's workers read their own batches."""

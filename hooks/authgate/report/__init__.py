@@ -76,9 +76,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from authgate.policy import Verdict
+from authgate.record import Record
 from authgate.report.text import finding_line, summary_line
 
 __all__ = ["FORMATS", "JSON_SCHEMA", "Subject", "finding_line", "render", "summary_line"]
@@ -93,7 +94,7 @@ _RENDERERS = {"text": ("text", "_text"), "json": ("documents", "_json"),
               "markdown": ("markdown", "_markdown"), "gitlab": ("documents", "_gitlab")}
 
 
-class Subject(NamedTuple):
+class Subject(Record):
     """One judged unit: the staged change, one commit, or a tree."""
 
     label: str

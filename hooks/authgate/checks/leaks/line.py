@@ -6,7 +6,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import NamedTuple
 
 from authgate.changes import FileChange, Line
 from authgate.checks import secrets
@@ -17,6 +16,7 @@ from authgate.checks.context import (
     string_ranges,
 )
 from authgate.findings import Action, Finding, from_rule, redact, scrub
+from authgate.record import Record
 from authgate.rules import Rule
 
 _CONTEXT_WORDS = {"comment": " in a comment", "test": " in a test", "fixture": " in a fixture",
@@ -40,7 +40,7 @@ class _Comments:
         return self._flags[i]
 
 
-class _Added(NamedTuple):
+class _Added(Record):
     number: int
     text: str
     comments: _Comments

@@ -7,11 +7,12 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple, Union
+from typing import Union
 
 from authgate import patterns
 from authgate.config import Config, ConfigError
 from authgate.pathmatch import in_scope
+from authgate.record import Record
 from authgate.ruleids import any_matches, matches
 from authgate.rules import Rule, RuleSet
 
@@ -30,7 +31,7 @@ _IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 _IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 
 
-class _EndpointRule(NamedTuple):
+class _EndpointRule(Record):
     rule: Rule
     match: str
     keywords: tuple[str, ...]
@@ -42,7 +43,7 @@ class _EndpointRule(NamedTuple):
     soft_suffixes: tuple[str, ...] = ()
 
 
-class _Plan(NamedTuple):
+class _Plan(Record):
     secrets: Mapping[str, Rule]  # detect-secrets type -> rule
     endpoints: tuple[_EndpointRule, ...]
     files: tuple[Rule, ...]

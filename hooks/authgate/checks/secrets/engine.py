@@ -14,15 +14,16 @@ import re
 import sys
 import types
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from authgate.changes import FileChange, Line
 from authgate.checks.secrets.baseline import Baseline
 from authgate.checks.secrets.gate import _NEEDS, Gate, prefilter
 from authgate.checks.secrets.transformers import View, transformer_of, views
+from authgate.record import Record
 
 
-class Candidate(NamedTuple):
+class Candidate(Record):
     """An added line, with the line above it in the new file ('' when unknown) and the
     transformer detect-secrets may apply to its file ("auto": judge by the path). A
     tuple: a file with a transformer makes one for every line."""
@@ -99,7 +100,7 @@ def gated_candidates(fc: FileChange, gate: Gate | None) -> Iterator[Candidate]:
 # --- the engine ----------------------------------------------------------------------
 
 
-class SecretHit(NamedTuple):
+class SecretHit(Record):
     """One detect-secrets finding. `value` and `token` are raw secrets: the caller
     redacts them and must not keep them.
 

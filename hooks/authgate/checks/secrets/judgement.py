@@ -14,11 +14,12 @@ import os
 import re
 import time
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from authgate.checks.secrets.engine import SecretHit
 from authgate.checks.secrets.gate import _NEEDS, BUILTIN_PLUGINS
 from authgate.pathmatch import any_match
+from authgate.record import Record
 
 # detect-secrets answers "could this be a secret?"; a block must mean "this is one".
 # Each finding is judged here, by its plugin and its value, into one of three kinds:
@@ -51,7 +52,7 @@ ENTROPY_PLUGINS = frozenset(("Base64HighEntropyString", "HexHighEntropyString"))
 GIBBERISH_LIMIT = 3.7
 
 
-class Judgement(NamedTuple):
+class Judgement(Record):
     kind: str  # CREDENTIAL, UNCERTAIN or NONE
     reason: str  # for people: why it is not (certainly) a credential, or what it is
     provider: bool = False  # a provider's token format: it blocks in tests and docs too
