@@ -154,20 +154,9 @@ def read_at(root: str, rev: str, names: tuple[str, ...] = CONFIG_FILES
     from authgate import gitio  # only the hooks and verify read config with git
 
     specs = [f":{name}" if rev == INDEX else f"{rev}:{name}" for name in names]
-    out = gitio.run(["cat-file", "--batch"], cwd=root, stdin=("\n".join(specs) + "\n").encode())
-    found: dict[str, bytes | None] = {}
-    pos = 0
-    for name in names:
-        eol = out.index(b"\n", pos)
-        header = out[pos:eol].split()
-        pos = eol + 1
-        if len(header) == 3 and header[1] in (b"blob", b"tree", b"commit", b"tag"):
-            size = int(header[2])
-            found[name] = out[pos:pos + size] if header[1] == b"blob" else None
-            pos += size + 1  # the content, then the newline cat-file adds
-        else:
-            found[name] = None  # "<spec> missing" (or ambiguous)
-    return found
+    objects = gitio.read_objects(specs, cwd=root)
+    return {name: obj[2] if obj is not None and obj[1] == "blob" else None
+            for name, obj in zip(names, objects)}
 
 
 def from_blobs(blobs: Mapping[str, bytes | None], rev: str) -> Config:

@@ -39,7 +39,7 @@ def staged(
 
     `cwd` is the work tree's top level (the hooks have it already), where the agent
     trace is read; None: the current directory's, asked of git."""
-    head = gitio.resolve("HEAD", cwd=cwd)
+    head, baseline_text = _head_and_baseline(baseline, cwd)
     if amend and head is not None:
         parents = gitio.text(["rev-list", "--parents", "-n", "1", head], cwd=cwd).split()[1:]
         if len(parents) <= 1:
@@ -60,7 +60,7 @@ def staged(
         files=files, source="index", revision=head, tree=tree,
         parents=(head,) if head else (),
         agent_trace=_read_text(os.path.join(top, ".agent-trace", "traces.jsonl")),
-        secrets_baseline=read_blob(f":{baseline}", cwd=cwd) if baseline else None,
+        secrets_baseline=baseline_text,
     )
 
 
@@ -253,6 +253,23 @@ def _read_tree_files(rev: str, order: list[str | FileChange], sizes: Mapping[str
     # would be git's, and the file simply has nothing to judge.
     return tuple(read[p] if isinstance(p, str) else p for p in order
                  if not isinstance(p, str) or p in read)
+
+
+def _head_and_baseline(baseline: str | None, cwd: str | None) -> tuple[str | None, str | None]:
+    """The commit HEAD names (None before the first commit) and the text of the index's
+    secrets baseline (None without one), from one git call (each costs a hook a few
+    milliseconds), as `gitio.resolve("HEAD")` and `read_blob(":" + baseline)` say. A
+    name git cannot read that way (a line break in it, a path outside the work tree,
+    which stops `cat-file --batch`) is asked apart, as before."""
+    try:
+        if not baseline:
+            raise ValueError("no baseline")
+        head, blob = gitio.read_objects(["HEAD^{commit}", f":{baseline}"], cwd=cwd)
+    except (ValueError, gitio.GitError):
+        return gitio.resolve("HEAD", cwd=cwd), \
+            read_blob(f":{baseline}", cwd=cwd) if baseline else None
+    text = blob[2].decode("utf-8", "replace") if blob and blob[1] == "blob" else None
+    return head[0] if head else None, text or None
 
 
 def read_blob(spec: str, *, cwd: str | None) -> str | None:
