@@ -17,14 +17,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any
 
 from authgate.record import Record
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised by the 3.9 CI run
-    import tomli as tomllib
 
 CONFIG_FILES = (".authgate.toml", "pyproject.toml")
 # `rev` for `load`: the index, i.e. what is being committed.
@@ -206,7 +202,7 @@ def _same_table(a: bytes | None, b: bytes | None, name: str) -> bool:
 def _authgate_table(data: bytes | None, name: str) -> Any:
     if data is None:
         return None
-    doc = tomllib.loads(data.decode("utf-8"))
+    doc = _toml(data)
     if name == "pyproject.toml":
         tool = doc.get("tool", {})
         return tool.get("authgate") if isinstance(tool, Mapping) else tool
@@ -227,10 +223,50 @@ def _read_file(path: str, shown: str) -> bytes:
         raise ConfigError(f"{shown}: cannot read: {exc.strerror or exc}") from exc
 
 
+def tomllib() -> ModuleType:
+    """tomllib (tomli before Python 3.11), imported when TOML is parsed: a hook whose
+    config and catalogs come from the cache never loads it (about 5 ms)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised by the 3.9 CI run
+        import tomli as tomllib
+    module: ModuleType = tomllib
+    return module
+
+
+# A config file's parsed document, kept between runs as the catalogs are (rules.py,
+# "parsed catalogs"): a hook reads the same pyproject.toml on every commit, and parsing
+# it, with tomllib's import, cost about 6 ms. One cache file holds the documents of the
+# last few files parsed, each under the SHA-256 of its bytes; a file that does not parse
+# is never kept, so its error is raised again on every run.
+_TOML_CACHE = "config-toml.marshal"
+_TOML_KEPT = 8
+
+
+def _toml(raw: bytes) -> dict[str, Any]:
+    """`raw` as TOML: UnicodeDecodeError, TOMLDecodeError and RecursionError as tomllib
+    raises them."""
+    import hashlib
+
+    from authgate import rules
+
+    key = hashlib.sha256(raw).hexdigest()
+    directory = rules.cache_dir()
+    path = os.path.join(directory, _TOML_CACHE) if directory else None
+    kept = rules._cached(path, "documents") if path is not None else None
+    if kept is not None and isinstance(kept.get(key), dict):
+        return dict(kept[key])
+    doc: dict[str, Any] = tomllib().loads(raw.decode("utf-8"))
+    if path is not None:
+        others = [(k, v) for k, v in (kept or {}).items() if k != key][-(_TOML_KEPT - 1):]
+        rules._store(path, "documents", {**dict(others), key: doc})
+    return doc
+
+
 def _from_bytes(raw: bytes, name: str, shown: str) -> Config:
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except tomllib.TOMLDecodeError as exc:
+        data = _toml(raw)
+    except tomllib().TOMLDecodeError as exc:
         raise ConfigError(f"{shown}: invalid TOML: {exc}") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{shown}: cannot read: not UTF-8 ({exc.reason})") from exc

@@ -24,11 +24,6 @@ from authgate.patterns import bounded, check_user_regex, compiled
 from authgate.record import Record
 from authgate.ruleids import any_matches, most_specific
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 FAMILIES = ("provenance", "leak", "identity")
 _CATALOG = {"provenance": "provenance.toml", "leak": "leaks.toml", "identity": "identity.toml"}
 _KINDS = ("line", "path", "message", "identity", "env", "trailer", "window", "file", "meta")
@@ -241,7 +236,9 @@ def parsed(name: str) -> dict[str, Any]:
         kept = _cached(path, key)
         if kept is not None:
             return kept
-    doc: dict[str, Any] = tomllib.loads(data.decode("utf-8"))
+    from authgate.config import tomllib
+
+    doc: dict[str, Any] = tomllib().loads(data.decode("utf-8"))
     if path is not None:
         _store(path, key, doc)
     return doc
