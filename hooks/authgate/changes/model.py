@@ -73,22 +73,9 @@ class FileChange:
     and the compiling of its generated methods. Immutable: mypy rejects assigning to a
     Final attribute; `_replace` makes a changed copy."""
 
-    __slots__ = (
-        "__weakref__",
-        "binary",
-        "blob",
-        "hunks",
-        "mode",
-        "old_blob",
-        "old_mode",
-        "old_path",
-        "path",
-        "size",
-        "skipped",
-        "status",
-    )
     _fields = ("path", "status", "old_path", "mode", "old_mode", "blob", "old_blob",
                "binary", "size", "skipped", "hunks")
+    __slots__ = (*_fields, "__weakref__")
 
     path: Final[str]
     status: Final[Status]
