@@ -16,6 +16,8 @@ from authgate import config, rules
 from testing import Repo
 
 PYPROJECT = ('[project]\nname = "app"\n\n[tool.black]\nline-length = 99\n\n'
+             '[[tool.poetry.source]]\nname = "private"\n'
+             'url = "https://build:s3cr3t-t0k3n@pypi.example.com/simple"\n\n'
              '[tool.authgate]\nai = "disclose"\nexclude = ["vendor/**"]\n')
 
 
@@ -49,6 +51,20 @@ def test_a_second_read_of_a_config_gives_the_same_config_from_the_cache(repo: Re
     stamp = cache_file().stat().st_mtime_ns
     assert config.load_staged(str(repo.path)) == first
     assert cache_file().stat().st_mtime_ns == stamp  # read, not written again
+    # Of a pyproject.toml, authgate's table alone: never another tool's (a credential).
+    assert b"s3cr3t" not in cache_file().read_bytes()
+    assert b"line-length" not in cache_file().read_bytes()
+    assert b"vendor/**" in cache_file().read_bytes()
+
+
+def test_the_same_bytes_as_another_file_are_read_whole(repo: Repo) -> None:
+    # A .authgate.toml is read whole; the same bytes kept as a pyproject.toml's table
+    # must not stand for it.
+    text = 'ai = "forbid"\n'
+    repo.write("pyproject.toml", text)
+    assert config.load(str(repo.path)).ai == "allow"  # no [tool.authgate]: defaults
+    repo.write(".authgate.toml", text)
+    assert config.load(str(repo.path)).ai == "forbid"
 
 
 def test_a_cached_config_judges_a_commit_as_a_parsed_one_without_importing_tomllib(
@@ -94,9 +110,10 @@ def test_a_damaged_cache_is_parsed_over(repo: Repo, damage: str) -> None:
 def test_the_cache_keeps_the_last_few_files(repo: Repo) -> None:
     staged(repo)
     for i in range(12):
-        repo.write("pyproject.toml", PYPROJECT + f'\n[tool.other]\nn = {i}\n')
+        repo.write("pyproject.toml", PYPROJECT + f'max_file_size = {1000 + i}\n')
         repo.add("pyproject.toml")
-        assert config.load_staged(str(repo.path))[0].ai == "disclose"
+        assert config.load_staged(str(repo.path))[0].max_file_size == 1000 + i
     kept = rules._cached(str(cache_file()), "documents")
     assert kept is not None and len(kept) == 8
-    assert {doc["tool"]["other"]["n"] for doc in kept.values()} == set(range(4, 12))
+    assert {doc["tool"]["authgate"]["max_file_size"] for doc in kept.values()} == \
+        set(range(1004, 1012))

@@ -202,7 +202,7 @@ def _same_table(a: bytes | None, b: bytes | None, name: str) -> bool:
 def _authgate_table(data: bytes | None, name: str) -> Any:
     if data is None:
         return None
-    doc = _toml(data)
+    doc = _toml(data, name)
     if name == "pyproject.toml":
         tool = doc.get("tool", {})
         return tool.get("authgate") if isinstance(tool, Mapping) else tool
@@ -234,29 +234,38 @@ def tomllib() -> ModuleType:
     return module
 
 
-# A config file's parsed document, kept between runs as the catalogs are (rules.py,
+# What authgate reads of a config file, kept between runs as the catalogs are (rules.py,
 # "parsed catalogs"): a hook reads the same pyproject.toml on every commit, and parsing
-# it, with tomllib's import, cost about 6 ms. One cache file holds the documents of the
-# last few files parsed, each under the SHA-256 of its bytes; a file that does not parse
+# it, with tomllib's import, cost about 6 ms. One cache file holds what the last few
+# files parsed to, each under the SHA-256 of the file's bytes: of a pyproject.toml its
+# `tool.authgate` table alone (other tools' tables can hold an index's credentials, and
+# authgate keeps nothing of a repository it does not need); a file that does not parse
 # is never kept, so its error is raised again on every run.
 _TOML_CACHE = "config-toml.marshal"
 _TOML_KEPT = 8
 
 
-def _toml(raw: bytes) -> dict[str, Any]:
-    """`raw` as TOML: UnicodeDecodeError, TOMLDecodeError and RecursionError as tomllib
+def _toml(raw: bytes, name: str) -> dict[str, Any]:
+    """`raw` as TOML (of a pyproject.toml, its `tool.authgate` table only, as the only
+    key of `tool`): UnicodeDecodeError, TOMLDecodeError and RecursionError as tomllib
     raises them."""
     import hashlib
 
     from authgate import rules
 
-    key = hashlib.sha256(raw).hexdigest()
+    pyproject = name == "pyproject.toml"
+    # The same bytes read as another kind of file keep all of it.
+    key = ("pyproject " if pyproject else "") + hashlib.sha256(raw).hexdigest()
     directory = rules.cache_dir()
     path = os.path.join(directory, _TOML_CACHE) if directory else None
     kept = rules._cached(path, "documents") if path is not None else None
     if kept is not None and isinstance(kept.get(key), dict):
         return dict(kept[key])
     doc: dict[str, Any] = tomllib().loads(raw.decode("utf-8"))
+    if pyproject:
+        tool = doc.get("tool", {})
+        doc = {"tool": {k: v for k, v in tool.items() if k == "authgate"}
+               if isinstance(tool, Mapping) else tool}
     if path is not None:
         others = [(k, v) for k, v in (kept or {}).items() if k != key][-(_TOML_KEPT - 1):]
         rules._store(path, "documents", {**dict(others), key: doc})
@@ -265,7 +274,7 @@ def _toml(raw: bytes) -> dict[str, Any]:
 
 def _from_bytes(raw: bytes, name: str, shown: str) -> Config:
     try:
-        data = _toml(raw)
+        data = _toml(raw, name)
     except tomllib().TOMLDecodeError as exc:
         raise ConfigError(f"{shown}: invalid TOML: {exc}") from exc
     except UnicodeDecodeError as exc:
