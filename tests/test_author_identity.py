@@ -117,7 +117,7 @@ def test_the_hook_cache_key_differs_by_author() -> None:
     # are among them, so a cached result must not be reused for another author.
     base = ChangeSet(files=(), source="index", revision="0" * 40, tree="1" * 40)
     cfg = Config()
-    person = ChangeSet(**{**base.__dict__, "author": Identity("Ann", "ann@example.com")})
-    claude = ChangeSet(**{**base.__dict__, "author": Identity("Claude", "noreply@anthropic.com")})
+    person = base._replace(author=Identity("Ann", "ann@example.com"))
+    claude = base._replace(author=Identity("Claude", "noreply@anthropic.com"))
     keys = {key(c, cfg, ("provenance",)) for c in (base, person, claude)}
     assert len(keys) == 3 and None not in keys

@@ -815,3 +815,52 @@ def test_locations_of_a_path_with_a_line_break_asks_for_each_alone(tmp_path: Pat
 def test_locations_outside_a_repository_says_so(tmp_path: Path) -> None:
     with pytest.raises(gitio.GitError, match="not a git repository"):
         gitio.locations(str(tmp_path))
+
+
+def test_read_objects_reads_each_name_as_git_names_it(repo: Repo) -> None:
+    repo.write("a b.json", '{"k": 1}\n')
+    repo.write("dir/f.txt", "")
+    repo.add()
+    head = repo.commit()
+    repo.write("a b.json", '{"k": 2}\n')
+    repo.add()
+    got = gitio.read_objects(["HEAD^{commit}", ":a b.json", "HEAD:a b.json", "HEAD:dir",
+                              ":dir/f.txt", ":absent"], cwd=str(repo.path))
+    assert got[0] is not None and got[0][:2] == (head, "commit")
+    assert got[1] is not None and got[1][1:] == ("blob", b'{"k": 2}\n')  # the index's copy
+    assert got[2] is not None and got[2][1:] == ("blob", b'{"k": 1}\n')
+    assert got[3] is not None and got[3][1] == "tree"
+    assert got[4] is not None and got[4][1:] == ("blob", b"")
+    assert got[5] is None
+    assert gitio.read_objects([], cwd=str(repo.path)) == []
+    with pytest.raises(ValueError):
+        gitio.read_objects([":a\nb"], cwd=str(repo.path))
+
+
+@pytest.mark.parametrize("baseline", [".secrets.baseline", "conf/my baseline.json", "../outside",
+                                      "conf", "absent.json"])
+def test_staged_reads_head_and_the_baseline_as_asked_apart(repo: Repo, baseline: str) -> None:
+    # One git call answers both; a name cat-file --batch cannot take (a path outside the
+    # work tree stops it) is asked apart, with the same answers.
+    repo.write("a.txt", "a\n")
+    repo.write(".secrets.baseline", '{"results": {}}\n')
+    repo.write("conf/my baseline.json", '{"results": {"x": []}}\n')
+    repo.add()
+    head = repo.commit()
+    repo.write("b.txt", "b\n")
+    repo.add()
+    cs = staged(repo, baseline=baseline)
+    assert cs.revision == head and cs.parents == (head,)
+    assert cs.secrets_baseline == changes.read_blob(f":{baseline}", cwd=str(repo.path))
+    expected = {".secrets.baseline": '{"results": {}}\n',
+                "conf/my baseline.json": '{"results": {"x": []}}\n'}.get(baseline)
+    assert cs.secrets_baseline == expected
+
+
+def test_staged_before_the_first_commit_has_no_head(repo: Repo) -> None:
+    repo.write(".secrets.baseline", '{"results": {}}\n')
+    repo.add()
+    cs = staged(repo, baseline=".secrets.baseline")
+    assert (cs.revision, cs.parents) == (None, ())
+    assert cs.secrets_baseline == '{"results": {}}\n'
+    assert [f.path for f in cs.files] == [".secrets.baseline"]

@@ -89,3 +89,45 @@ def test_a_small_commit_loads_only_what_its_outcome_needs(repo: Repo) -> None:
     as_json = run("check", "--format", "json")
     assert as_json[-2] == "exit 0" and '"schema": "authgate-report/1"' in "".join(as_json)
     assert as_json[-1] == "['authgate.report.documents', 'authgate.report.text']"
+
+
+def test_cli_commands_name_every_subcommand() -> None:
+    # build_parser makes only the parser of the command given; COMMANDS is how it knows
+    # one: a subcommand missing from it would still parse, with every parser made.
+    import argparse
+
+    from authgate import cli
+
+    sub = next(a for a in cli.build_parser()._actions
+               if isinstance(a, argparse._SubParsersAction))
+    assert tuple(sub.choices) == cli.COMMANDS
+
+
+def test_a_command_parses_as_with_every_parser_made() -> None:
+    from authgate import cli
+
+    for argv in (["check"], ["check", "--format", "json", "--only", "leaks,identity", "a.py"],
+                 ["scan", "--rev", "HEAD~1", "--jobs", "2", "--no-cache"],
+                 ["msg", ".git/COMMIT_EDITMSG", "message"], ["verify", "--range", "a..b"],
+                 ["accept", "--last", "--reason", "test keys"], ["explain", "leak.x"],
+                 ["install", "-t", "pre-commit"], ["version"], ["demo", "--keep"]):
+        assert cli.build_parser(argv[0]).parse_args(argv) == cli.build_parser().parse_args(argv)
+
+
+def test_a_small_commit_defines_its_values_without_dataclasses(repo: Repo) -> None:
+    # Defining a dataclass compiles its generated methods, and importing dataclasses
+    # imports inspect and ast: together a third of a small commit's start-up, once.
+    repo.write("a.txt", "a\n")
+    repo.add()
+    repo.commit()
+    repo.write("app/views.py", "def index(request):\n    return render(request, 'index.html')\n")
+    repo.add()
+    probe = ("import sys, runpy; sys.argv = ['authgate'] + sys.argv[1:]\n"
+             "try:\n    runpy.run_module('authgate', run_name='__main__')\n"
+             "except SystemExit as exc:\n    print('exit', exc.code)\n"
+             "print(sorted(m for m in ('dataclasses', 'inspect', 'ast') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", probe, "check"], cwd=repo.path,
+                          capture_output=True, text=True)
+    assert proc.stderr == "", proc.stderr
+    out = proc.stdout.splitlines()
+    assert out[0].startswith("authgate: ok:") and out[-2:] == ["exit 0", "[]"], out

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +55,7 @@ def test_labelled_hunk(label: dict[str, Any]) -> None:
     content_tier, _ = _tier(cs, CONTENT_ONLY)
     assert str(content_tier) == label["content_tier"]
     if "as_path" in label:
-        moved = replace(cs, files=tuple(replace(f, path=label["as_path"]) for f in cs.files))
+        moved = cs._replace(files=tuple(f._replace(path=label["as_path"]) for f in cs.files))
         assert _tier(moved, Config())[0] == Tier.NONE
 
 

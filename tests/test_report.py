@@ -311,11 +311,11 @@ def test_sarif_has_what_github_code_scanning_requires() -> None:
 
 
 def test_sarif_fingerprints_follow_the_finding_not_its_line() -> None:
-    moved = Finding(**{**BLOCK.__dict__, "line": 40})
+    moved = BLOCK._replace(line=40)
     first = sarif(staged(verdict(BLOCK)))["runs"][0]["results"][0]["partialFingerprints"]
     again = sarif(staged(verdict(moved)))["runs"][0]["results"][0]["partialFingerprints"]
     assert first == again
-    other = Finding(**{**BLOCK.__dict__, "path": "src/other.py"})
+    other = BLOCK._replace(path="src/other.py")
     assert sarif(staged(verdict(other)))["runs"][0]["results"][0][
         "partialFingerprints"] != first
     # Two occurrences of one value in one file are two alerts, not one.

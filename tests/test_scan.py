@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from authgate import changes
 from authgate.config import Config
 from authgate.findings import ANCHOR, Finding
@@ -164,7 +162,7 @@ def test_a_tree_judged_file_by_file_finds_what_it_finds_whole(repo: Repo) -> Non
     repo.commit()
     whole = changes.tree("HEAD", cwd=str(repo.path))
     at_once = judge_whole(whole, Config(), FAMILIES, jobs=1)
-    one_by_one = judge_batches(replace(whole, files=()), lambda _: [(f,) for f in whole.files],
+    one_by_one = judge_batches(whole._replace(files=()), lambda _: [(f,) for f in whole.files],
                                Config(), FAMILIES, jobs=1).findings
     assert one_by_one == at_once
     assert {f.rule_id.split(".")[0] for f in at_once} == {"identity", "leak", "provenance"}

@@ -220,9 +220,9 @@ def test_a_rewrite_that_keeps_the_ai_trailer_passes() -> None:
 def test_fingerprint_ignores_line_numbers_and_whitespace_but_not_content() -> None:
     a = verify.fingerprint(_cs(lines=("x = 1", "y = 2")))
     moved = _cs(lines=("x = 1", "y = 2"))
-    moved = ChangeSet(**{**moved.__dict__, "files": (FileChange(
+    moved = moved._replace(files=(FileChange(
         path="src/auth/login.py", status=Status.MODIFIED, hunks=(Hunk(40, 40, (
-            Line("+", "x  =  1", None, 40), Line("+", "y = 2", None, 41))),)),)})
+            Line("+", "x  =  1", None, 40), Line("+", "y = 2", None, 41))),)),))
     assert a == verify.fingerprint(moved)
     assert a != verify.fingerprint(_cs(lines=("x = 1", "y = 3")))
     assert verify.fingerprint(ChangeSet(files=(), source="commit")) is None

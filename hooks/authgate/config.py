@@ -17,13 +17,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from types import ModuleType
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised by the 3.9 CI run
-    import tomli as tomllib
+from authgate.record import Record
 
 CONFIG_FILES = (".authgate.toml", "pyproject.toml")
 # `rev` for `load`: the index, i.e. what is being committed.
@@ -51,8 +48,7 @@ class ConfigError(Exception):
     """A user-fixable problem with configuration; str() is the one line to print."""
 
 
-@dataclass(frozen=True)
-class TrailerNames:
+class TrailerNames(Record):
     impact: str = "Identity-Impact"
     reviews: str = "Requires-Review"
     ai: str = "AI-Assisted"
@@ -60,8 +56,7 @@ class TrailerNames:
     suppressed: str = "Authgate-Suppressed"
 
 
-@dataclass(frozen=True)
-class AllowEntry:
+class AllowEntry(Record):
     """A config allowlist entry: a finding matching all given fields is suppressed."""
 
     reason: str
@@ -72,8 +67,10 @@ class AllowEntry:
     fingerprint: str = ""
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(Record):
+    """The effective configuration. Its mapping defaults are shared by every Config:
+    nothing changes a Config's mappings (they are typed read-only)."""
+
     source: str = "(defaults)"
     # Files larger than this are reported as skipped, never read.
     max_file_size: int = 2_000_000
@@ -90,25 +87,25 @@ class Config:
     approvers: tuple[str, ...] = ()
     require_approval: bool = False
     # tier -> reviews it requires.
-    reviews: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: {
+    reviews: Mapping[str, tuple[str, ...]] = {
         "low": ("code-owner",), "medium": ("code-owner",),
         "high": ("code-owner", "iam", "security"),
         "critical": ("code-owner", "iam", "security"),
-    })
+    }
     # rule id or id prefix ("leak.endpoint", "identity") -> action.
-    policy: Mapping[str, str] = field(default_factory=dict)
+    policy: Mapping[str, str] = {}
     # identity tier at or above which AI-assisted changes need negative-case tests
     # to pass without blocking.
     missing_tests_ai_action: str = "block"
-    trailers: TrailerNames = field(default_factory=TrailerNames)
+    trailers: TrailerNames = TrailerNames()
     # Rules: ids to disable, severities to change, and user rules in catalog format.
     disable: tuple[str, ...] = ()
-    severity: Mapping[str, str] = field(default_factory=dict)
+    severity: Mapping[str, str] = {}
     custom_rules: tuple[Mapping[str, Any], ...] = ()
     # Identity path tiers added by the user: tier -> globs.
-    paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    paths: Mapping[str, tuple[str, ...]] = {}
     # Content that is not source: kind (or "source") -> globs the user adds.
-    content: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    content: Mapping[str, tuple[str, ...]] = {}
     allowlist: tuple[AllowEntry, ...] = ()
     baseline: str = ".secrets.baseline"
     # Where `verify` starts (adoption): this commit and its ancestors are not verified.
@@ -153,20 +150,9 @@ def read_at(root: str, rev: str, names: tuple[str, ...] = CONFIG_FILES
     from authgate import gitio  # only the hooks and verify read config with git
 
     specs = [f":{name}" if rev == INDEX else f"{rev}:{name}" for name in names]
-    out = gitio.run(["cat-file", "--batch"], cwd=root, stdin=("\n".join(specs) + "\n").encode())
-    found: dict[str, bytes | None] = {}
-    pos = 0
-    for name in names:
-        eol = out.index(b"\n", pos)
-        header = out[pos:eol].split()
-        pos = eol + 1
-        if len(header) == 3 and header[1] in (b"blob", b"tree", b"commit", b"tag"):
-            size = int(header[2])
-            found[name] = out[pos:pos + size] if header[1] == b"blob" else None
-            pos += size + 1  # the content, then the newline cat-file adds
-        else:
-            found[name] = None  # "<spec> missing" (or ambiguous)
-    return found
+    objects = gitio.read_objects(specs, cwd=root)
+    return {name: obj[2] if obj is not None and obj[1] == "blob" else None
+            for name, obj in zip(names, objects)}
 
 
 def from_blobs(blobs: Mapping[str, bytes | None], rev: str) -> Config:
@@ -216,7 +202,7 @@ def _same_table(a: bytes | None, b: bytes | None, name: str) -> bool:
 def _authgate_table(data: bytes | None, name: str) -> Any:
     if data is None:
         return None
-    doc = tomllib.loads(data.decode("utf-8"))
+    doc = _toml(data, name)
     if name == "pyproject.toml":
         tool = doc.get("tool", {})
         return tool.get("authgate") if isinstance(tool, Mapping) else tool
@@ -237,10 +223,59 @@ def _read_file(path: str, shown: str) -> bytes:
         raise ConfigError(f"{shown}: cannot read: {exc.strerror or exc}") from exc
 
 
+def tomllib() -> ModuleType:
+    """tomllib (tomli before Python 3.11), imported when TOML is parsed: a hook whose
+    config and catalogs come from the cache never loads it (about 5 ms)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised by the 3.9 CI run
+        import tomli as tomllib
+    module: ModuleType = tomllib
+    return module
+
+
+# What authgate reads of a config file, kept between runs as the catalogs are (rules.py,
+# "parsed catalogs"): a hook reads the same pyproject.toml on every commit, and parsing
+# it, with tomllib's import, cost about 6 ms. One cache file holds what the last few
+# files parsed to, each under the SHA-256 of the file's bytes: of a pyproject.toml its
+# `tool.authgate` table alone (other tools' tables can hold an index's credentials, and
+# authgate keeps nothing of a repository it does not need); a file that does not parse
+# is never kept, so its error is raised again on every run.
+_TOML_CACHE = "config-toml.marshal"
+_TOML_KEPT = 8
+
+
+def _toml(raw: bytes, name: str) -> dict[str, Any]:
+    """`raw` as TOML (of a pyproject.toml, its `tool.authgate` table only, as the only
+    key of `tool`): UnicodeDecodeError, TOMLDecodeError and RecursionError as tomllib
+    raises them."""
+    import hashlib
+
+    from authgate import rules
+
+    pyproject = name == "pyproject.toml"
+    # The same bytes read as another kind of file keep all of it.
+    key = ("pyproject " if pyproject else "") + hashlib.sha256(raw).hexdigest()
+    directory = rules.cache_dir()
+    path = os.path.join(directory, _TOML_CACHE) if directory else None
+    kept = rules._cached(path, "documents") if path is not None else None
+    if kept is not None and isinstance(kept.get(key), dict):
+        return dict(kept[key])
+    doc: dict[str, Any] = tomllib().loads(raw.decode("utf-8"))
+    if pyproject:
+        tool = doc.get("tool", {})
+        doc = {"tool": {k: v for k, v in tool.items() if k == "authgate"}
+               if isinstance(tool, Mapping) else tool}
+    if path is not None:
+        others = [(k, v) for k, v in (kept or {}).items() if k != key][-(_TOML_KEPT - 1):]
+        rules._store(path, "documents", {**dict(others), key: doc})
+    return doc
+
+
 def _from_bytes(raw: bytes, name: str, shown: str) -> Config:
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except tomllib.TOMLDecodeError as exc:
+        data = _toml(raw, name)
+    except tomllib().TOMLDecodeError as exc:
         raise ConfigError(f"{shown}: invalid TOML: {exc}") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{shown}: cannot read: not UTF-8 ({exc.reason})") from exc
@@ -267,7 +302,7 @@ def _from_bytes(raw: bytes, name: str, shown: str) -> Config:
 
 def parse(table: Mapping[str, Any], source: str) -> Config:
     """Validate a config table (schema.py); every error names `source` and the key."""
-    from authgate import schema  # it reads this module's dataclasses
+    from authgate import schema  # it reads this module's classes
 
     return schema.parse(table, source)
 
@@ -288,7 +323,7 @@ def as_toml(cfg: Config) -> str:
     lines += ["", "[tool.authgate.policy]", f"missing_tests_ai = {q(cfg.missing_tests_ai_action)}"]
     lines += [f"{_toml_key(k)} = {q(v)}" for k, v in sorted(cfg.policy.items())]
     lines += ["", "[tool.authgate.trailers]"]
-    lines += [f"{f.name} = {q(getattr(cfg.trailers, f.name))}" for f in fields(TrailerNames)]
+    lines += [f"{name} = {q(getattr(cfg.trailers, name))}" for name in TrailerNames._fields]
     lines += ["", "[tool.authgate.rules]", f"disable = {q(cfg.disable)}",
               f"severity = {q(cfg.severity)}"]
     lines += ["", "[tool.authgate.paths]"]

@@ -21,11 +21,11 @@ import functools
 import re
 import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from operator import itemgetter
 
 from authgate.changes import ChangeSet, FileChange, Status
 from authgate.config import CONTENT_KINDS, Config
+from authgate.record import Record
 
 CATALOG = "content.toml"
 KINDS = CONTENT_KINDS
@@ -34,8 +34,7 @@ KINDS = CONTENT_KINDS
 PROVIDER_ONLY = "read for provider secrets only"
 
 
-@dataclass(frozen=True)
-class _Kind:
+class _Kind(Record):
     name: str
     paths: Globs
     min_bytes: int
@@ -43,8 +42,7 @@ class _Kind:
     long_lines: bool
 
 
-@dataclass(frozen=True)
-class Catalog:
+class Catalog(Record):
     kinds: tuple[_Kind, ...]
     source: Globs  # the catalog's own "always source" paths
     head_lines: int
@@ -143,7 +141,7 @@ def _with_user(content: tuple[tuple[str, tuple[str, ...]], ...]) -> Catalog:
         return shipped
     table = dict(content)
     kinds = tuple((k, Globs(table[k])) for k in KINDS if table.get(k))
-    return replace(shipped, user_source=Globs(table.get("source", ())), user_kinds=kinds)
+    return shipped._replace(user_source=Globs(table.get("source", ())), user_kinds=kinds)
 
 
 def _shown(fc: FileChange, limit: int | None = None) -> list[str]:
@@ -248,8 +246,8 @@ def split(changes: ChangeSet, config: Config) -> tuple[ChangeSet, ChangeSet]:
     for fc in changes.files:
         (other if kind_of(fc, cat=cat) else source).append(fc)
     if not other:
-        return changes, replace(changes, files=())
-    return (replace(changes, files=tuple(source)),
+        return changes, changes._replace(files=())
+    return (changes._replace(files=tuple(source)),
             ChangeSet(files=tuple(other), source=changes.source, revision=changes.revision,
                       tree=changes.tree, parents=changes.parents,
                       secrets_baseline=changes.secrets_baseline))

@@ -13,10 +13,10 @@ import enum
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
 from authgate.patterns import Lazy
+from authgate.record import Record
 
 if TYPE_CHECKING:
     from authgate.rules import Rule
@@ -67,8 +67,7 @@ class Action(str, enum.Enum):
 
 ACTION_ORDER = {Action.OFF: 0, Action.WARN: 1, Action.ANNOTATE: 2, Action.BLOCK: 3}
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(Record):
     rule_id: str
     severity: Severity
     message: str
@@ -90,7 +89,7 @@ class Finding:
     value_hash: str | None = None
     # Why this finding was waved through (inline `authgate: allow` or config), if it was.
     suppressed: str | None = None
-    extra: tuple[tuple[str, str], ...] = field(default=())
+    extra: tuple[tuple[str, str], ...] = ()
 
     @property
     def family(self) -> str:
@@ -112,7 +111,7 @@ class Finding:
         return f"{self.path}:{self.line}" if self.line else self.path
 
     def with_action(self, action: Action) -> Finding:
-        return replace(self, action=action)
+        return self._replace(action=action)
 
 
 def value_hash(value: str) -> str:
@@ -158,7 +157,7 @@ def anchor(f: Finding) -> tuple[str, int | None] | None:
 def anchored(f: Finding, path: str, line: int | None = None) -> Finding:
     """`f` with an anchor (only a finding without a path of its own needs one)."""
     extra = ((ANCHOR, path),) + (((ANCHOR_LINE, str(line)),) if line else ())
-    return replace(f, extra=f.extra + extra)
+    return f._replace(extra=f.extra + extra)
 
 
 _DIGITS = Lazy(r"\d+")

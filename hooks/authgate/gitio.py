@@ -128,6 +128,31 @@ def resolve(rev: str, *, cwd: str | None = None) -> str | None:
     return value or None
 
 
+def read_objects(names: Sequence[str], *, cwd: str | None = None
+                 ) -> list[tuple[str, str, bytes] | None]:
+    """Each object `names` names (`REV`, `REV^{commit}`, `REV:path`, `:path` in the
+    index) as (id, type, content), or None where there is none, from one git call.
+    A name is one line of git's input: one holding a line break is a ValueError."""
+    if any("\n" in name for name in names):
+        raise ValueError("an object name holds a line break")
+    if not names:
+        return []
+    out = run(["cat-file", "--batch"], cwd=cwd, stdin=("\n".join(names) + "\n").encode())
+    found: list[tuple[str, str, bytes] | None] = []
+    pos = 0
+    for _ in names:
+        eol = out.index(b"\n", pos)
+        header = out[pos:eol].split()
+        pos = eol + 1
+        if len(header) == 3 and header[2].isdigit():
+            size = int(header[2])
+            found.append((header[0].decode(), header[1].decode(), out[pos:pos + size]))
+            pos += size + 1  # the content, then the newline cat-file adds
+        else:
+            found.append(None)  # "<name> missing" (or ambiguous)
+    return found
+
+
 def config_value(key: str, *, cwd: str | None = None) -> str | None:
     out = run(["config", "--get", key], cwd=cwd, check=False).decode("utf-8", "replace")
     return out.rstrip("\n") if out else None

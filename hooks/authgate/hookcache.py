@@ -30,7 +30,6 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, fields
 from typing import Any
 
 from authgate import __version__
@@ -193,7 +192,7 @@ def store(git_dir: str, wanted: str | None, findings: Sequence[Finding]) -> None
 
 
 def _plain(f: Finding) -> dict[str, Any]:
-    d = asdict(f)
+    d = f._asdict()
     d["severity"], d["tier"], d["action"] = int(f.severity), int(f.tier), f.action.value
     return d
 
@@ -211,7 +210,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
 def _finding(d: Any) -> Finding | None:
     if not isinstance(d, dict):
         return None
-    names = {f.name for f in fields(Finding)}
+    names = set(Finding._fields)
     if not set(d) <= names:
         return None
     for name, types in _TYPES.items():

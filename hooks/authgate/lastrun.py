@@ -21,11 +21,11 @@ import re
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from authgate.config import ConfigError
 from authgate.findings import anchor, short_fingerprint
+from authgate.record import Record
 
 if TYPE_CHECKING:
     from authgate.report import Subject
@@ -37,8 +37,7 @@ MAX_FIELD = 300
 MAX_BYTES = 1_000_000
 
 
-@dataclass(frozen=True)
-class Recorded:
+class Recorded(Record):
     fingerprint: str
     rule: str
     action: str
@@ -46,8 +45,7 @@ class Recorded:
     message: str
 
 
-@dataclass(frozen=True)
-class LastRun:
+class LastRun(Record):
     command: str
     time: str
     findings: tuple[Recorded, ...]
@@ -79,7 +77,7 @@ def record(git_dir: str, command: str, subjects: Sequence[Subject]) -> None:
             found[fp] = Recorded(fp, f.rule_id, str(f.action), _cut(location), _cut(f.message))
     doc = {"schema": SCHEMA, "command": command,
            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-           "findings": [vars(r) for r in found.values()], "more": total - len(found)}
+           "findings": [r._asdict() for r in found.values()], "more": total - len(found)}
     folder = os.path.join(git_dir, os.path.dirname(FILE))
     try:
         os.makedirs(folder, exist_ok=True)

@@ -115,16 +115,14 @@ def _from_work_tree(path: str, root: str, max_file_size: int) -> FileChange:
     base = FileChange(path=path, status=Status.ADDED, mode=mode, size=st.st_size)
     if not stat.S_ISREG(st.st_mode):
         kind = "a symbolic link" if stat.S_ISLNK(st.st_mode) else "not a regular file"
-        return FileChange(**{**base.__dict__, "skipped": kind})
+        return base._replace(skipped=kind)
     if st.st_size > max_file_size:
-        return FileChange(**{**base.__dict__,
-                             "skipped": f"too large ({st.st_size} bytes > {max_file_size})"})
+        return base._replace(skipped=f"too large ({st.st_size} bytes > {max_file_size})")
     try:
         with open(full, "rb") as fh:
             content = fh.read(max_file_size + 1)
     except OSError as exc:
         raise NamedFileError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     if b"\x00" in content[:_BINARY_SNIFF]:
-        return FileChange(**{**base.__dict__, "binary": True, "skipped": "binary"})
-    return FileChange(**{**base.__dict__, "size": len(content),
-                         "hunks": _whole_file(content, "+")})
+        return base._replace(binary=True, skipped="binary")
+    return base._replace(size=len(content), hunks=_whole_file(content, "+"))

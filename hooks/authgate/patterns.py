@@ -67,6 +67,12 @@ class Lazy:
     def sub(self, repl: str | Callable[[re.Match[str]], str], text: str) -> str:
         return self.rx.sub(repl, text)
 
+    def findall(self, text: str) -> list[Any]:
+        return self.rx.findall(text)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.rx.finditer(text)
+
 
 # --- whole-text prefilters -------------------------------------------------------------
 #

@@ -7,7 +7,6 @@ the config says (the policy cannot silence a change to itself)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 
 from authgate import hookcache, trust
 from authgate.changes import ChangeSet
@@ -79,4 +78,4 @@ def skipped(changes: ChangeSet, config: Config | None = None) -> tuple[str, ...]
                if f.skipped and f.skipped != "binary"]
     excluded = config.exclude if config is not None else ()
     files = tuple(f for f in changes.files if not (excluded and any_match(excluded, f.path)))
-    return tuple(notread + contentkind.skipped_entries(replace(changes, files=files), config))
+    return tuple(notread + contentkind.skipped_entries(changes._replace(files=files), config))

@@ -9,11 +9,11 @@ context), overridden by `[tool.authgate.policy]` where the longest matching key 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from authgate.config import Config
 from authgate.findings import ACTION_ORDER, Action, Finding, Tier
+from authgate.record import Record
 from authgate.ruleids import most_specific
 
 if TYPE_CHECKING:
@@ -24,8 +24,7 @@ if TYPE_CHECKING:
 MISSING_TESTS_RULE = "identity.tests.negative-missing"
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(Record):
     tier: Tier
     ai_assisted: bool
     ai_tools: tuple[str, ...]

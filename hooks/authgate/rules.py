@@ -16,18 +16,13 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Final
 
 from authgate.config import SEVERITIES, TIERS, Config, ConfigError
 from authgate.findings import Action, Severity, Tier
 from authgate.patterns import bounded, check_user_regex, compiled
+from authgate.record import Record
 from authgate.ruleids import any_matches, most_specific
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 FAMILIES = ("provenance", "leak", "identity")
 _CATALOG = {"provenance": "provenance.toml", "leak": "leaks.toml", "identity": "identity.toml"}
@@ -37,8 +32,7 @@ _KEYS = {"id", "title", "severity", "tier", "action", "kind", "paths", "exclude_
          "regex", "keywords", "lines", "message", "fix", "refs", "params", "ignore_case"}
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Record):
     id: str
     title: str
     severity: Severity
@@ -53,7 +47,7 @@ class Rule:
     lines: str = "added"
     fix: str = ""
     refs: tuple[str, ...] = ()
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = {}  # shared by every Rule without params: never changed
     ignore_case: bool = False
     origin: str = "builtin"
 
@@ -84,9 +78,25 @@ class Rule:
         return self.pattern.search(text)
 
 
-@dataclass(frozen=True)
 class RuleSet:
-    rules: tuple[Rule, ...]
+    """The rules a run applies, in catalog order. A plain class, not a NamedTuple: it
+    iterates over its rules, where a tuple would iterate over its one field."""
+
+    __slots__ = ("rules",)
+
+    rules: Final[tuple[Rule, ...]]
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.rules = rules
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is RuleSet and self.rules == other.rules
+
+    def __hash__(self) -> int:
+        return hash(self.rules)
+
+    def __repr__(self) -> str:
+        return f"RuleSet(rules={self.rules!r})"
 
     def family(self, name: str) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.family == name)
@@ -125,7 +135,7 @@ def load(config: Config, families: Iterable[str] = FAMILIES) -> RuleSet:
         if any_matches(config.disable, rule.id):
             continue
         level = most_specific(config.severity, rule.id)
-        kept.append(rule if level is None else replace(rule, severity=Severity.parse(level)))
+        kept.append(rule if level is None else rule._replace(severity=Severity.parse(level)))
     return RuleSet(tuple(kept))
 
 
@@ -226,7 +236,9 @@ def parsed(name: str) -> dict[str, Any]:
         kept = _cached(path, key)
         if kept is not None:
             return kept
-    doc: dict[str, Any] = tomllib.loads(data.decode("utf-8"))
+    from authgate.config import tomllib
+
+    doc: dict[str, Any] = tomllib().loads(data.decode("utf-8"))
     if path is not None:
         _store(path, key, doc)
     return doc

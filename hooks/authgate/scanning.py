@@ -10,8 +10,7 @@ the cache."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import replace
-from typing import TYPE_CHECKING, NamedTuple, Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from authgate import changes, config, pool
 from authgate.changes import ChangeSet, FileChange, Status
@@ -19,6 +18,7 @@ from authgate.checks import allow_hints, redact_lines, run_families, suppress
 from authgate.findings import SECRET_SPAN, Finding
 from authgate.pathmatch import any_match
 from authgate.pipeline import skipped
+from authgate.record import Record
 from authgate.rules import FAMILIES, RuleSet, load
 
 if TYPE_CHECKING:
@@ -40,11 +40,11 @@ def judge_whole(whole: ChangeSet, cfg: config.Config, families: tuple[str, ...],
     lines = sum(_lines(f) for f in whole.files)
     work = [whole.files] if jobs <= 1 or lines < PARALLEL_MIN_LINES else \
         _chunks(whole.files, min(jobs * 4, max(1, lines // max(1, PARALLEL_MIN_LINES))))
-    return judge_batches(replace(whole, files=()), lambda _: work, cfg, families, jobs,
+    return judge_batches(whole._replace(files=()), lambda _: work, cfg, families, jobs,
                          git_dir).findings
 
 
-class Judged(NamedTuple):
+class Judged(Record):
     findings: list[Finding]
     skipped: tuple[str, ...]  # files not read, as the report lists them
 
@@ -57,13 +57,13 @@ Work = Union[tuple[FileChange, ...], changes.TreeBatch]
 Reader = Callable[[Optional[Callable[[str, str, str], bool]]], Iterable[Work]]
 
 
-class _Task(NamedTuple):
+class _Task(Record):
     work: Work
     known: dict[str, list[Finding]]  # the blob cache's entries for its files
     cached: dict[str, list[Finding]] | None  # identity's findings of its files, if cached
 
 
-class _Done(NamedTuple):
+class _Done(Record):
     """A batch judged: its findings decided (redacted, suppressed, hinted), the cache
     entries it made, the blob keys of its files, what identity's test requirement
     needs of its files (in their order), its skipped files, and whether identity
@@ -226,7 +226,7 @@ class _Judge:
             if isinstance(task.work, changes.TreeBatch) else task.work
         if cfg.exclude:
             files = tuple(f for f in files if not any_match(cfg.exclude, f.path))
-        cs = replace(self.meta, files=files)
+        cs = self.meta._replace(files=files)
         # Content that is not source (contentkind.py) is read for provider secrets
         # only, and cached under its kind: a file the listing can skip is source.
         content = contentkind.catalog(cfg)
@@ -236,7 +236,7 @@ class _Judge:
         misses = tuple(fc for fc in files if keys.get(fc.path) not in task.known)
         fresh: dict[str, list[Finding]] = {}
         if self.per_file and misses:
-            for f in run_families(replace(cs, files=misses), self.rules(self.per_file), cfg,
+            for f in run_families(cs._replace(files=misses), self.rules(self.per_file), cfg,
                                   self.per_file):
                 if f.path is not None:
                     fresh.setdefault(f.path, []).append(f)
@@ -245,7 +245,7 @@ class _Judge:
             found = [f for fc in files for f in task.cached.get(fc.path, [])]
         elif self.identity:
             found, seen = identity.judge_files(
-                replace(cs, files=tuple(f for f in files if not kinds.get(f.path))),
+                cs._replace(files=tuple(f for f in files if not kinds.get(f.path))),
                 self.rules(("identity",)), cfg)
         else:
             found = []
@@ -290,7 +290,7 @@ def _decided(items: list[tuple[str | None, Finding]], cs: ChangeSet, cfg: config
     shown = redact_lines([f for _, f in items], cs)
     for (k, f), r in zip(items, shown):
         if k is not None:
-            new.setdefault(k, []).append(replace(r, extra=r.extra + tuple(
+            new.setdefault(k, []).append(r._replace(extra=r.extra + tuple(
                 x for x in f.extra if x[0] == SECRET_SPAN)))
     decided = suppress(shown, cs, cfg)
     return decided + allow_hints(decided, cs, cfg)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from authgate import ruleids
@@ -197,7 +196,7 @@ def _policy(source: str, raw: Any) -> dict[str, Any]:
 
 
 def _trailers(source: str, raw: Any) -> TrailerNames:
-    known = {f.name for f in fields(TrailerNames)}
+    known = set(TrailerNames._fields)
     values = {}
     for key, value in _table(source, "trailers", raw).items():
         if key not in known:
@@ -213,7 +212,7 @@ def _trailers(source: str, raw: Any) -> TrailerNames:
         values[key] = text
     names = TrailerNames(**values)
     # Set keys first, so that a clash names the key the user wrote.
-    order = sorted((f.name for f in fields(TrailerNames)), key=lambda k: k not in values)
+    order = sorted(TrailerNames._fields, key=lambda k: k not in values)
     seen: dict[str, str] = {}
     for key in order:
         name = getattr(names, key)
@@ -323,13 +322,15 @@ def _references(cfg: Config) -> None:
             raise ConfigError(f"{cfg.source}: key '{key}' {why}")
 
 
-@dataclass
 class _Shape:
     """The types one parameter takes in the shipped catalogs (learned, not written)."""
 
-    kinds: set[str] = field(default_factory=set)
-    items: _Shape | None = None  # of an array's elements
-    keys: dict[str, _Shape] = field(default_factory=dict)  # of a table's keys
+    __slots__ = ("items", "keys", "kinds")
+
+    def __init__(self) -> None:
+        self.kinds: set[str] = set()
+        self.items: _Shape | None = None  # of an array's elements
+        self.keys: dict[str, _Shape] = {}  # of a table's keys
 
     def learn(self, value: Any) -> None:
         self.kinds.add(_kind(value))

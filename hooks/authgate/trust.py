@@ -17,7 +17,6 @@ import functools
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from authgate import gitio
@@ -99,7 +98,7 @@ def pinned(cfg: Config, gate: Sequence[Finding]) -> Config:
         if ACTION_ORDER[action_for(f, cfg.policy)] < ACTION_ORDER[f.action]:
             # The full id with the context is the longest key there is: it wins.
             policy[f"{f.rule_id}@{f.context}"] = f.action.value
-    return replace(cfg, policy=policy)
+    return cfg._replace(policy=policy)
 
 
 def _first_line(fc: FileChange) -> int | None:

@@ -71,8 +71,7 @@ def _reveal_hidden_text(files: tuple[FileChange, ...], *, cwd: str | None,
             hunks = _parse_hunks(out)
         else:
             hunks = _whole_file(new, "+") if f.blob else _whole_file(old, "-")
-        revealed[f.path] = FileChange(**{**f.__dict__, "binary": False, "skipped": None,
-                                         "hunks": hunks})
+        revealed[f.path] = f._replace(binary=False, skipped=None, hunks=hunks)
     return tuple(revealed.get(f.path, f) for f in files)
 
 

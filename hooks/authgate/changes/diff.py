@@ -5,16 +5,15 @@ skipped."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from authgate import gitio
 from authgate.changes.binary import _reveal_hidden_text
 from authgate.changes.hunks import _parse_hunks
 from authgate.changes.model import _STATUS, MODE_SUBMODULE, FileChange, Status
+from authgate.record import Record
 
 
-@dataclass(frozen=True)
-class _Raw:
+class _Raw(Record):
     old_mode: str
     new_mode: str
     old_blob: str

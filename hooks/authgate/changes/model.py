@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, Final
+
+from authgate.record import Record
 
 DEFAULT_MAX_FILE_SIZE = 2_000_000
 
@@ -31,7 +32,7 @@ _STATUS = {"A": Status.ADDED, "M": Status.MODIFIED, "D": Status.DELETED,
 
 
 
-class Line(NamedTuple):
+class Line(Record):
     """One line of a diff. `kind` is '+', '-' or ' ' (context).
 
     `new` is the line number in the new blob (None for a removed line), `old` the
@@ -50,8 +51,7 @@ class Line(NamedTuple):
 
 
 
-@dataclass(frozen=True)
-class Hunk:
+class Hunk(Record):
     old_start: int
     new_start: int
     lines: tuple[Line, ...]
@@ -66,24 +66,67 @@ class Hunk:
 
 
 
-@dataclass(frozen=True)
 class FileChange:
-    path: str
-    status: Status
-    old_path: str | None = None
-    mode: str = "100644"
-    old_mode: str = "000000"
-    blob: str | None = None
-    old_blob: str | None = None
+    """One changed file. A class with slots rather than a NamedTuple because
+    contentkind keeps a weak reference to each (a tuple cannot have one), and rather
+    than a dataclass because defining one costs every hook the `dataclasses` import
+    and the compiling of its generated methods. Immutable: mypy rejects assigning to a
+    Final attribute; `_replace` makes a changed copy."""
+
+    _fields = ("path", "status", "old_path", "mode", "old_mode", "blob", "old_blob",
+               "binary", "size", "skipped", "hunks")
+    __slots__ = (*_fields, "__weakref__")
+
+    path: Final[str]
+    status: Final[Status]
+    old_path: Final[str | None]
+    mode: Final[str]
+    old_mode: Final[str]
+    blob: Final[str | None]
+    old_blob: Final[str | None]
     # git found the content binary (a NUL byte); text that .gitattributes calls
     # binary is read like any text.
-    binary: bool = False
+    binary: Final[bool]
     # Bytes of the new blob (of the old blob for a deletion).
-    size: int = 0
+    size: Final[int]
     # Why the content was not read: "submodule", "binary", "unmerged", or
     # "too large (N bytes > LIMIT)" when either side exceeds max_file_size.
-    skipped: str | None = None
-    hunks: tuple[Hunk, ...] = ()
+    skipped: Final[str | None]
+    hunks: Final[tuple[Hunk, ...]]
+
+    def __init__(self, path: str, status: Status, old_path: str | None = None,
+                 mode: str = "100644", old_mode: str = "000000", blob: str | None = None,
+                 old_blob: str | None = None, binary: bool = False, size: int = 0,
+                 skipped: str | None = None, hunks: tuple[Hunk, ...] = ()) -> None:
+        self.path = path
+        self.status = status
+        self.old_path = old_path
+        self.mode = mode
+        self.old_mode = old_mode
+        self.blob = blob
+        self.old_blob = old_blob
+        self.binary = binary
+        self.size = size
+        self.skipped = skipped
+        self.hunks = hunks
+
+    def _asdict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._fields}
+
+    def _replace(self, **changes: Any) -> FileChange:
+        return FileChange(**{**self._asdict(), **changes})
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is FileChange and self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return "FileChange(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields) + ")"
 
     @property
     def added(self) -> tuple[Line, ...]:
@@ -103,8 +146,7 @@ class FileChange:
 
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(Record):
     name: str
     email: str
 
@@ -113,8 +155,7 @@ class Identity:
 
 
 
-@dataclass(frozen=True)
-class ChangeSet:
+class ChangeSet(Record):
     """What one commit (made or about to be made) changes, as plain values."""
 
     files: tuple[FileChange, ...]
@@ -126,7 +167,7 @@ class ChangeSet:
     author: Identity | None = None
     committer: Identity | None = None
     # Agent-related environment variables, captured only for local stages.
-    environment: Mapping[str, str] = field(default_factory=dict)
+    environment: Mapping[str, str] = {}
     # Provenance records that live outside the diff: the Agent Trace JSONL of the
     # work tree (index source) and the git-ai note of the commit (commit source).
     agent_trace: str | None = None
@@ -140,4 +181,4 @@ class ChangeSet:
         return len(self.parents) > 1
 
     def with_message(self, message: str | None) -> ChangeSet:
-        return ChangeSet(**{**self.__dict__, "message": message})
+        return self._replace(message=message)

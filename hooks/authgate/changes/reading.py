@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import NamedTuple
 
 from authgate import gitio
 from authgate.changes.diff import parse_diff
@@ -18,6 +17,7 @@ from authgate.changes.model import (
     Identity,
     Status,
 )
+from authgate.record import Record
 
 
 def staged(
@@ -39,7 +39,7 @@ def staged(
 
     `cwd` is the work tree's top level (the hooks have it already), where the agent
     trace is read; None: the current directory's, asked of git."""
-    head = gitio.resolve("HEAD", cwd=cwd)
+    head, baseline_text = _head_and_baseline(baseline, cwd)
     if amend and head is not None:
         parents = gitio.text(["rev-list", "--parents", "-n", "1", head], cwd=cwd).split()[1:]
         if len(parents) <= 1:
@@ -60,7 +60,7 @@ def staged(
         files=files, source="index", revision=head, tree=tree,
         parents=(head,) if head else (),
         agent_trace=_read_text(os.path.join(top, ".agent-trace", "traces.jsonl")),
-        secrets_baseline=read_blob(f":{baseline}", cwd=cwd) if baseline else None,
+        secrets_baseline=baseline_text,
     )
 
 
@@ -86,7 +86,7 @@ def with_identities(changes: ChangeSet, *, cwd: str | None = None) -> ChangeSet:
             idents.append(parse_ident(gitio.text(["var", var], cwd=cwd)))
         except gitio.GitError:
             idents.append(None)
-    return ChangeSet(**{**changes.__dict__, "author": idents[0], "committer": idents[1]})
+    return changes._replace(author=idents[0], committer=idents[1])
 
 
 
@@ -95,8 +95,7 @@ def with_environment(changes: ChangeSet, names: Iterable[str],
     """The staged change with the committer's environment variables among `names` (the
     ones the loaded env rules read: rules.agent_variables), as provenance judges them."""
     environ = os.environ if environ is None else environ
-    return ChangeSet(**{**changes.__dict__,
-                        "environment": {k: environ[k] for k in names if k in environ}})
+    return changes._replace(environment={k: environ[k] for k in names if k in environ})
 
 
 
@@ -108,9 +107,9 @@ def commit(rev: str, *, cwd: str | None = None,
     raw = gitio.run(["diff", "--raw", "-p", "-z", *gitio.DIFF_FLAGS, base, meta.revision or rev],
                     cwd=cwd, big_file_threshold=max_file_size)
     files = parse_diff(raw, cwd=cwd, max_file_size=max_file_size)
-    return ChangeSet(**{**meta.__dict__, "files": files, "ai_note": _note(meta.revision, cwd),
-                        "secrets_baseline": read_blob(f"{meta.revision}:{baseline}", cwd=cwd)
-                        if baseline else None})
+    return meta._replace(files=files, ai_note=_note(meta.revision, cwd),
+                         secrets_baseline=read_blob(f"{meta.revision}:{baseline}", cwd=cwd)
+                         if baseline else None)
 
 
 
@@ -120,7 +119,7 @@ def tree(rev: str = "HEAD", *, cwd: str | None = None,
     meta = tree_meta(rev, cwd=cwd, baseline=baseline)
     files = tuple(fc for batch in tree_batches(rev, cwd=cwd, max_file_size=max_file_size)
                   for fc in batch)
-    return ChangeSet(**{**meta.__dict__, "files": files})
+    return meta._replace(files=files)
 
 
 def tree_meta(rev: str = "HEAD", *, cwd: str | None = None,
@@ -143,7 +142,7 @@ BATCH_BYTES = 1 << 20
 BATCH_FILES = 1000
 
 
-class TreeBatch(NamedTuple):
+class TreeBatch(Record):
     """A part of a tree's listing, about `batch_bytes` of content to read: each entry's
     (path, mode, blob id, size, whether to read it). `read_batch` reads it, in any
     process: a scan's workers read their own batches."""
@@ -254,6 +253,23 @@ def _read_tree_files(rev: str, order: list[str | FileChange], sizes: Mapping[str
     # would be git's, and the file simply has nothing to judge.
     return tuple(read[p] if isinstance(p, str) else p for p in order
                  if not isinstance(p, str) or p in read)
+
+
+def _head_and_baseline(baseline: str | None, cwd: str | None) -> tuple[str | None, str | None]:
+    """The commit HEAD names (None before the first commit) and the text of the index's
+    secrets baseline (None without one), from one git call (each costs a hook a few
+    milliseconds), as `gitio.resolve("HEAD")` and `read_blob(":" + baseline)` say. A
+    name git cannot read that way (a line break in it, a path outside the work tree,
+    which stops `cat-file --batch`) is asked apart, as before."""
+    try:
+        if not baseline:
+            raise ValueError("no baseline")
+        head, blob = gitio.read_objects(["HEAD^{commit}", f":{baseline}"], cwd=cwd)
+    except (ValueError, gitio.GitError):
+        return gitio.resolve("HEAD", cwd=cwd), \
+            read_blob(f":{baseline}", cwd=cwd) if baseline else None
+    text = blob[2].decode("utf-8", "replace") if blob and blob[1] == "blob" else None
+    return head[0] if head else None, text or None
 
 
 def read_blob(spec: str, *, cwd: str | None) -> str | None:

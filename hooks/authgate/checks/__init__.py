@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import replace
 
 from authgate import ruleids
 from authgate.changes import ChangeSet
@@ -43,7 +42,7 @@ ALLOW = Lazy(r"authgate:\s*allow\s+(?P<rule>[a-z0-9.\-*]+)\s*(?:--\s*(?P<reason>
 def run_all(changes: ChangeSet, rules: RuleSet, config: Config,
             families: Iterable[str]) -> list[Finding]:
     if config.exclude:
-        changes = replace(changes, files=tuple(
+        changes = changes._replace(files=tuple(
             f for f in changes.files if not any_match(config.exclude, f.path)))
     findings = run_families(changes, rules, config, families)
     # Suppressed after redaction: an allowlist's fingerprint is of the redacted finding,
@@ -69,8 +68,8 @@ def run_families(changes: ChangeSet, rules: RuleSet, config: Config,
         from authgate.checks.secrets import baseline_text
 
         text = baseline_text(changes, config.baseline)
-        source = replace(source, secrets_baseline=text)
-        other = replace(other, secrets_baseline=text)
+        source = source._replace(secrets_baseline=text)
+        other = other._replace(secrets_baseline=text)
     findings: list[Finding] = []
     for family in families:
         module = importlib.import_module(f"authgate.checks.{MODULES[family]}")
@@ -107,7 +106,7 @@ def redact_lines(findings: list[Finding], changes: ChangeSet) -> list[Finding]:
         message = _scrub_message(redact_values(f.message, [v for v in secrets
                                                            if not _word(v)]), f.path)
         if (evidence, message, extra) != (f.evidence, f.message, f.extra):
-            f = replace(f, evidence=evidence, message=message, extra=extra)
+            f = f._replace(evidence=evidence, message=message, extra=extra)
         out.append(f)
     return out
 
@@ -144,7 +143,7 @@ def suppress(findings: list[Finding], changes: ChangeSet, config: Config) -> lis
     out = []
     for f in findings:
         reason = _allowed_inline(f, allows) or _allowed_by_config(f, config)
-        out.append(replace(f, suppressed=reason) if reason else f)
+        out.append(f._replace(suppressed=reason) if reason else f)
     return out
 
 
@@ -317,7 +316,7 @@ def _known_ids(config: Config) -> set[str]:
     from authgate.rules import FAMILIES, load
 
     # Every rule there is, disabled ones included: allowing one of those is no mistake.
-    return {r.id for r in load(replace(config, disable=(), severity={}), FAMILIES)}
+    return {r.id for r in load(config._replace(disable=(), severity={}), FAMILIES)}
 
 
 def _prefixes(ids: set[str]) -> set[str]:

@@ -76,10 +76,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from authgate.policy import Verdict
+from authgate.record import Record
 from authgate.report.text import finding_line, summary_line
 
 __all__ = ["FORMATS", "JSON_SCHEMA", "Subject", "finding_line", "render", "summary_line"]
@@ -94,15 +94,14 @@ _RENDERERS = {"text": ("text", "_text"), "json": ("documents", "_json"),
               "markdown": ("markdown", "_markdown"), "gitlab": ("documents", "_gitlab")}
 
 
-@dataclass(frozen=True)
-class Subject:
+class Subject(Record):
     """One judged unit: the staged change, one commit, or a tree."""
 
     label: str
     verdict: Verdict
     revision: str | None = None
     skipped: tuple[str, ...] = ()  # "path: reason"
-    notes: tuple[str, ...] = field(default=())  # extra one-line facts for people
+    notes: tuple[str, ...] = ()  # extra one-line facts for people
 
 
 def render(fmt: str, subjects: Sequence[Subject], *, color: bool = False,

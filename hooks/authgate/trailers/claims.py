@@ -5,7 +5,6 @@ replaces a weaker one, lists are united, duplicates collapse)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import fields
 
 from authgate.config import TrailerNames
 from authgate.findings import Tier
@@ -31,7 +30,7 @@ def wanted(verdict: Verdict, names: TrailerNames, tree: str | None) -> list[tupl
 
 # --- merging: never weaker than what is there ------------------------------------------
 
-_FIELDS = tuple(f.name for f in fields(TrailerNames))
+_FIELDS = TrailerNames._fields
 _ORDER = ("impact", "reviews", "ai", "suppressed", "tree")
 # Values of AI-Assisted that name no tool: dropped once a tool is named.
 _NO_TOOL = frozenset({"yes", "true", "no", "none", "false", "unknown", ""})

@@ -257,7 +257,7 @@ def judge(changes: ChangeSet, cfg: Config, rules: RuleSet, comment_char: str, *,
     # A git-ai note is written after the commit (post-commit), so the hooks could not
     # have seen it: the trailers are held to the verdict without it, while the note
     # still counts as AI evidence for blocking and for the range summary.
-    claim = evaluate(replace(changes, ai_note=None), cfg, FAMILIES, rules, root=root,
+    claim = evaluate(changes._replace(ai_note=None), cfg, FAMILIES, rules, root=root,
                      explicit=explicit) if changes.ai_note else full
     message = changes.message or ""
     if claimed is None:
@@ -304,7 +304,7 @@ def finish(c: Checked) -> Checked:
     """The verdict that reports show: verify problems first, then what the checks found."""
     if not c.problems:
         return c
-    v = replace(c.verdict, findings=(*c.problems, *c.verdict.findings), blocked=True)
+    v = c.verdict._replace(findings=(*c.problems, *c.verdict.findings), blocked=True)
     notes = ("trailers: " + ("; ".join(f"{k}: {val}" for k, val in c.claims) or "none"),)
     return replace(c, verdict=v, notes=notes)
 

@@ -44,7 +44,7 @@ def _judge_batch(raws: Sequence[history.RawCommit]) -> list[Checked]:
     out = []
     for raw in raws:
         cs = history.changeset(raw, cwd=_STATE["root"], max_file_size=cfg.max_file_size)
-        cs = replace(cs, secrets_baseline=_STATE.get("baseline"))
+        cs = cs._replace(secrets_baseline=_STATE.get("baseline"))
         out.append(judge(cs, cfg, _STATE["rules"], _STATE["comment_char"],
                          root=_STATE["root"], explicit=_STATE.get("explicit"),
                          claimed=raw.trailers))

@@ -27,7 +27,6 @@ test requirement, by what the change decides).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from authgate.changes import ChangeSet, Status
 from authgate.config import Config
@@ -154,7 +153,7 @@ def _routed(scan: FileScan, cat: Catalog, tiered: list[Finding]) -> list[Finding
         why = "only formatting, types, comments or versions changed: capped at low"
     if not why:
         return tiered
-    return [replace(f, tier=Tier.LOW, message=f"{f.message} ({why})")
+    return [f._replace(tier=Tier.LOW, message=f"{f.message} ({why})")
             if f.tier > Tier.LOW else f for f in tiered]
 
 

@@ -7,9 +7,9 @@ is the bracket and comma logic on the code between them."""
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from authgate.checks.context import code_runs
+from authgate.record import Record
 
 from .text import Rx
 
@@ -19,7 +19,7 @@ _LITERAL = Rx(
     r"""^\s*[bBrRuUfF]{0,2}(?P<q>["'`])(?P<body>(?:\\.|(?!(?P=q)).){2,})(?P=q)\s*$""", re.DOTALL)
 
 
-class Arg(NamedTuple):
+class Arg(Record):
     text: str  # the argument as written (for a keyword argument: its value)
     name: str | None  # the keyword, for `name=value`
 

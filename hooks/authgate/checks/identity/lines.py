@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from typing import TypeVar
 
 from authgate.changes import ChangeSet, Line
@@ -394,7 +393,7 @@ def _soft(soften: Sequence[Soften], v: Variant, scan: FileScan, sides: Sides,
 
 def _softened(f: Finding, message: str) -> Finding:
     """An uncertain finding: it annotates at high tier, whatever the rule says."""
-    return replace(f, message=message, action=Action.ANNOTATE, tier=min(f.tier, Tier.HIGH),
+    return f._replace(message=message, action=Action.ANNOTATE, tier=min(f.tier, Tier.HIGH),
                    severity=min(f.severity, Severity.HIGH))
 
 

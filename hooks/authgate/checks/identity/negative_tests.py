@@ -18,9 +18,9 @@ its `case` patterns shows.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
 
 from authgate.findings import Finding, Tier, anchored
+from authgate.record import Record
 
 from .scan import FileScan
 from .spec import Catalog, TestsSpec
@@ -31,7 +31,7 @@ TEST_CONTEXTS = ("test", "fixture")
 DECIDING_CONTEXTS = ("code",)
 
 
-class Seen(NamedTuple):
+class Seen(Record):
     """What the requirement needs of one file once the file has been read: enough to
     judge a tree read in batches after the last batch, without keeping its lines."""
 

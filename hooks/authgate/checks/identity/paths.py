@@ -8,12 +8,12 @@ quote are not code)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
 
 from authgate.checks.context import file_context
 from authgate.config import TIERS, Config
 from authgate.findings import Tier
 from authgate.pathmatch import any_glob, any_match, literal_core
+from authgate.record import Record
 from authgate.ruleids import any_matches
 from authgate.rules import Rule, RuleSet
 
@@ -25,7 +25,7 @@ QUIET_CONTEXTS = ("test", "fixture", "docs")
 QUIET_CEILING = Tier.LOW
 
 
-class PathClass(NamedTuple):
+class PathClass(Record):
     """What a path's name says: its tier, why, and what the file is."""
 
     tier: Tier

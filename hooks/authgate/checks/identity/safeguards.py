@@ -18,10 +18,10 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
-from typing import NamedTuple
 
 from authgate.changes import Hunk
 from authgate.checks.context import string_ranges
+from authgate.record import Record
 
 from .scan import FileScan
 from .spec import Family, LineSpec
@@ -34,7 +34,7 @@ _ON = Rx(r"""^["']?(?:true|True|TRUE|1|yes|on)["']?$""")
 _DECORATOR = Rx(r"^\s*(?:@|\[)")
 
 
-class Verdict(NamedTuple):
+class Verdict(Record):
     """What a removed match comes to: its action ("block" or "annotate") and message;
     the message is empty when the rule's own message fits."""
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 from authgate.config import ConfigError
 from authgate.findings import Finding, Tier, from_rule
 from authgate.pathmatch import in_scope
+from authgate.record import Record
 from authgate.rules import Rule, RuleSet
 
 from .params import ParamError, Params
@@ -138,7 +139,7 @@ class ContentSpec(ScanSpec):
     pass
 
 
-class Variant(NamedTuple):
+class Variant(Record):
     """One way a line rule matches: a regex plus the conditions around it."""
 
     lang: str
@@ -159,7 +160,7 @@ class Variant(NamedTuple):
     key_name: str | None = None
 
 
-class Soften(NamedTuple):
+class Soften(Record):
     """When a match is uncertain rather than certainly wrong: it annotates at high
     tier and says why (the signing side of `none`, an expiry the spec lets go)."""
 
@@ -170,7 +171,7 @@ class Soften(NamedTuple):
     scope: str  # "window" or "file" (anywhere in the file's new lines)
 
 
-class Family(NamedTuple):
+class Family(Record):
     """Safeguards that do the same job: removing one while the file adds another
     of its family (or an equal or stronger check) is a replacement, not a removal."""
 
@@ -195,14 +196,14 @@ class LineSpec(ScanSpec):
     weakened: str = ""
 
 
-class Factor(NamedTuple):
+class Factor(Record):
     name: str
     pattern: Rx
     floor: float | None
     near: Rx | None
 
 
-class ListRule(NamedTuple):
+class ListRule(Record):
     anchor: Rx
     weak: Rx
 
@@ -215,13 +216,13 @@ class WindowSpec(Spec):
     lists: tuple[ListRule, ...] = ()
 
 
-class Case(NamedTuple):
+class Case(Record):
     topic: str
     name: str
     pattern: Rx
 
 
-class Decision(NamedTuple):
+class Decision(Record):
     """What a changed line of auth-decision code decides, for the failure-path tests it
     asks for: by what the line says (`regex`), or, when no regex says more, by the
     topic of the rule that saw the decision (`rule_topic`)."""
@@ -400,7 +401,7 @@ def _case(c: Params) -> Case:
 # --- the catalog ---------------------------------------------------------------------
 
 
-class Catalog(NamedTuple):
+class Catalog(Record):
     paths: tuple[PathSpec, ...]
     content: tuple[ContentSpec, ...]
     lines: tuple[LineSpec, ...]

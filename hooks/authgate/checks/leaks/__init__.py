@@ -37,7 +37,6 @@ import functools
 import posixpath
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
 from authgate import patterns
 from authgate.changes import ChangeSet, Status
@@ -79,9 +78,9 @@ def _waved(f: Finding, accepted: set[tuple[str, str]], pragma: set[tuple[str, st
     through: suppressed, so it is counted like every other suppression."""
     key = (f.value_hash or "", dict(f.extra).get("detect-secrets", ""))
     if key in accepted:
-        return replace(f, suppressed=f"baseline: {baseline}")
+        return f._replace(suppressed=f"baseline: {baseline}")
     if key in pragma:
-        return replace(f, suppressed="pragma: allowlist secret")
+        return f._replace(suppressed="pragma: allowlist secret")
     return f
 
 
@@ -102,7 +101,7 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config, *,
     sensitive-file, keyword or entropy rule reads them."""
     plan = plan_of(rules, config)
     if providers_only:
-        plan = replace(plan, endpoints=(), files=(), any_keyword=None, keywords=())
+        plan = plan._replace(endpoints=(), files=(), any_keyword=None, keywords=())
     files = [fc for fc in changes.files if fc.status is not Status.DELETED]
     added = {fc.path: _AddedLines(fc) for fc in files if fc.hunks and not fc.skipped}
     findings: list[Finding] = []
@@ -116,7 +115,7 @@ def run(changes: ChangeSet, rules: RuleSet, config: Config, *,
     if plan.scan_secrets and plan.secrets:
         text = secrets.baseline_text(changes, config.baseline)
         baseline = secrets.parse_baseline(text, config.baseline) if text is not None else None
-        engine = replace(baseline, accepted=frozenset()) if baseline is not None else None
+        engine = baseline._replace(accepted=frozenset()) if baseline is not None else None
         if providers_only:
             engine = _providers_only(engine)
         hits = secrets.scan_files((fc for fc in files if fc.path in added), engine,

@@ -8,7 +8,6 @@ import bisect
 import ipaddress
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from urllib.parse import unquote
 
 from authgate.checks import secrets
@@ -22,6 +21,7 @@ from authgate.checks.leaks.line import (
 )
 from authgate.checks.leaks.plan import _EndpointRule, _IPAddress, _IPNetwork
 from authgate.findings import Action, Finding, secret_marks
+from authgate.record import Record
 from authgate.rules import Rule
 
 _SAFE_NETWORKS: tuple[_IPNetwork, ...] = tuple(ipaddress.ip_network(n) for n in (
@@ -84,8 +84,7 @@ def placeholder_account(account: str) -> bool:
 MAX_PER_LINE = 20
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(Record):
     shown: str  # what the message may say (never a credential)
     value: str  # what value_hash covers
     credential: bool = False

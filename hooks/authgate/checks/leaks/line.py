@@ -7,7 +7,6 @@ import bisect
 import re
 from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
-from typing import NamedTuple
 
 from authgate.changes import FileChange, Line
 from authgate.checks import secrets
@@ -18,6 +17,7 @@ from authgate.checks.context import (
     string_ranges,
 )
 from authgate.findings import Action, Finding, from_rule, redact, scrub
+from authgate.record import Record
 from authgate.rules import Rule
 
 _CONTEXT_WORDS = {"comment": " in a comment", "test": " in a test", "fixture": " in a fixture",
@@ -41,7 +41,7 @@ class _Comments:
         return self._flags[i]
 
 
-class _Added(NamedTuple):
+class _Added(Record):
     number: int
     text: str
     comments: _Comments

@@ -7,12 +7,12 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Union
 
 from authgate import patterns
 from authgate.config import Config, ConfigError
 from authgate.pathmatch import in_scope
+from authgate.record import Record
 from authgate.ruleids import any_matches, matches
 from authgate.rules import Rule, RuleSet
 
@@ -31,8 +31,7 @@ _IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 _IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 
 
-@dataclass(frozen=True)
-class _EndpointRule:
+class _EndpointRule(Record):
     rule: Rule
     match: str
     keywords: tuple[str, ...]
@@ -44,8 +43,7 @@ class _EndpointRule:
     soft_suffixes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Plan:
+class _Plan(Record):
     secrets: Mapping[str, Rule]  # detect-secrets type -> rule
     endpoints: tuple[_EndpointRule, ...]
     files: tuple[Rule, ...]
@@ -107,7 +105,7 @@ def _plan(rules: RuleSet, config: Config) -> _Plan:
                 raise ConfigError(f"rule {rule.id}: leak.secret rules need params.secret_type "
                                   "(the type detect-secrets reports)")
             secret_rules[stype] = rule
-        elif rule.kind == "line" and rule.pattern is not None:
+        elif rule.kind == "line" and rule.regex is not None:
             endpoints.append(_endpoint_rule(rule, config))
     disabled = _disabled(SECRET.rstrip("."), config)
     # A host rule with nothing to look for (production_domains unset) is idle.

@@ -11,7 +11,6 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
-from typing import NamedTuple
 
 from authgate import patterns
 from authgate.changes import FileChange, Line, Status
@@ -19,6 +18,7 @@ from authgate.checks.context import file_context, is_comment, string_ranges
 from authgate.checks.provenance.plan import _finding, _Plan, _Scoped, normalize, slug
 from authgate.findings import Finding, scrub
 from authgate.pathmatch import in_scope
+from authgate.record import Record
 from authgate.rules import Rule
 
 
@@ -26,7 +26,7 @@ def _applies(rule: Rule, path: str) -> bool:
     return in_scope(rule.paths, rule.exclude_paths, path)
 
 
-class _Scope(NamedTuple):
+class _Scope(Record):
     """What of the plan reads one path: it depends on the path alone, and a range
     verification meets the same paths commit after commit."""
 

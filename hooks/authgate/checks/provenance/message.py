@@ -4,12 +4,12 @@ lines, "Generated with" footers), and the author and committer with their tools.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from authgate.changes import ChangeSet
 from authgate.checks.provenance.plan import _finding, _Plan, normalize, slug
 from authgate.config import Config
 from authgate.findings import Finding, scrub
+from authgate.record import Record
 from authgate.rules import Rule
 
 # Identity-bearing trailers read by `identity` rules unless a rule names its own sources.
@@ -34,7 +34,7 @@ _SCISSORS = re.compile(r"^\S -{24} >8 -{24}$")
 _AGENT_MODEL = re.compile(r"^(?P<agent>[A-Za-z][\w .-]{0,40}?):(?P<model>[A-Za-z0-9][\w.:@+/-]*)")
 
 
-class _Who(NamedTuple):
+class _Who(Record):
     source: str  # "author", "committer" or a lower-case trailer key
     name: str
     email: str

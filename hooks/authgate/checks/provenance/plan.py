@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from authgate.config import ConfigError
 from authgate.findings import Finding, from_rule
 from authgate.patterns import check_user_regex
+from authgate.record import Record
 from authgate.rules import Rule, RuleSet
 
 FAMILY = "provenance"
@@ -51,7 +52,7 @@ def slug(name: str, aliases: Mapping[str, str] | None = None) -> str | None:
 # The holders below are NamedTuples, not dataclasses: a hook imports this module on
 # every commit, and a frozen dataclass costs several times more to define.
 
-class _Scoped(NamedTuple):
+class _Scoped(Record):
     """A `line` or `window` rule with what it needs per file and per line."""
 
     rule: Rule
@@ -62,13 +63,13 @@ class _Scoped(NamedTuple):
     within: int
 
 
-class _Env(NamedTuple):
+class _Env(Record):
     rule: Rule
     vars: tuple[tuple[str, str], ...]  # (variable, value pattern or "")
     fallback: bool
 
 
-class _Plan(NamedTuple):
+class _Plan(Record):
     identities: tuple[Rule, ...]
     trailers: Mapping[str, tuple[Rule, ...]]
     messages: tuple[Rule, ...]

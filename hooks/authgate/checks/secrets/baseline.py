@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from authgate.changes import ChangeSet, Status
 from authgate.checks.secrets.gate import BUILTIN_PLUGINS
 from authgate.config import ConfigError
+from authgate.record import Record
 
 
-@dataclass(frozen=True)
-class Baseline:
+class Baseline(Record):
     """What `.secrets.baseline` says: the engine settings and the accepted findings."""
 
     plugins_used: tuple[Mapping[str, Any], ...] | None

@@ -15,17 +15,17 @@ import sys
 import types
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any
 
 from authgate.changes import FileChange, Line
 from authgate.checks.secrets.baseline import Baseline
 from authgate.checks.secrets.gate import Gate, may_report, prefilter
 from authgate.checks.secrets.transformers import View, transformer_of, views
+from authgate.record import Record
 
 
-class Candidate(NamedTuple):
+class Candidate(Record):
     """An added line, with the line above it in the new file ('' when unknown) and the
     transformer detect-secrets may apply to its file ("auto": judge by the path). A
     tuple: a file with a transformer makes one for every line."""
@@ -115,8 +115,7 @@ _KIND, _TEXT, _NEW = itemgetter(0), itemgetter(1), itemgetter(3)  # a Line's fie
 # --- the engine ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SecretHit:
+class SecretHit(Record):
     """One detect-secrets finding. `value` and `token` are raw secrets: the caller
     redacts them and must not keep them.
 

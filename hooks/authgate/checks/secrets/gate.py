@@ -10,18 +10,17 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from authgate import patterns
+from authgate.record import Record
 
 _B64 = r"a-z0-9+/\\\-_="  # Base64HighEntropyString's charset (with IGNORECASE)
 _HEX = r"0-9a-f"
 DEFAULT_LIMITS = {"Base64HighEntropyString": 4.5, "HexHighEntropyString": 3.0}
 
 
-@dataclass(frozen=True)
-class _Need:
+class _Need(Record):
     """What every line a plugin reports contains: one of `literals` (any case), or a
     match of `pattern` in a line of at least `min_len` characters that holds one of
     `guards` (any case). Quoted patterns (the entropy plugins') need a quote in the
@@ -154,8 +153,7 @@ def _min_run(limit: float) -> int:
     return math.floor(2 ** limit) + 1
 
 
-@dataclass(frozen=True)
-class Gate:
+class Gate(Record):
     """The prefilter: `search(line)` is false only for a line no configured plugin can
     report. ASCII lines take the fast path: the lower-cased line against lower-case
     literals and patterns (no IGNORECASE, which makes sre try every alternative at

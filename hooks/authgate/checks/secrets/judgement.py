@@ -4,7 +4,6 @@ sits."""
 
 from __future__ import annotations
 
-import base64
 import binascii
 import functools
 import importlib.util
@@ -14,12 +13,13 @@ import os
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from authgate.checks.secrets.engine import SecretHit
 from authgate.checks.secrets.gate import _NEEDS, BUILTIN_PLUGINS
 from authgate.pathmatch import any_match
+from authgate.patterns import Lazy
+from authgate.record import Record
 
 # detect-secrets answers "could this be a secret?"; a block must mean "this is one".
 # Each finding is judged here, by its plugin and its value, into one of three kinds:
@@ -52,8 +52,7 @@ ENTROPY_PLUGINS = frozenset(("Base64HighEntropyString", "HexHighEntropyString"))
 GIBBERISH_LIMIT = 3.7
 
 
-@dataclass(frozen=True)
-class Judgement:
+class Judgement(Record):
     kind: str  # CREDENTIAL, UNCERTAIN or NONE
     reason: str  # for people: why it is not (certainly) a credential, or what it is
     provider: bool = False  # a provider's token format: it blocks in tests and docs too
@@ -123,17 +122,17 @@ _LITERAL_WORDS = frozenset((
     "number", "int", "integer", "float", "object", "any", "void", "char", "text", "hidden",
     "unknown", "blank",
 ))
-_REFERENCE = re.compile(
+_REFERENCE = Lazy(
     r"\$\{|\{\{|\$\(|%\(|#\{|<%|\bprocess\.env\b|\bos\.(?:environ|getenv)\b|\bgetenv\(|"
     r"\bENV(?:\[|\.fetch)|System\.getenv|\bsecrets\.[A-Za-z_]|\bvault:|^ref\+|"
     r"^\$[A-Za-z_]|^%[A-Za-z_]+%$|^@Value\(", re.IGNORECASE)
-_DOTTED = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*){2,}")
-_FILE_NAME = re.compile(
+_DOTTED = Lazy(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*){2,}")
+_FILE_NAME = Lazy(
     r"[\w.-]+\.(?:html?|json|ya?ml|txt|js|ts|py|rb|go|java|pem|key|crt|cer|der|p12|pfx|jks|"
     r"png|svg|css|xml|md|env|sh|conf|cfg|ini|toml|sql|tmpl|tpl)", re.IGNORECASE)
-_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s@]*", re.IGNORECASE)  # no user info
-_PATH = re.compile(r"(?:~|\.{1,2})?/[\w.@%~-]{1,32}(?:/[\w.@%~-]{0,32})*")
-_ALGORITHM = re.compile(
+_URL = Lazy(r"[a-z][a-z0-9+.-]*://[^\s@]*", re.IGNORECASE)  # no user info
+_PATH = Lazy(r"(?:~|\.{1,2})?/[\w.@%~-]{1,32}(?:/[\w.@%~-]{0,32})*")
+_ALGORITHM = Lazy(
     r"sha-?\d+|md5|hs\d+|rs\d+|es\d+k?|ps\d+|eddsa|ed25519|ed448|x25519|x448|"
     r"a\d+(?:cbc-hs\d+|gcm|kw|gcmkw)|rsa(?:-oaep(?:-\d+)?)?|ecdh-es(?:\+a\d+kw)?|"
     r"pbes2-hs\d+\+a\d+kw|dir|aes(?:-?\d+)?(?:-gcm|-cbc)?|hmac(?:-?sha-?\d+)?|bcrypt|"
@@ -142,7 +141,7 @@ _ALGORITHM = re.compile(
 _SHORT_WORDS = frozenset(("a", "an", "at", "be", "by", "ci", "db", "do", "go", "id", "if", "in",
                           "io", "is", "it", "me", "my", "no", "of", "ok", "on", "or", "so",
                           "to", "up", "us", "we", "ui", "js", "ts", "v"))
-_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_WORDS = Lazy(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 
 
 def words(name: str) -> list[str]:
@@ -243,9 +242,9 @@ def value_kind(value: str) -> tuple[str, str]:
 
 # --- the name a value is given ---
 
-_ASSIGN = re.compile(r"(?<![=!<>:])(?::=|=>|<-|=|:)(?![=:/])")
-_LAST_NAME = re.compile(r"([A-Za-z_$@][\w$.@-]*)[^\w$.@-]*$")
-_ARG_NAME = re.compile(r"""["']([\w.-]+)["']\s*,\s*[^\w,]*$""")
+_ASSIGN = Lazy(r"(?<![=!<>:])(?::=|=>|<-|=|:)(?![=:/])")
+_LAST_NAME = Lazy(r"([A-Za-z_$@][\w$.@-]*)[^\w$.@-]*$")
+_ARG_NAME = Lazy(r"""["']([\w.-]+)["']\s*,\s*[^\w,]*$""")
 
 
 def name_before(line: str, pos: int) -> str:
@@ -301,10 +300,10 @@ def _echoes_name(name: str, value: str) -> bool:
 
 LOCK_FILES = ("*.lock", "*-lock.json", "*-lock.yaml", "*.lockb", "go.sum", "*.snap",
               "__snapshots__/", "npm-shrinkwrap.json", "gradle.lockfile", "Package.resolved")
-_SRI = re.compile(r"(?:sha(?:1|256|384|512))-$", re.IGNORECASE)
-_PEM_HEADER = re.compile(r"BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
-_KEY_BODY = re.compile(r"[A-Za-z0-9+/]{40,}")
-_ARMOR_HEADER = re.compile(r"[A-Za-z][A-Za-z-]*:\s")
+_SRI = Lazy(r"(?:sha(?:1|256|384|512))-$", re.IGNORECASE)
+_PEM_HEADER = Lazy(r"BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
+_KEY_BODY = Lazy(r"[A-Za-z0-9+/]{40,}")
+_ARMOR_HEADER = Lazy(r"[A-Za-z][A-Za-z-]*:\s")
 
 
 def has_key_body(line: str, following: Sequence[str]) -> bool:
@@ -322,6 +321,8 @@ def has_key_body(line: str, following: Sequence[str]) -> bool:
 
 
 def _b64json(part: str) -> Any:
+    import base64  # only a JWT's judgement decodes: a commit without one skips the import
+
     try:
         return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
     except (ValueError, binascii.Error, UnicodeDecodeError):

@@ -6,7 +6,8 @@ from __future__ import annotations
 import posixpath
 import re
 import sys
-from typing import NamedTuple
+
+from authgate.record import Record
 
 # detect_secrets.util.filetype.determine_file_type, for the types the transformers and
 # the keyword plugin treat apart (the engine itself decides everything else).
@@ -129,7 +130,7 @@ def ini_view(text: str) -> str | None:
 _NEXTLINE_CONFIG = re.compile(r"^[#;][ \t]* *pragma: ?allowlist[ -]nextline[ -]secret.*?[ \t]*$")
 
 
-class View(NamedTuple):
+class View(Record):
     """A line as one detect-secrets pass sees it, with the line above as that pass sees
     it (`pragma: allowlist nextline secret` reads it). A tuple: one per line."""
 
