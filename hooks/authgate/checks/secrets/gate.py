@@ -161,8 +161,10 @@ class Gate(Record):
     patterns only where their guards allow. Other lines go
     through one case-insensitive regex of it all, as Unicode case folding needs."""
 
-    literals: re.Pattern[str] | None
-    # The same literals, for `lines` to find all at once over a whole text.
+    # The literals as one pattern (compiled on first use: `lines` finds them through
+    # `words`, and a commit's lines rarely need `search`), and the same literals for
+    # `lines` to find all at once over a whole text.
+    literals: patterns.Lazy | None
     words: tuple[str, ...]
     # A long enough quoted run for some entropy plugin (lower-case, searched in the
     # lower-cased line), and then per plugin its own run pattern and entropy limit: a
@@ -172,7 +174,7 @@ class Gate(Record):
     # (minimum line length, guard words as one pattern or None, the shape pattern,
     # whether it searches the line as it is rather than lower-cased)
     shapes: tuple[tuple[int, re.Pattern[str] | None, re.Pattern[str], bool], ...]
-    full: re.Pattern[str]
+    full: patterns.Lazy  # compiled on first use: only lines that are not ASCII need it
     # Per shape, what `lines` searches a whole text for: its anchor (a pattern or
     # literal words), else the pattern.
     finders: tuple[re.Pattern[str] | tuple[str, ...], ...] = ()
@@ -300,11 +302,11 @@ def _prefilter(key: str) -> Gate | None:
             fast.append((n.min_len, guard, _lowered(shape), False))
             finders.append(n.anchor_words or _lowered(finder))
 
-    def union(parts: Sequence[str]) -> re.Pattern[str] | None:
-        return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE) if parts else None
+    def union(parts: Sequence[str]) -> patterns.Lazy:
+        return patterns.Lazy("|".join(f"(?:{p})" for p in parts) or "(?!)", re.IGNORECASE)
 
     return Gate(
-        literals=re.compile(patterns.trie(literals)) if literals else None,
+        literals=patterns.Lazy(patterns.trie(literals)) if literals else None,
         words=tuple(literals),
         # Without IGNORECASE, which made sre try both cases at every quote: a third
         # faster over a tree. Only ASCII lines are searched with it; the others take
@@ -312,6 +314,6 @@ def _prefilter(key: str) -> Gate | None:
         quoted=_lowered("|".join(f"(?:{p})" for p in quoted)) if quoted else None,
         entropic=tuple(entropic),
         shapes=tuple(fast),
-        full=union(every) or re.compile(r"(?!)"),
+        full=union(every),
         finders=tuple(finders),
     )
