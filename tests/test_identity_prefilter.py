@@ -97,9 +97,9 @@ for _spec in (*CAT.content, *CAT.lines, *CAT.windows):
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_line(st.sampled_from(KEYWORDS)), max_size=12))
 @example(["loggers = 1", "session_id", "\u0130d"])
-def test_a_new_keyword_index_wakes_the_same_rules_before_and_after_its_trie(
+def test_a_new_keyword_index_wakes_the_same_rules_before_and_after_its_automaton(
         texts: list[str]) -> None:
-    # A commit's few lines are read keyword by keyword; a tree's through the trie.
+    # A commit's few lines are read keyword by keyword; a tree's through the automaton.
     index = KeywordIndex(OWNERS)
     expected = [frozenset(r for k, rs in OWNERS.items() if k and k in t.lower() for r in rs)
                 for t in texts]
@@ -119,6 +119,36 @@ def test_a_line_rule_without_its_own_regex_uses_the_rules() -> None:
         assert s.rule.pattern is not None
         assert (v.pattern.rx.pattern, v.pattern.rx.flags) == (s.rule.pattern.pattern,
                                                               s.rule.pattern.flags)
+
+
+# Keywords inside, across and at the start of each other, one of them non-ASCII, and
+# rules that share keywords.
+NESTED = {"log": ["r-log"], "logger": ["r-logger", "r-log"], "ogg": ["r-ogg"],
+          "gge": ["r-gge"], "ses": ["r-ses"], "session": ["r-session"], "sess": ["r-ses"],
+          "\u00e9t\u00e9": ["r-ete"], "k": ["r-k"], "key": ["r-key"]}
+NESTED_ASKED = [None, frozenset({"r-log", "r-ses"}), frozenset({"r-ete", "r-k"}),
+                frozenset({"r-none"})]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.one_of(
+    st.sampled_from(sorted(NESTED)), st.sampled_from(sorted(NESTED)).map(str.upper),
+    st.text(alphabet="lgoesk\u00e9\u00c9t \u212a\u0130\u03a3", max_size=5)),
+    max_size=6).map("".join), max_size=10))
+@example(["loggers", "sessession", "LOGGE", "\u00c9T\u00c9 \u212aey", "\u0130 log"])
+def test_keyword_lines_are_each_lines_keywords_however_they_overlap(
+        texts: list[str]) -> None:
+    # The definition, line by line: the rules of every keyword the lowered line holds.
+    expected = {i: frozenset(r for k, rs in NESTED.items() if k in t.lower() for r in rs)
+                for i, t in enumerate(texts)}
+    index = KeywordIndex(NESTED)
+    for asked in NESTED_ASKED:
+        want = {i: r if asked is None else r & asked for i, r in expected.items()}
+        assert index.lines(texts, asked) == {i: r for i, r in want.items() if r}
+    # Line by line, through the automaton too (past the substring reads).
+    for _ in range(FEW_READS):
+        index.rules("")
+    assert {i: index.rules(t.lower()) for i, t in enumerate(texts)} == expected
 
 
 ASKED = [frozenset(s.id for s in CAT.lines if s.rule.paths == ()),

@@ -140,7 +140,10 @@ def scan_lines(scan: FileScan, content: Sequence[ContentSpec], lines: Sequence[L
         sides = Sides(hunk)
         texts = [ln.text for ln in hunk.lines]
         keyed: dict[int, frozenset[str]] = {}
-        if reads and len(texts) >= FEW_LINES:
+        if reads and (len(texts) >= FEW_LINES or index.built):
+            # A long hunk, or any once the automaton is built (a tree's short files):
+            # one pass over the hunk (a context line it wakes is visited, and passed
+            # over as context).
             keyed = index.lines(texts, reads)
         elif reads:
             # A commit's hunk: its few changed lines one by one cost less than joining.
