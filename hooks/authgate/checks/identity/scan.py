@@ -147,8 +147,13 @@ class FileScan:
 def _same(lines: list[tuple[str, str]]) -> bool:
     old = [code for kind, code in lines if kind == "-"]
     new = [code for kind, code in lines if kind == "+"]
-    return not lines or cosmetic.imports_only([code for _, code in lines]) \
-        or cosmetic.same_code(cosmetic.tokens(old), cosmetic.tokens(new))
+    if not lines or cosmetic.imports_only([code for _, code in lines]):
+        return True
+    # Lines only added (every file of a tree): most show code in their first tokens,
+    # and the rest need not be read.
+    if not old and cosmetic.adds_code(new):
+        return False
+    return cosmetic.same_code(cosmetic.tokens(old), cosmetic.tokens(new))
 
 
 _MIGRATION_DIR = Rx(r"(?i)(?:^|/)(?:migrations?|migrate|alterations?)/")
