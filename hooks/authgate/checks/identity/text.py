@@ -7,9 +7,7 @@ from __future__ import annotations
 import importlib
 import posixpath
 import re
-from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from authgate.checks.context import string_ranges
@@ -35,7 +33,7 @@ class Rx:
         self._compiled: re.Pattern[str] | None = None
         self._folded: re.Pattern[str] | bool | None = False
         self._starts: AhoCorasick | bool | None = False
-        self._held: re.Pattern[str] | bool | None = False
+        self._held: AhoCorasick | bool | None = False
 
     @property
     def rx(self) -> re.Pattern[str]:
@@ -92,25 +90,17 @@ class Rx:
     def starts(self) -> AhoCorasick | None:
         """An automaton of the literal strings that start every match, lower-cased, to
         search case folds (`fold`) with: no match starts anywhere else. None when the
-        pattern has no such strings, or one a fold could not hold as it is (not
-        ASCII, or a newline in it)."""
+        pattern has no such strings, or one a fold could not hold as it is."""
         if self._starts is False:
-            words = leads(self.source, self.flags)
-            self._starts = None
-            if words and all(w.isascii() and "\n" not in w for w in words):
-                # Imported here: only a large corpus (a tree's tests) comes this way.
-                from ahocorasick_rs import AhoCorasick, Implementation
-
-                self._starts = AhoCorasick(sorted({w.lower() for w in words}),
-                                           implementation=Implementation.DFA)
+            self._starts = _literal_automaton(leads(self.source, self.flags))
         return self._starts  # type: ignore[return-value]
 
     @property
-    def held(self) -> re.Pattern[str] | None:
-        """One regex for the literal strings one of which every match holds,
+    def held(self) -> AhoCorasick | None:
+        """An automaton of the literal strings one of which every match holds,
         lower-cased, to search case folds with; None when there are none."""
         if self._held is False:
-            self._held = _literal_regex(needs(self.source, self.flags))
+            self._held = _literal_automaton(needs(self.source, self.flags))
         return self._held  # type: ignore[return-value]
 
     def lines(self, lines: Lines) -> Iterable[int]:
@@ -118,8 +108,12 @@ class Rx:
         hold, case-folded, one of the strings every match holds (`held`), found in
         one pass over the lines joined. Every index when the pattern has no such
         strings, and for a few lines (a commit's hunk), which are cheaper to read
-        than the prefilter is to compile, until a longer hunk has compiled it (in a
-        tree, most files are short)."""
+        than the prefilter is to build, until a longer hunk has built it (in a
+        tree, most files are short).
+
+        The automaton reports occurrences that do not overlap: a string inside or
+        across another occurrence is not reported, but that occurrence is on the same
+        line (no string holds a newline), so the line is."""
         n = len(lines.texts)
         if n < FEW_LINES and self._held is False:
             return range(n)
@@ -127,13 +121,15 @@ class Rx:
         joined = lines.folded
         if held is None or joined is None:
             return range(n)
-        ends = lines.ends
-        out = []
-        hit = held.search(joined)
-        while hit is not None:
-            line = bisect_right(ends, hit.start())
-            out.append(line)
-            hit = held.search(joined, ends[line]) if line + 1 < n else None
+        out: list[int] = []
+        line, end = 0, 0  # the line of the last occurrence, and where that line ends
+        for _, start, _ in held.find_matches_as_indexes(joined):
+            if start >= end:
+                line += joined.count("\n", end, start)
+                end = joined.find("\n", start)
+                if end < 0:
+                    end = len(joined)
+                out.append(line)
         return out
 
     @property
@@ -163,12 +159,16 @@ FEW_LINES = 200
 FEW_READS = 300
 
 
-def _literal_regex(words: set[str] | None) -> re.Pattern[str] | None:
-    """`words` lower-cased as one regex over case folds; None when there are no words,
-    or one a fold could not hold as it is (not ASCII, or a newline in it)."""
+def _literal_automaton(words: set[str] | None) -> AhoCorasick | None:
+    """An automaton of `words` lower-cased, to search case folds with; None when
+    there are no words, or one a fold could not hold as it is (not ASCII, or a
+    newline in it)."""
     if not words or not all(w.isascii() and "\n" not in w for w in words):
         return None
-    return keyword_regex({w.lower() for w in words})
+    # Imported here: only a tree's files and long hunks come this way.
+    from ahocorasick_rs import AhoCorasick, Implementation
+
+    return AhoCorasick(sorted({w.lower() for w in words}), implementation=Implementation.DFA)
 
 
 def fold(text: str) -> str:
@@ -188,12 +188,11 @@ class Lines:
     """A hunk's lines, joined and case-folded once for the prefilters of the many
     patterns that read them (`Rx.lines`)."""
 
-    __slots__ = ("_ends", "_folded", "texts")
+    __slots__ = ("_folded", "texts")
 
     def __init__(self, texts: Sequence[str]) -> None:
         self.texts = texts
         self._folded: str | bool | None = False
-        self._ends: list[int] | None = None
 
     @property
     def folded(self) -> str | None:
@@ -205,13 +204,6 @@ class Lines:
                 and len(joined) == sum(len(t) for t in self.texts) + len(self.texts) - 1
             self._folded = joined if ok else None
         return self._folded  # type: ignore[return-value]
-
-    @property
-    def ends(self) -> list[int]:
-        """Where each line ends in `folded`, past its newline."""
-        if self._ends is None:
-            self._ends = list(accumulate(len(t) + 1 for t in self.texts))
-        return self._ends
 
 
 class Corpus:
