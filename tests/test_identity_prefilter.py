@@ -26,8 +26,11 @@ from authgate.checks.identity.text import (
     KeywordIndex,
     Lines,
     Rx,
+    _gate,
+    can_match,
     fold,
     leads,
+    needs,
 )
 from authgate.config import Config
 
@@ -237,3 +240,47 @@ def test_a_long_hunk_reads_only_the_lines_a_setting_can_start_on() -> None:
     texts[150] = "salt = bcrypt.GENSALT(rounds=4)  # upper case: the rule ignores case"
     assert list(rounds.lines(Lines(texts))) == [123, 150]
     assert [i for i, t in enumerate(texts) if rounds.search(t)] == [123, 150]
+
+
+# The catalog's line patterns a line is asked about (`lines._may_match`) that an
+# automaton of what every match holds turns lines away for first (`text._gate`).
+ASKED_PATTERNS = [*(c.rule.pattern for c in CAT.content),
+                  *(v.pattern for s in CAT.lines for v in s.variants)]
+GATED = sorted({p.source if isinstance(p, Rx) else p.pattern: p for p in ASKED_PATTERNS
+                if isinstance(p, (Rx, re.Pattern))
+                and _gate(*((p.source, p.flags) if isinstance(p, Rx) else (p.pattern, p.flags)))
+                }.items())
+
+
+def test_the_gated_patterns_include_the_slow_ones() -> None:
+    sources = [src for src, _ in GATED]
+    assert len(GATED) >= 10
+    assert any("current_?user" in s for s in sources)  # an ownership comparison
+
+
+@pytest.mark.parametrize("pattern", [p for _, p in GATED], ids=lambda p: str(p)[:40])
+def test_a_gated_pattern_matches_exactly_the_lines_it_matches(pattern: Rx | re.Pattern[str]
+                                                              ) -> None:
+    rx = pattern.rx if isinstance(pattern, Rx) else pattern
+    words = sorted(needs(rx.pattern, rx.flags) or ())
+
+    @settings(max_examples=40, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @given(st.one_of(_line(st.from_regex(rx, fullmatch=True).filter(lambda s: "\n" not in s)),
+                     _line(st.sampled_from(words))))
+    def check(text: str) -> None:
+        expected = rx.search(text) is not None
+        if isinstance(pattern, Rx):
+            assert pattern.can_match(text) == expected
+        assert can_match(rx, text) == expected
+
+    check()
+
+
+def test_what_every_match_holds_is_read_through_alternatives() -> None:
+    # Each alternative holds a name (or a comparison): so does every match.
+    assert needs(r"\b\w*Id\s*(?:!=|==)\s*x|\bowner\s*(?:!=|==)") == {"Id", "owner"}
+    assert needs(r"\b\w*(?:!=|==)\s*x|\bowner\s*(?:!=|==)") == {"!=", "==", "owner"}
+    assert needs(r"^\s*(?:if|elif)\b") == {"if", "elif"}
+    # An alternative that may hold nothing: nothing is held.
+    assert needs(r"\w+|x") is None

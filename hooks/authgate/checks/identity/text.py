@@ -4,6 +4,7 @@ patterns that keep their compiled form with them."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import posixpath
 import re
@@ -25,7 +26,7 @@ class Rx:
     front cost more than the checks. The compiled pattern lives in this object, so
     whoever holds the rule holds its cache."""
 
-    __slots__ = ("_compiled", "_folded", "_held", "_starts", "flags", "source")
+    __slots__ = ("_compiled", "_folded", "_gate", "_held", "_starts", "flags", "source")
 
     def __init__(self, source: str, flags: int = 0) -> None:
         self.source = source
@@ -34,6 +35,7 @@ class Rx:
         self._folded: re.Pattern[str] | bool | None = False
         self._starts: AhoCorasick | bool | None = False
         self._held: AhoCorasick | bool | None = False
+        self._gate: AhoCorasick | bool | None = False
 
     @property
     def rx(self) -> re.Pattern[str]:
@@ -44,6 +46,20 @@ class Rx:
     def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
         # Asked of a million lines in a tree: the compiled pattern without the property.
         return (self._compiled or self.rx).search(text, pos)
+
+    def can_match(self, text: str) -> bool:
+        """Whether the pattern matches in `text` (`search`).
+
+        A pattern whose matches start with no literal string (`\\b\\w*Id ==`,
+        `^\\s*if`) is tried by `re` at every position of the line; one pass of an
+        automaton first says whether the line holds any of the strings every match
+        holds (`held`), and most lines that wake the rule hold none."""
+        gate = self._gate
+        if gate is False:
+            gate = self._gate = _gate(self.source, self.flags)
+        if gate is not None and not gate.find_matches_as_indexes(fold(text)):  # type: ignore[union-attr]
+            return False
+        return (self._compiled or self.rx).search(text) is not None
 
     def finditer(self, text: str) -> Iterable[re.Match[str]]:
         return self.rx.finditer(text)
@@ -159,6 +175,24 @@ FEW_LINES = 200
 FEW_READS = 300
 
 
+def can_match(pattern: re.Pattern[str], text: str) -> bool:
+    """`Rx.can_match` for a compiled pattern (a rule's own regex)."""
+    gate = _gate(pattern.pattern, pattern.flags)
+    if gate is not None and not gate.find_matches_as_indexes(fold(text)):
+        return False
+    return pattern.search(text) is not None
+
+
+@functools.lru_cache(maxsize=512)
+def _gate(source: str, flags: int) -> AhoCorasick | None:
+    """The automaton of what every match holds (`needs`), for a pattern whose matches
+    start with no literal string (`leads`: `re` skips to those itself) and that is
+    not anchored at the line's start (`re` turns those away at once)."""
+    if source.startswith("^") or leads(source, flags) is not None:
+        return None
+    return _literal_automaton(needs(source, flags))
+
+
 def _literal_automaton(words: set[str] | None) -> AhoCorasick | None:
     """An automaton of `words` lower-cased, to search case folds with; None when
     there are no words, or one a fold could not hold as it is (not ASCII, or a
@@ -250,16 +284,40 @@ def leads(source: str, flags: int = 0) -> set[str] | None:
 def needs(source: str, flags: int = 0) -> set[str] | None:
     """Literal strings one of which every match of `source` holds, or None: the leads
     of the pattern from its first part on, or from a later part when that says more
-    (`^\\s*(?:def|function) ...` holds "def" or "function" wherever it starts)."""
+    (`^\\s*(?:def|function) ...` holds "def" or "function" wherever it starts), or
+    what each alternative of an alternation holds (`\\w*Id ==|owner ==`: "==")."""
     try:
         items = list(_SRE.parse(source, flags))
     except re.error:
         return None
+    return _needs(items)
+
+
+def _needs(items: Sequence[tuple[Any, Any]], depth: int = 0) -> set[str] | None:
     best: set[str] | None = None
-    for i in range(len(items)):
-        words = _words(_lead(items[i:]))
-        if words is not None and (best is None or min(map(len, words)) > min(map(len, best))):
+
+    def better(words: set[str] | None) -> None:
+        nonlocal best
+        if words and "" not in words \
+                and (best is None or min(map(len, words)) > min(map(len, best))):
             best = words
+
+    for i in range(len(items)):
+        better(_words(_lead(items[i:])))
+    if depth < 4:  # a pattern's nesting is shallow; a user's need not be
+        for op, av in items:
+            if op is _OPS.SUBPATTERN:
+                better(_needs(list(av[-1]), depth + 1))
+            elif op in (_OPS.MAX_REPEAT, _OPS.MIN_REPEAT) and av[0] >= 1:
+                better(_needs(list(av[2]), depth + 1))
+            elif op is _OPS.BRANCH:
+                # Every match goes through one alternative, and holds what it holds.
+                each = [_needs(list(b), depth + 1) for b in av[1]]
+                held = [words for words in each if words]
+                if len(held) == len(each):
+                    union = set().union(*held)
+                    if len(union) <= _MAX_LEADS:
+                        better(union)
     return best
 
 
