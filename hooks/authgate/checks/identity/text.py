@@ -35,7 +35,7 @@ class Rx:
         self._folded: re.Pattern[str] | bool | None = False
         self._starts: AhoCorasick | bool | None = False
         self._held: AhoCorasick | bool | None = False
-        self._gate: AhoCorasick | bool | None = False
+        self._gate: AhoCorasick | int | None = 0  # lines asked, until the gate is built
 
     @property
     def rx(self) -> re.Pattern[str]:
@@ -55,9 +55,12 @@ class Rx:
         automaton first says whether the line holds any of the strings every match
         holds (`held`), and most lines that wake the rule hold none."""
         gate = self._gate
-        if gate is False:
+        if isinstance(gate, int):
+            if gate < GATE_AFTER:  # a commit's few lines: not worth building the gate
+                self._gate = gate + 1
+                return (self._compiled or self.rx).search(text) is not None
             gate = self._gate = _gate(self.source, self.flags)
-        if gate is not None and not gate.find_matches_as_indexes(fold(text)):  # type: ignore[union-attr]
+        if gate is not None and not gate.find_matches_as_indexes(fold(text)):
             return False
         return (self._compiled or self.rx).search(text) is not None
 
@@ -177,10 +180,25 @@ FEW_READS = 300
 
 def can_match(pattern: re.Pattern[str], text: str) -> bool:
     """`Rx.can_match` for a compiled pattern (a rule's own regex)."""
-    gate = _gate(pattern.pattern, pattern.flags)
+    gate = _GATES.get(pattern, 0)
+    if isinstance(gate, int):
+        if gate < GATE_AFTER:
+            _GATES[pattern] = gate + 1
+            return pattern.search(text) is not None
+        if len(_GATES) > 4096:
+            _GATES.clear()
+        gate = _GATES[pattern] = _gate(pattern.pattern, pattern.flags)
     if gate is not None and not gate.find_matches_as_indexes(fold(text)):
         return False
     return pattern.search(text) is not None
+
+
+# Each compiled pattern's gate, or how many lines it was asked about until it is built.
+_GATES: dict[re.Pattern[str], AhoCorasick | int | None] = {}
+# Lines a pattern is asked about before its gate is built: reading a long pattern for
+# what every match holds costs up to 25 ms, some hundred lines' worth (a commit asks
+# a pattern of a few lines; a tree or a range, of thousands).
+GATE_AFTER = 2000
 
 
 @functools.lru_cache(maxsize=512)
@@ -190,7 +208,7 @@ def _gate(source: str, flags: int) -> AhoCorasick | None:
     not anchored at the line's start (`re` turns those away at once)."""
     if source.startswith("^") or leads(source, flags) is not None:
         return None
-    return _literal_automaton(needs(source, flags))
+    return _literal_automaton(needs(source, flags, alternatives=True))
 
 
 def _literal_automaton(words: set[str] | None) -> AhoCorasick | None:
@@ -281,16 +299,23 @@ def leads(source: str, flags: int = 0) -> set[str] | None:
     return _words(_lead(list(parsed)))
 
 
-def needs(source: str, flags: int = 0) -> set[str] | None:
+def needs(source: str, flags: int = 0, *, alternatives: bool = False) -> set[str] | None:
     """Literal strings one of which every match of `source` holds, or None: the leads
     of the pattern from its first part on, or from a later part when that says more
-    (`^\\s*(?:def|function) ...` holds "def" or "function" wherever it starts), or
-    what each alternative of an alternation holds (`\\w*Id ==|owner ==`: "==")."""
+    (`^\\s*(?:def|function) ...` holds "def" or "function" wherever it starts).
+    With `alternatives`, also what each alternative of an alternation holds
+    (`\\w*Id ==|owner ==`: "Id" or "owner"), which costs several times as much to
+    read from a long pattern."""
     try:
         items = list(_SRE.parse(source, flags))
     except re.error:
         return None
-    return _needs(items)
+    return _needs(items, 0 if alternatives else _DEPTH)
+
+
+# How deep `needs` reads into groups and alternations (a pattern's nesting is shallow;
+# a user's need not be).
+_DEPTH = 4
 
 
 def _needs(items: Sequence[tuple[Any, Any]], depth: int = 0) -> set[str] | None:
@@ -304,7 +329,7 @@ def _needs(items: Sequence[tuple[Any, Any]], depth: int = 0) -> set[str] | None:
 
     for i in range(len(items)):
         better(_words(_lead(items[i:])))
-    if depth < 4:  # a pattern's nesting is shallow; a user's need not be
+    if depth < _DEPTH:
         for op, av in items:
             if op is _OPS.SUBPATTERN:
                 better(_needs(list(av[-1]), depth + 1))
