@@ -227,6 +227,7 @@ def comment_flags(path: str, texts: Sequence[str]) -> list[bool]:
     out: list[bool] = []
     close: str | None = None  # the delimiter that ends the block we are in
     docstring = False  # whether that block is a comment (a docstring) or a string
+    python = ext == ".py"
     for text in texts:
         stripped = text.strip()
         if close is not None:
@@ -235,7 +236,9 @@ def comment_flags(path: str, texts: Sequence[str]) -> list[bool]:
                 close = None
             continue
         out.append(_is_comment(text, markers, ext))
-        if ext == ".py":
+        if python:
+            if '"""' not in stripped and "'''" not in stripped:
+                continue  # no triple quote: `_triple_opener` finds none
             opener = _triple_opener(stripped)
             if opener is not None:
                 delim, at_start = opener

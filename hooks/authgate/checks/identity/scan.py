@@ -215,9 +215,13 @@ def _comment_flags(path: str, texts: list[str]) -> list[bool]:
     `def`/`class` header), the lines down to it are the docstring's; when it shows no
     triple quote at all and every line of it is prose, all of it is."""
     if path.endswith((".py", ".pyi")):
-        if not any(_TRIPLE.search(t) for t in texts) and _prose(texts):
+        # `_TRIPLE` finds a triple quote exactly where the line holds one: asked of
+        # the substrings first, a file's thousands of lines cost no regex call.
+        if not any('"""' in t or "'''" in t for t in texts) and _prose(texts):
             return [True] * len(texts)
         for k, text in enumerate(texts):
+            if '"""' not in text and "'''" not in text:
+                continue
             quotes = _TRIPLE.findall(text)
             if not quotes:
                 continue
