@@ -212,8 +212,9 @@ def inert(code_lines: Sequence[tuple[str, str]],
     metadata, re-exports of names the change imports, index statements (with the lines
     that continue them: table, columns, predicate), single-line imports, type aliases,
     package clauses and (TypeScript) type and interface declarations are left out."""
-    imported = {n for _, c in code_lines if _IMPORT_LINE.match(c) or _IMPORT_PART.match(c)
-                for n in _NAME.findall(c)}
+    # The names the change imports, read the first time an export entry asks (most
+    # changes have none: reading every line for them cost more than the rest).
+    imported: set[str] | None = None
     out: list[tuple[str, str]] = []
     index = False  # inside an index statement: its `on table (...)` and `where` lines
     # Per side, inside a TypeScript type declaration: its open brackets (or -1 where a
@@ -239,8 +240,13 @@ def inert(code_lines: Sequence[tuple[str, str]],
                 or _BLOCK_COMMENT.match(code):
             continue
         m = _EXPORT_ENTRY.match(code)
-        if m and m["name"] in imported:
-            continue
+        if m:
+            if imported is None:
+                imported = {n for _, c in code_lines
+                            if _IMPORT_LINE.match(c) or _IMPORT_PART.match(c)
+                            for n in _NAME.findall(c)}
+            if m["name"] in imported:
+                continue
         out.append((kind, code))
     return out
 
