@@ -20,14 +20,19 @@ from hypothesis import strategies as st
 
 from authgate.checks.identity import spec as spec_mod
 from authgate.checks.identity.text import (
+    _GATES,
     FEW_LINES,
     FEW_READS,
+    GATE_AFTER,
     Corpus,
     KeywordIndex,
     Lines,
     Rx,
+    _gate,
+    can_match,
     fold,
     leads,
+    needs,
 )
 from authgate.config import Config
 
@@ -97,9 +102,9 @@ for _spec in (*CAT.content, *CAT.lines, *CAT.windows):
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_line(st.sampled_from(KEYWORDS)), max_size=12))
 @example(["loggers = 1", "session_id", "\u0130d"])
-def test_a_new_keyword_index_wakes_the_same_rules_before_and_after_its_trie(
+def test_a_new_keyword_index_wakes_the_same_rules_before_and_after_its_automaton(
         texts: list[str]) -> None:
-    # A commit's few lines are read keyword by keyword; a tree's through the trie.
+    # A commit's few lines are read keyword by keyword; a tree's through the automaton.
     index = KeywordIndex(OWNERS)
     expected = [frozenset(r for k, rs in OWNERS.items() if k and k in t.lower() for r in rs)
                 for t in texts]
@@ -119,6 +124,36 @@ def test_a_line_rule_without_its_own_regex_uses_the_rules() -> None:
         assert s.rule.pattern is not None
         assert (v.pattern.rx.pattern, v.pattern.rx.flags) == (s.rule.pattern.pattern,
                                                               s.rule.pattern.flags)
+
+
+# Keywords inside, across and at the start of each other, one of them non-ASCII, and
+# rules that share keywords.
+NESTED = {"log": ["r-log"], "logger": ["r-logger", "r-log"], "ogg": ["r-ogg"],
+          "gge": ["r-gge"], "ses": ["r-ses"], "session": ["r-session"], "sess": ["r-ses"],
+          "\u00e9t\u00e9": ["r-ete"], "k": ["r-k"], "key": ["r-key"]}
+NESTED_ASKED = [None, frozenset({"r-log", "r-ses"}), frozenset({"r-ete", "r-k"}),
+                frozenset({"r-none"})]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.one_of(
+    st.sampled_from(sorted(NESTED)), st.sampled_from(sorted(NESTED)).map(str.upper),
+    st.text(alphabet="lgoesk\u00e9\u00c9t \u212a\u0130\u03a3", max_size=5)),
+    max_size=6).map("".join), max_size=10))
+@example(["loggers", "sessession", "LOGGE", "\u00c9T\u00c9 \u212aey", "\u0130 log"])
+def test_keyword_lines_are_each_lines_keywords_however_they_overlap(
+        texts: list[str]) -> None:
+    # The definition, line by line: the rules of every keyword the lowered line holds.
+    expected = {i: frozenset(r for k, rs in NESTED.items() if k in t.lower() for r in rs)
+                for i, t in enumerate(texts)}
+    index = KeywordIndex(NESTED)
+    for asked in NESTED_ASKED:
+        want = {i: r if asked is None else r & asked for i, r in expected.items()}
+        assert index.lines(texts, asked) == {i: r for i, r in want.items() if r}
+    # Line by line, through the automaton too (past the substring reads).
+    for _ in range(FEW_READS):
+        index.rules("")
+    assert {i: index.rules(t.lower()) for i, t in enumerate(texts)} == expected
 
 
 ASKED = [frozenset(s.id for s in CAT.lines if s.rule.paths == ()),
@@ -207,3 +242,56 @@ def test_a_long_hunk_reads_only_the_lines_a_setting_can_start_on() -> None:
     texts[150] = "salt = bcrypt.GENSALT(rounds=4)  # upper case: the rule ignores case"
     assert list(rounds.lines(Lines(texts))) == [123, 150]
     assert [i for i, t in enumerate(texts) if rounds.search(t)] == [123, 150]
+
+
+# The catalog's line patterns a line is asked about (`lines._may_match`) that an
+# automaton of what every match holds turns lines away for first (`text._gate`).
+ASKED_PATTERNS = [*(c.rule.pattern for c in CAT.content),
+                  *(v.pattern for s in CAT.lines for v in s.variants)]
+GATED = sorted({p.source if isinstance(p, Rx) else p.pattern: p for p in ASKED_PATTERNS
+                if isinstance(p, (Rx, re.Pattern))
+                and _gate(*((p.source, p.flags) if isinstance(p, Rx) else (p.pattern, p.flags)))
+                }.items())
+
+
+def test_the_gated_patterns_include_the_slow_ones() -> None:
+    sources = [src for src, _ in GATED]
+    assert len(GATED) >= 10
+    assert any("current_?user" in s for s in sources)  # an ownership comparison
+
+
+@pytest.mark.parametrize("pattern", [p for _, p in GATED], ids=lambda p: str(p)[:40])
+def test_a_gated_pattern_matches_exactly_the_lines_it_matches(pattern: Rx | re.Pattern[str]
+                                                              ) -> None:
+    rx = pattern.rx if isinstance(pattern, Rx) else pattern
+    words = sorted(needs(rx.pattern, rx.flags, alternatives=True) or ())
+    # A tree's many lines: past the few a commit asks about, the gate is built.
+    for _ in range(GATE_AFTER + 1):
+        if isinstance(pattern, Rx):
+            pattern.can_match("")
+        can_match(rx, "")
+    assert not isinstance(_GATES[rx], int)
+
+    @settings(max_examples=40, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @given(st.one_of(_line(st.from_regex(rx, fullmatch=True).filter(lambda s: "\n" not in s)),
+                     _line(st.sampled_from(words))))
+    def check(text: str) -> None:
+        expected = rx.search(text) is not None
+        if isinstance(pattern, Rx):
+            assert pattern.can_match(text) == expected
+        assert can_match(rx, text) == expected
+
+    check()
+
+
+def test_what_every_match_holds_is_read_through_alternatives() -> None:
+    # Each alternative holds a name (or a comparison): so does every match.
+    assert needs(r"\b\w*Id\s*(?:!=|==)\s*x|\bowner\s*(?:!=|==)", alternatives=True) \
+        == {"Id", "owner"}
+    assert needs(r"\b\w*(?:!=|==)\s*x|\bowner\s*(?:!=|==)", alternatives=True) \
+        == {"!=", "==", "owner"}
+    assert needs(r"\b\w*(?:!=|==)\s*x|\bowner\s*(?:!=|==)") is None  # cheap: leads only
+    assert needs(r"^\s*(?:if|elif)\b") == {"if", "elif"}
+    # An alternative that may hold nothing: nothing is held.
+    assert needs(r"\w+|x", alternatives=True) is None

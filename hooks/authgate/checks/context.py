@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import posixpath
+import re
 from collections.abc import Sequence
 
-from authgate.pathmatch import any_match
+from authgate.pathmatch import globs_regex
 
 TEST_GLOBS = ("test_*.py", "*_test.py", "tests/", "test/", "spec/", "__tests__/",
               "*.test.*", "*.spec.*", "*Test.java", "*Tests.java", "*_test.go",
@@ -24,21 +25,32 @@ CONFIG_GLOBS = ("*.yml", "*.yaml", "*.toml", "*.ini", "*.cfg", "*.conf", "*.prop
                 "*.cnf", ".npmrc", ".pypirc", ".netrc", "_netrc", ".htpasswd", ".htaccess",
                 ".gitconfig", ".editorconfig")
 
+_CONTEXT_GLOBS = (("fixture", FIXTURE_GLOBS), ("test", TEST_GLOBS), ("docs", DOC_GLOBS),
+                  ("config", CONFIG_GLOBS))
+
 # The contexts a line can have, as findings carry them.
 LINE_CONTEXTS = ("code", "comment", "test", "fixture", "docs", "config")
 
 
 def file_context(path: str) -> str:
-    """One of "fixture", "test", "docs", "config", "code" for a repository path."""
-    if any_match(FIXTURE_GLOBS, path):
-        return "fixture"
-    if any_match(TEST_GLOBS, path):
-        return "test"
-    if any_match(DOC_GLOBS, path):
-        return "docs"
-    if any_match(CONFIG_GLOBS, path):
-        return "config"
-    return "code"
+    """One of "fixture", "test", "docs", "config", "code" for a repository path: the
+    first of the glob lists (fixture, test, docs, config) with a glob that matches it
+    (`pathmatch.any_match`), else "code"."""
+    m = _contexts().match(path)
+    return m.lastgroup or "code" if m else "code"
+
+
+@functools.lru_cache(maxsize=1)
+def _contexts() -> re.Pattern[str]:
+    # One regex, each list one named alternative of anchored globs: the first list
+    # that matches is the one `match` reports (every family asks of every file: the
+    # lists one glob at a time cost several regex calls a path).
+    parts = []
+    for name, globs in _CONTEXT_GLOBS:
+        rx = globs_regex(globs)
+        assert rx is not None  # no list is empty
+        parts.append(f"(?P<{name}>{rx.pattern})")
+    return re.compile("|".join(parts), re.DOTALL)
 
 
 def is_test_path(path: str) -> bool:
@@ -215,6 +227,7 @@ def comment_flags(path: str, texts: Sequence[str]) -> list[bool]:
     out: list[bool] = []
     close: str | None = None  # the delimiter that ends the block we are in
     docstring = False  # whether that block is a comment (a docstring) or a string
+    python = ext == ".py"
     for text in texts:
         stripped = text.strip()
         if close is not None:
@@ -223,7 +236,9 @@ def comment_flags(path: str, texts: Sequence[str]) -> list[bool]:
                 close = None
             continue
         out.append(_is_comment(text, markers, ext))
-        if ext == ".py":
+        if python:
+            if '"""' not in stripped and "'''" not in stripped:
+                continue  # no triple quote: `_triple_opener` finds none
             opener = _triple_opener(stripped)
             if opener is not None:
                 delim, at_start = opener

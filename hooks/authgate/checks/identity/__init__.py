@@ -27,20 +27,23 @@ test requirement, by what the change decides).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from authgate.changes import ChangeSet, Status
 from authgate.config import Config
 from authgate.findings import Finding, Tier
-from authgate.pathmatch import any_glob
 from authgate.rules import RuleSet
 
 from . import negative_tests
 from .lines import ChangeIndex, added_code, scan_lines
-from .paths import PathClass, classify, classify_in, sensitive_paths
+from .paths import PathClass, Scope, Scopes, classify, classify_in, scopes, sensitive_paths
 from .scan import FileScan, Moves
 from .spec import Catalog, PathSpec, catalog
 from .text import code_only, render
 from .windows import amount, scan_window
+
+if TYPE_CHECKING:
+    from .paths import Plan
 
 # Contexts whose cosmetic changes are capped: where code lives.
 _CODE_CONTEXTS = ("code", "config")
@@ -66,7 +69,8 @@ def judge_files(changes: ChangeSet, rules: RuleSet, config: Config
     cat = catalog(rules)
     if cat.empty:
         return [], []
-    scans = [FileScan(fc, _classify(fc.path, fc.old_path, cat, config), [])
+    found = scopes(cat)
+    scans = [FileScan(fc, _classify(fc.path, fc.old_path, cat, config, found.of(fc.path)), [])
              for fc in changes.files]
     for scan in scans:
         if scan.fc.old_path and not scan.fc.hunks and scan.fc.status is Status.RENAMED \
@@ -81,14 +85,15 @@ def judge_files(changes: ChangeSet, rules: RuleSet, config: Config
     change = ChangeIndex(changes, cat, added_code(scans))
     findings: list[Finding] = []
     for scan in scans:
-        _scan_file(scan, cat, change)
+        _scan_file(scan, cat, change, found)
         findings.extend(scan.findings)
     seen = [negative_tests.Seen.of(s) for s in scans]
     return findings, [s for s in seen if s.matters]
 
 
-def _classify(path: str, old_path: str | None, cat: Catalog, config: Config) -> PathClass:
-    pc = classify_in(path, cat, config)
+def _classify(path: str, old_path: str | None, cat: Catalog, config: Config,
+              scope: Scope) -> PathClass:
+    pc = classify_in(path, cat, config, scope)
     if old_path and pc.tier == Tier.NONE:
         # Moving identity code out of an identity directory is still an identity change.
         old = classify_in(old_path, cat, config)
@@ -98,7 +103,7 @@ def _classify(path: str, old_path: str | None, cat: Catalog, config: Config) -> 
     return pc
 
 
-def _scan_file(scan: FileScan, cat: Catalog, change: ChangeIndex) -> None:
+def _scan_file(scan: FileScan, cat: Catalog, change: ChangeIndex, found: Scopes) -> None:
     fc, pc = scan.fc, scan.pc
     tiered: list[Finding] = []
     if pc.tier > Tier.NONE and pc.rule is not None:
@@ -106,32 +111,51 @@ def _scan_file(scan: FileScan, cat: Catalog, change: ChangeIndex) -> None:
                                                     None, pc.context, tier=pc.tier))
     patterns: list[Finding] = []
     if pc.content and fc.hunks and not scan.generated():
-        # Deleted code decides nothing any more: its keywords raise no tier (its path
-        # still does: removing identity code is a governed change).
-        content = [s for s in cat.content if s.in_scope(fc.path, pc.roles) and pc.reads(s.id)
-                   and fc.status is not Status.DELETED]
-        lines = [s for s in cat.lines if s.in_scope(fc.path, pc.roles) and pc.reads(s.id)]
-        if fc.status is Status.DELETED:
-            # Deleted code protects nothing: a safeguard cannot be removed from it.
-            lines = [s for s in lines if s.rule.lines == "added"]
-        variants = {s.id: [i for i, v in enumerate(s.variants)
-                           if not v.paths or any_glob(v.paths, fc.path, ignore_case=True)]
-                     for s in lines}
-        lines = [s for s in lines if variants[s.id]]
+        content, lines, variants, windows = _plan(found, found.of(fc.path), pc,
+                                                  fc.status is Status.DELETED, cat)
         if content or lines:
             found_tiers, found_patterns = scan_lines(scan, content, lines, variants, cat,
                                                      change)
             tiered += found_tiers
             patterns += found_patterns
-        for spec in cat.windows:
-            if spec.in_scope(fc.path, pc.roles) and pc.reads(spec.id):
-                patterns += scan_window(scan, spec)
+        for spec in windows:
+            patterns += scan_window(scan, spec)
     if tiered:
         tiered = _routed(scan, cat, tiered)
         # The reasons at the file's top tier explain it; lower ones only add noise.
         top = max(f.tier for f in tiered)
         tiered = [f for f in tiered if f.tier == top]
     scan.findings = tiered + patterns
+
+
+def _plan(found: Scopes, scope: Scope, pc: PathClass, deleted: bool, cat: Catalog) -> Plan:
+    """The content, line and window rules that read a file, and the variants of each
+    line rule that do: decided by which glob lists its path matches, its roles, the
+    rules its path class limits it to and whether it is deleted, so a tree's
+    thousands of files share a few plans."""
+    key = (scope.lists, pc.roles, pc.only, deleted)
+    plan = found.plans.get(key)
+    if plan is not None:
+        return plan
+    # Deleted code decides nothing any more: its keywords raise no tier (its path
+    # still does: removing identity code is a governed change).
+    content = [s for s in cat.content if found.in_scope(s, scope, pc.roles)
+               and pc.reads(s.id) and not deleted]
+    lines = [s for s in cat.lines if found.in_scope(s, scope, pc.roles) and pc.reads(s.id)]
+    if deleted:
+        # Deleted code protects nothing: a safeguard cannot be removed from it.
+        lines = [s for s in lines if s.rule.lines == "added"]
+    variants = {s.id: [i for i, v in enumerate(s.variants)
+                       if not v.paths or found.any(v.paths, scope)]
+                for s in lines}
+    lines = [s for s in lines if variants[s.id]]
+    windows = [s for s in cat.windows if found.in_scope(s, scope, pc.roles)
+               and pc.reads(s.id)]
+    plan = (content, lines, variants, windows)
+    if len(found.plans) > 1024:
+        found.plans.clear()
+    found.plans[key] = plan
+    return plan
 
 
 def _routed(scan: FileScan, cat: Catalog, tiered: list[Finding]) -> list[Finding]:

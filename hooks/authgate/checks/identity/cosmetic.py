@@ -18,7 +18,7 @@ or a change too large to align cheaply, is not cosmetic.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from difflib import SequenceMatcher
 
 from .text import Rx
@@ -63,7 +63,22 @@ def tokens(code_lines: Sequence[str]) -> list[str]:
     Adjacent strings are one string (implicit concatenation), with the code of their
     interpolations after it, so a string split over two lines or turned into an
     f-string compares equal up to the formatting operators."""
-    out: list[str] = []
+    return list(_tokens(code_lines))
+
+
+def _tokens(code_lines: Sequence[str]) -> Iterator[str]:
+    """`tokens`, one at a time: read only as far as a caller needs."""
+    # A trailing comma before a closing bracket is formatting.
+    held: str | None = None
+    for t in _raw_tokens(code_lines):
+        if held is not None and not (held == "," and t in (")", "]", "}")):
+            yield held
+        held = t
+    if held is not None:
+        yield held
+
+
+def _raw_tokens(code_lines: Sequence[str]) -> Iterator[str]:
     literal: list[str] | None = None  # the string being gathered
     code: list[str] = []
     text = _EMPTY_INTERFACE.sub("any", "\n".join(code_lines))
@@ -75,20 +90,68 @@ def tokens(code_lines: Sequence[str]) -> list[str]:
             code.extend(inner)
             continue
         if literal is not None:
-            out.append("'" + "".join(literal) + "'")
-            out.extend(code)
+            yield "'" + "".join(literal) + "'"
+            yield from code
             literal, code = None, []
         if kind == "ver":
-            out.append("<version>")
+            yield "<version>"
         elif m[0] != ";":  # statement ends are formatting
             # A postfix `!` (TypeScript's non-null assertion) is a type, not code.
-            out.append(m[0][:-1] if kind == "id" and m[0].endswith("!") else m[0])
+            yield m[0][:-1] if kind == "id" and m[0].endswith("!") else m[0]
     if literal is not None:
-        out.append("'" + "".join(literal) + "'")
-        out.extend(code)
-    # A trailing comma before a closing bracket is formatting.
-    return [t for i, t in enumerate(out)
-            if not (t == "," and i + 1 < len(out) and out[i + 1] in (")", "]", "}"))]
+        yield "'" + "".join(literal) + "'"
+        yield from code
+
+
+def adds_code(code_lines: Sequence[str]) -> bool:
+    """Whether adding these lines of code (nothing removed) is certainly not cosmetic:
+    `same_code([], tokens(code_lines))` is False, decided from the first tokens that
+    show it (a whole file added: its first `def` or `class` statement).
+
+    Added alone, the tokens are harmless only if every one of them is a formatting,
+    visibility, type or import word, or (after a leading `:`, `->` or `as`) a type or
+    a name followed by `.` (`_harmless`). A word that is none of these (`witness`)
+    settles it when `_normalise` keeps it and what follows it: it stands outside every
+    bracket (every span `_normalise` drops or unwraps is a call's or annotation's
+    brackets and the names just before them), is no name such a span starts with or
+    is preceded by (`@`, `.`, a logger, `cast`, a marker, `self.`...), and is followed
+    by a token that is kept as it is and is not `.`. False when the tokens never show
+    it: the caller compares them."""
+    depth = 0  # brackets open before the token; -1 for good once one closed unopened
+    before = ""  # the token before
+    witness = False  # the token before is a witness if what follows it is kept
+    for t in _tokens(code_lines):
+        if witness and t not in _KEPT_NEXT and not _LOG_RECEIVER.match(t):
+            return True
+        witness = depth == 0 and _witness(t) and before not in ("@", ".")
+        if t in ("(", "[", "{"):
+            if depth >= 0:
+                depth += 1
+        elif t in (")", "]", "}"):
+            depth = depth - 1 if depth > 0 else -1
+        before = t
+    return False
+
+
+# What a witness may not be followed by: a name, or what starts a span `_normalise`
+# drops (then the next kept token could be `.`), or a name a later logger call drops
+# with its `.`.
+_KEPT_NEXT = frozenset({".", "@", "cast", "Rails", "self", "this"})
+# Words `_normalise` reads specially, and every word a harmless addition may hold.
+_NOT_WITNESS = frozenset({"Rails", "self", "this", "cast", "as", "from"})
+
+
+def _witness(t: str) -> bool:
+    """A name or number no harmless addition holds, that `_normalise` keeps where it
+    stands outside brackets (see `adds_code`)."""
+    if not (t[:1].isalnum() or t[:1] in ("_", "$")):
+        return False  # an operator, a string or `<version>`
+    if t in _NOT_WITNESS or t in _MARKERS or _LOG_RECEIVER.match(t):
+        return False
+    if t in _FORMAT or t in _VISIBILITY or t in _TYPE_WORDS or t in _IMPORT \
+            or t in _TYPE_PUNCT:
+        return False
+    return not _typeish(t)
 
 
 def _string_parts(text: str) -> tuple[str, list[str]]:
@@ -149,8 +212,9 @@ def inert(code_lines: Sequence[tuple[str, str]],
     metadata, re-exports of names the change imports, index statements (with the lines
     that continue them: table, columns, predicate), single-line imports, type aliases,
     package clauses and (TypeScript) type and interface declarations are left out."""
-    imported = {n for _, c in code_lines if _IMPORT_LINE.match(c) or _IMPORT_PART.match(c)
-                for n in _NAME.findall(c)}
+    # The names the change imports, read the first time an export entry asks (most
+    # changes have none: reading every line for them cost more than the rest).
+    imported: set[str] | None = None
     out: list[tuple[str, str]] = []
     index = False  # inside an index statement: its `on table (...)` and `where` lines
     # Per side, inside a TypeScript type declaration: its open brackets (or -1 where a
@@ -176,8 +240,13 @@ def inert(code_lines: Sequence[tuple[str, str]],
                 or _BLOCK_COMMENT.match(code):
             continue
         m = _EXPORT_ENTRY.match(code)
-        if m and m["name"] in imported:
-            continue
+        if m:
+            if imported is None:
+                imported = {n for _, c in code_lines
+                            if _IMPORT_LINE.match(c) or _IMPORT_PART.match(c)
+                            for n in _NAME.findall(c)}
+            if m["name"] in imported:
+                continue
         out.append((kind, code))
     return out
 

@@ -34,7 +34,17 @@ from .args import call_args, literal
 from .hunk import Sides, call_text, near_ok, positions
 from .scan import FileScan
 from .spec import Catalog, ContentSpec, LineSpec, ScanSpec, Soften, Variant
-from .text import FEW_LINES, Lines, Rx, code_only, comment_markers, norm, render, short
+from .text import (
+    FEW_LINES,
+    Lines,
+    Rx,
+    can_match,
+    code_only,
+    comment_markers,
+    norm,
+    render,
+    short,
+)
 
 # A declaration up to the name it declares: a match in there is the thing being
 # defined (Go receivers and types, Python/JS/Kotlin definitions and bindings).
@@ -139,7 +149,10 @@ def scan_lines(scan: FileScan, content: Sequence[ContentSpec], lines: Sequence[L
         sides = Sides(hunk)
         texts = [ln.text for ln in hunk.lines]
         keyed: dict[int, frozenset[str]] = {}
-        if reads and len(texts) >= FEW_LINES:
+        if reads and (len(texts) >= FEW_LINES or index.built):
+            # A long hunk, or any once the automaton is built (a tree's short files):
+            # one pass over the hunk (a context line it wakes is visited, and passed
+            # over as context).
             keyed = index.lines(texts, reads)
         elif reads:
             # A commit's hunk: its few changed lines one by one cost less than joining.
@@ -228,8 +241,10 @@ def _may_match(pattern: object, text: str) -> bool:
     """Whether a rule's pattern can match `text`: a shipped pattern is asked; a
     user's time-bounded one is left to the rule itself, which asks it only where it
     asked before."""
-    if isinstance(pattern, (Rx, re.Pattern)):
-        return pattern.search(text) is not None
+    if isinstance(pattern, Rx):
+        return pattern.can_match(text)
+    if isinstance(pattern, re.Pattern):
+        return can_match(pattern, text)
     return pattern is not None
 
 

@@ -7,19 +7,37 @@ quote are not code)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from authgate.checks.context import file_context
 from authgate.config import TIERS, Config
 from authgate.findings import Tier
-from authgate.pathmatch import any_glob, any_match, literal_core
+from authgate.pathmatch import GlobLists, any_match, literal_core
 from authgate.record import Record
 from authgate.ruleids import any_matches
 from authgate.rules import Rule, RuleSet
 
 from .globs import named_for
-from .spec import CONFIG_PATH_RULE, Catalog, PathSpec, catalog
+from .spec import (
+    CONFIG_PATH_RULE,
+    Catalog,
+    ContentSpec,
+    LineSpec,
+    PathSpec,
+    Spec,
+    WindowSpec,
+    catalog,
+)
 from .text import keyword_regex, render
+
+if TYPE_CHECKING:
+    from ahocorasick_rs import AhoCorasick
+
+    # The content, line and window rules that read a file, and each line rule's
+    # variants that do.
+    Plan = tuple[list[ContentSpec], list[LineSpec], Mapping[str, list[int]],
+                 list[WindowSpec]]
 
 QUIET_CONTEXTS = ("test", "fixture", "docs")
 QUIET_CEILING = Tier.LOW
@@ -62,14 +80,94 @@ def _config_match(path: str, config: Config) -> tuple[Tier, str] | None:
     return None
 
 
-def classify_in(path: str, cat: Catalog, config: Config) -> PathClass:
+class Scopes:
+    """Which of a catalog's glob lists match a path, and which of its path rules'
+    words the path holds, each found in one pass over the path (`GlobLists`, an
+    Aho-Corasick automaton over the words): asking a hundred rules one by one cost
+    more, on a tree, than the rules that read the files.
+
+    `in_scope` is then exactly `Spec.in_scope`, and `words` only leaves out words a
+    name cannot hold (`named_for` finds a word only where the path holds it)."""
+
+    def __init__(self, cat: Catalog) -> None:
+        specs: tuple[Spec, ...] = (*cat.paths, *cat.content, *cat.lines, *cat.windows)
+        self.globs = GlobLists([globs for s in specs
+                                for globs in (s.rule.paths, s.rule.exclude_paths)]
+                               + [v.paths for s in cat.lines for v in s.variants],
+                               ignore_case=True)
+        # Words a lower-cased path holds where the name does (ASCII: lower-casing a
+        # path is lower-casing each name); any other is always asked about.
+        words = {w for s in cat.paths for w in s.words}
+        self._words = sorted(w for w in words if w and w.isascii())
+        self._other = frozenset(words) - frozenset(self._words)
+        self._automaton: AhoCorasick | None = None
+        # The rules that read a file, by the lists it matches and what its path class
+        # and status say (`identity._plan`): a tree's files come in a few such kinds.
+        self.plans: dict[Hashable, Plan] = {}
+
+    def of(self, path: str) -> Scope:
+        """The lists `path` matches (indices into `globs.lists`) and the words it may
+        hold."""
+        words = self._other
+        if self._words:
+            if self._automaton is None:
+                from ahocorasick_rs import AhoCorasick  # a tree's or large change's paths
+
+                self._automaton = AhoCorasick(self._words)
+            found = self._automaton.find_matches_as_indexes(path.lower(), overlapping=True)
+            if found:
+                words = words.union([self._words[k] for k, _, _ in found])
+        return Scope(self.globs.matching(path), words)
+
+    def any(self, globs: tuple[str, ...], scope: Scope) -> bool:
+        """`any_glob(globs, path, ignore_case=True)` for the path of `scope`."""
+        return self.globs.index[globs] in scope.lists
+
+    def in_scope(self, spec: Spec, scope: Scope, roles: frozenset[str]) -> bool:
+        """`spec.in_scope(path, roles)` for the path of `scope`."""
+        paths, exclude = spec.rule.paths, spec.rule.exclude_paths
+        if paths and not self.any(paths, scope):
+            return False
+        return not (exclude and self.any(exclude, scope)) \
+            and (spec.role is None or spec.role in roles)
+
+
+class Scope:
+    """What `Scopes.of` found in one path."""
+
+    __slots__ = ("lists", "words")
+
+    def __init__(self, lists: frozenset[int], words: frozenset[str]) -> None:
+        self.lists = lists  # the glob lists the path matches
+        self.words = words  # the path rules' words it may hold
+
+
+_SCOPES: list[tuple[Catalog, Scopes]] = []
+
+
+def scopes(cat: Catalog) -> Scopes:
+    """The catalog's `Scopes`, built once (matched by identity, as catalogs are)."""
+    for held, found in _SCOPES:
+        if held is cat:
+            return found
+    found = Scopes(cat)
+    _SCOPES[:] = [(cat, found), *_SCOPES[:7]]
+    return found
+
+
+def classify_in(path: str, cat: Catalog, config: Config,
+                scope: Scope | None = None) -> PathClass:
+    """`path`'s class; `scope` is what `scopes(cat).of(path)` says, when known."""
     context = file_context(path)
     roles: set[str] = set()
     only: list[str] = []
     best: tuple[PathSpec, str] | None = None
     ceiling: tuple[PathSpec, str] | None = None
+    found = scopes(cat)
+    if scope is None:
+        scope = found.of(path)
     for spec in cat.paths:
-        glob = _matches(spec, path)
+        glob = _matches(spec, path, found, scope)
         if glob is None:
             continue
         if spec.role:
@@ -103,15 +201,15 @@ def classify_in(path: str, cat: Catalog, config: Config) -> PathClass:
                      only=tuple(only))
 
 
-def _matches(spec: PathSpec, path: str) -> str | None:
+def _matches(spec: PathSpec, path: str, found: Scopes, scope: Scope) -> str | None:
     """How the rule's globs or words match the path (for its message), or None."""
     glob = None
-    if spec.rule.paths and any_glob(spec.rule.paths, path, ignore_case=True):
+    if spec.rule.paths and found.any(spec.rule.paths, scope):
         glob = any_match(spec.rule.paths, path, ignore_case=True) or ""
-    else:
+    elif not scope.words.isdisjoint(spec.words):
         glob = named_for(spec.words, path)
     if glob is None or (spec.rule.exclude_paths
-                        and any_glob(spec.rule.exclude_paths, path, ignore_case=True)):
+                        and found.any(spec.rule.exclude_paths, scope)):
         return None
     return glob
 

@@ -147,8 +147,13 @@ class FileScan:
 def _same(lines: list[tuple[str, str]]) -> bool:
     old = [code for kind, code in lines if kind == "-"]
     new = [code for kind, code in lines if kind == "+"]
-    return not lines or cosmetic.imports_only([code for _, code in lines]) \
-        or cosmetic.same_code(cosmetic.tokens(old), cosmetic.tokens(new))
+    if not lines or cosmetic.imports_only([code for _, code in lines]):
+        return True
+    # Lines only added (every file of a tree): most show code in their first tokens,
+    # and the rest need not be read.
+    if not old and cosmetic.adds_code(new):
+        return False
+    return cosmetic.same_code(cosmetic.tokens(old), cosmetic.tokens(new))
 
 
 _MIGRATION_DIR = Rx(r"(?i)(?:^|/)(?:migrations?|migrate|alterations?)/")
@@ -161,6 +166,7 @@ class Moves:
     def __init__(self, scans: list[FileScan]) -> None:
         self._scans = scans
         self._sides: tuple[Counter[str], Counter[str]] | None = None
+        self._texts: tuple[set[str], set[str]] | None = None  # a superset of the sides
         self._removes: bool | None = None
 
     def moved(self, scan: FileScan, h: int, i: int) -> bool:
@@ -171,17 +177,33 @@ class Moves:
                                 for ln in hk.lines)
         if not self._removes:
             return False
+        hunk = scan.fc.hunks[h]
+        line = scan.code(hunk, h, i)
+        if not line or not line.strip():
+            return False
+        key, other = _line_key(line), hunk.lines[i].kind != "+"
         if self._sides is None:
+            if self._texts is None:
+                # Every changed line, comment or code, by side: telling which are code
+                # reads every hunk of the change, and most lines stand on neither side.
+                texts: tuple[set[str], set[str]] = (set(), set())
+                for s in self._scans:
+                    for hk in s.fc.hunks:
+                        for ln in hk.lines:
+                            if ln.kind != " ":
+                                cut = comment_start(s.fc.path, ln.text)
+                                code = ln.text if cut is None else ln.text[:cut]
+                                if code.strip():
+                                    texts[ln.kind == "+"].add(_line_key(code))
+                self._texts = texts
+            if key not in self._texts[other]:
+                return False  # no changed line says it there, code or not
             sides: tuple[Counter[str], Counter[str]] = (Counter(), Counter())
             for s in self._scans:
                 for kind, text in s.code_lines():
                     sides[kind == "+"][_line_key(text)] += 1
             self._sides = sides
-        hunk = scan.fc.hunks[h]
-        line = scan.code(hunk, h, i)
-        if not line or not line.strip():
-            return False
-        return self._sides[hunk.lines[i].kind != "+"][_line_key(line)] > 0
+        return self._sides[other][key] > 0
 
 
 _TRIPLE = Rx(r"\"\"\"|'''")
@@ -193,9 +215,13 @@ def _comment_flags(path: str, texts: list[str]) -> list[bool]:
     `def`/`class` header), the lines down to it are the docstring's; when it shows no
     triple quote at all and every line of it is prose, all of it is."""
     if path.endswith((".py", ".pyi")):
-        if not any(_TRIPLE.search(t) for t in texts) and _prose(texts):
+        # `_TRIPLE` finds a triple quote exactly where the line holds one: asked of
+        # the substrings first, a file's thousands of lines cost no regex call.
+        if not any('"""' in t or "'''" in t for t in texts) and _prose(texts):
             return [True] * len(texts)
         for k, text in enumerate(texts):
+            if '"""' not in text and "'''" not in text:
+                continue
             quotes = _TRIPLE.findall(text)
             if not quotes:
                 continue

@@ -4,15 +4,17 @@ patterns that keep their compiled form with them."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import posixpath
 import re
-from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import accumulate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from authgate.checks.context import string_ranges
+
+if TYPE_CHECKING:
+    from ahocorasick_rs import AhoCorasick
 
 # --- patterns ------------------------------------------------------------------------
 
@@ -24,15 +26,16 @@ class Rx:
     front cost more than the checks. The compiled pattern lives in this object, so
     whoever holds the rule holds its cache."""
 
-    __slots__ = ("_compiled", "_folded", "_held", "_starts", "flags", "source")
+    __slots__ = ("_compiled", "_folded", "_gate", "_held", "_starts", "flags", "source")
 
     def __init__(self, source: str, flags: int = 0) -> None:
         self.source = source
         self.flags = flags
         self._compiled: re.Pattern[str] | None = None
         self._folded: re.Pattern[str] | bool | None = False
-        self._starts: re.Pattern[str] | bool | None = False
-        self._held: re.Pattern[str] | bool | None = False
+        self._starts: AhoCorasick | bool | None = False
+        self._held: AhoCorasick | bool | None = False
+        self._gate: AhoCorasick | int | None = 0  # lines asked, until the gate is built
 
     @property
     def rx(self) -> re.Pattern[str]:
@@ -43,6 +46,23 @@ class Rx:
     def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
         # Asked of a million lines in a tree: the compiled pattern without the property.
         return (self._compiled or self.rx).search(text, pos)
+
+    def can_match(self, text: str) -> bool:
+        """Whether the pattern matches in `text` (`search`).
+
+        A pattern whose matches start with no literal string (`\\b\\w*Id ==`,
+        `^\\s*if`) is tried by `re` at every position of the line; one pass of an
+        automaton first says whether the line holds any of the strings every match
+        holds (`held`), and most lines that wake the rule hold none."""
+        gate = self._gate
+        if isinstance(gate, int):
+            if gate < GATE_AFTER:  # a commit's few lines: not worth building the gate
+                self._gate = gate + 1
+                return (self._compiled or self.rx).search(text) is not None
+            gate = self._gate = _gate(self.source, self.flags)
+        if gate is not None and not gate.find_matches_as_indexes(fold(text)):
+            return False
+        return (self._compiled or self.rx).search(text) is not None
 
     def finditer(self, text: str) -> Iterable[re.Match[str]]:
         return self.rx.finditer(text)
@@ -67,7 +87,8 @@ class Rx:
         texts' case folds (`fold`), it matches exactly where the pattern matches the
         texts, several times faster. Over a large corpus the folded pattern is tried
         only where one of the literal strings every match starts with stands
-        (`leads`); that scan runs at C speed."""
+        (`leads`), found by an Aho-Corasick automaton at C speed (a regex of the
+        leads cost four times as much: the leads are common words)."""
         folded = self.folded
         if folded is None:
             return any(self.rx.search(text) for text in corpus.texts)
@@ -77,31 +98,28 @@ class Rx:
                 if folded.search(text):
                     return True
                 continue
-            hit = starts.search(text)
-            while hit is not None:
-                at = hit.start()
-                if folded.match(text, at):
-                    return True
-                # Leads can overlap ("bad" in "badge", "adge"...): the next one may
-                # start one character on.
-                hit = starts.search(text, at + 1)
+            # Every place a lead starts, overlapping leads ("bad" in "badge", "adge")
+            # included.
+            places = {at for _, at, _ in starts.find_matches_as_indexes(text, overlapping=True)}
+            if any(folded.match(text, at) for at in places):
+                return True
         return False
 
     @property
-    def starts(self) -> re.Pattern[str] | None:
-        """One regex for the literal strings that start every match, lower-cased, to
+    def starts(self) -> AhoCorasick | None:
+        """An automaton of the literal strings that start every match, lower-cased, to
         search case folds (`fold`) with: no match starts anywhere else. None when the
-        pattern has no such strings."""
+        pattern has no such strings, or one a fold could not hold as it is."""
         if self._starts is False:
-            self._starts = _literal_regex(leads(self.source, self.flags))
+            self._starts = _literal_automaton(leads(self.source, self.flags))
         return self._starts  # type: ignore[return-value]
 
     @property
-    def held(self) -> re.Pattern[str] | None:
-        """One regex for the literal strings one of which every match holds,
+    def held(self) -> AhoCorasick | None:
+        """An automaton of the literal strings one of which every match holds,
         lower-cased, to search case folds with; None when there are none."""
         if self._held is False:
-            self._held = _literal_regex(needs(self.source, self.flags))
+            self._held = _literal_automaton(needs(self.source, self.flags))
         return self._held  # type: ignore[return-value]
 
     def lines(self, lines: Lines) -> Iterable[int]:
@@ -109,8 +127,12 @@ class Rx:
         hold, case-folded, one of the strings every match holds (`held`), found in
         one pass over the lines joined. Every index when the pattern has no such
         strings, and for a few lines (a commit's hunk), which are cheaper to read
-        than the prefilter is to compile, until a longer hunk has compiled it (in a
-        tree, most files are short)."""
+        than the prefilter is to build, until a longer hunk has built it (in a
+        tree, most files are short).
+
+        The automaton reports occurrences that do not overlap: a string inside or
+        across another occurrence is not reported, but that occurrence is on the same
+        line (no string holds a newline), so the line is."""
         n = len(lines.texts)
         if n < FEW_LINES and self._held is False:
             return range(n)
@@ -118,13 +140,15 @@ class Rx:
         joined = lines.folded
         if held is None or joined is None:
             return range(n)
-        ends = lines.ends
-        out = []
-        hit = held.search(joined)
-        while hit is not None:
-            line = bisect_right(ends, hit.start())
-            out.append(line)
-            hit = held.search(joined, ends[line]) if line + 1 < n else None
+        out: list[int] = []
+        line, end = 0, 0  # the line of the last occurrence, and where that line ends
+        for _, start, _ in held.find_matches_as_indexes(joined):
+            if start >= end:
+                line += joined.count("\n", end, start)
+                end = joined.find("\n", start)
+                if end < 0:
+                    end = len(joined)
+                out.append(line)
         return out
 
     @property
@@ -149,17 +173,54 @@ _CASE_ESCAPE = re.compile(r"\\[A-Z0-9xu]")
 LARGE_CORPUS = 1 << 20
 # Below this many lines, a pattern reads each line itself (`Rx.lines`).
 FEW_LINES = 200
-# Lines a keyword index reads one keyword at a time before it builds its trie: about
-# what the trie costs to build, at 20 us a line (`KeywordIndex`).
+# Lines a keyword index reads one keyword at a time before it builds its automaton
+# (`KeywordIndex`): a commit's few lines cost less than building it (about 3 ms).
 FEW_READS = 300
 
 
-def _literal_regex(words: set[str] | None) -> re.Pattern[str] | None:
-    """`words` lower-cased as one regex over case folds; None when there are no words,
-    or one a fold could not hold as it is (not ASCII, or a newline in it)."""
+def can_match(pattern: re.Pattern[str], text: str) -> bool:
+    """`Rx.can_match` for a compiled pattern (a rule's own regex)."""
+    gate = _GATES.get(pattern, 0)
+    if isinstance(gate, int):
+        if gate < GATE_AFTER:
+            _GATES[pattern] = gate + 1
+            return pattern.search(text) is not None
+        if len(_GATES) > 4096:
+            _GATES.clear()
+        gate = _GATES[pattern] = _gate(pattern.pattern, pattern.flags)
+    if gate is not None and not gate.find_matches_as_indexes(fold(text)):
+        return False
+    return pattern.search(text) is not None
+
+
+# Each compiled pattern's gate, or how many lines it was asked about until it is built.
+_GATES: dict[re.Pattern[str], AhoCorasick | int | None] = {}
+# Lines a pattern is asked about before its gate is built: reading a long pattern for
+# what every match holds costs up to 25 ms, some hundred lines' worth (a commit asks
+# a pattern of a few lines; a tree or a range, of thousands).
+GATE_AFTER = 2000
+
+
+@functools.lru_cache(maxsize=512)
+def _gate(source: str, flags: int) -> AhoCorasick | None:
+    """The automaton of what every match holds (`needs`), for a pattern whose matches
+    start with no literal string (`leads`: `re` skips to those itself) and that is
+    not anchored at the line's start (`re` turns those away at once)."""
+    if source.startswith("^") or leads(source, flags) is not None:
+        return None
+    return _literal_automaton(needs(source, flags, alternatives=True))
+
+
+def _literal_automaton(words: set[str] | None) -> AhoCorasick | None:
+    """An automaton of `words` lower-cased, to search case folds with; None when
+    there are no words, or one a fold could not hold as it is (not ASCII, or a
+    newline in it)."""
     if not words or not all(w.isascii() and "\n" not in w for w in words):
         return None
-    return keyword_regex({w.lower() for w in words})
+    # Imported here: only a tree's files and long hunks come this way.
+    from ahocorasick_rs import AhoCorasick, Implementation
+
+    return AhoCorasick(sorted({w.lower() for w in words}), implementation=Implementation.DFA)
 
 
 def fold(text: str) -> str:
@@ -179,12 +240,11 @@ class Lines:
     """A hunk's lines, joined and case-folded once for the prefilters of the many
     patterns that read them (`Rx.lines`)."""
 
-    __slots__ = ("_ends", "_folded", "texts")
+    __slots__ = ("_folded", "texts")
 
     def __init__(self, texts: Sequence[str]) -> None:
         self.texts = texts
         self._folded: str | bool | None = False
-        self._ends: list[int] | None = None
 
     @property
     def folded(self) -> str | None:
@@ -196,13 +256,6 @@ class Lines:
                 and len(joined) == sum(len(t) for t in self.texts) + len(self.texts) - 1
             self._folded = joined if ok else None
         return self._folded  # type: ignore[return-value]
-
-    @property
-    def ends(self) -> list[int]:
-        """Where each line ends in `folded`, past its newline."""
-        if self._ends is None:
-            self._ends = list(accumulate(len(t) + 1 for t in self.texts))
-        return self._ends
 
 
 class Corpus:
@@ -246,19 +299,50 @@ def leads(source: str, flags: int = 0) -> set[str] | None:
     return _words(_lead(list(parsed)))
 
 
-def needs(source: str, flags: int = 0) -> set[str] | None:
+def needs(source: str, flags: int = 0, *, alternatives: bool = False) -> set[str] | None:
     """Literal strings one of which every match of `source` holds, or None: the leads
     of the pattern from its first part on, or from a later part when that says more
-    (`^\\s*(?:def|function) ...` holds "def" or "function" wherever it starts)."""
+    (`^\\s*(?:def|function) ...` holds "def" or "function" wherever it starts).
+    With `alternatives`, also what each alternative of an alternation holds
+    (`\\w*Id ==|owner ==`: "Id" or "owner"), which costs several times as much to
+    read from a long pattern."""
     try:
         items = list(_SRE.parse(source, flags))
     except re.error:
         return None
+    return _needs(items, 0 if alternatives else _DEPTH)
+
+
+# How deep `needs` reads into groups and alternations (a pattern's nesting is shallow;
+# a user's need not be).
+_DEPTH = 4
+
+
+def _needs(items: Sequence[tuple[Any, Any]], depth: int = 0) -> set[str] | None:
     best: set[str] | None = None
-    for i in range(len(items)):
-        words = _words(_lead(items[i:]))
-        if words is not None and (best is None or min(map(len, words)) > min(map(len, best))):
+
+    def better(words: set[str] | None) -> None:
+        nonlocal best
+        if words and "" not in words \
+                and (best is None or min(map(len, words)) > min(map(len, best))):
             best = words
+
+    for i in range(len(items)):
+        better(_words(_lead(items[i:])))
+    if depth < _DEPTH:
+        for op, av in items:
+            if op is _OPS.SUBPATTERN:
+                better(_needs(list(av[-1]), depth + 1))
+            elif op in (_OPS.MAX_REPEAT, _OPS.MIN_REPEAT) and av[0] >= 1:
+                better(_needs(list(av[2]), depth + 1))
+            elif op is _OPS.BRANCH:
+                # Every match goes through one alternative, and holds what it holds.
+                each = [_needs(list(b), depth + 1) for b in av[1]]
+                held = [words for words in each if words]
+                if len(held) == len(each):
+                    union = set().union(*held)
+                    if len(union) <= _MAX_LEADS:
+                        better(union)
     return best
 
 
@@ -338,53 +422,60 @@ def _trie(words: Iterable[str]) -> str:
 
 
 class KeywordIndex:
-    """Which rules' keywords a lower-cased line holds, in one regex pass.
+    """Which rules' keywords a lower-cased line holds, in one pass.
 
     Asking each of a hundred rules "is one of your keywords in this line?" cost more
-    than everything else the identity check does on a large tree. Instead the trie is
-    tried at every position of the line (a look-ahead, so keywords that overlap or
-    contain each other are all seen); the keywords starting at one position are the
-    longest one found there and those of its prefixes that are keywords too.
+    than everything else the identity check does on a large tree. Instead one
+    Aho-Corasick automaton reports every occurrence of every keyword, overlapping
+    and nested ones included ("log" inside "logger", "ogg" across both), in one scan
+    at C speed (a regex look-ahead tried at every position cost four times as much).
 
-    The trie is built the first time a hunk of many lines asks, or after `FEW_READS`
-    lines: building and compiling it cost more than a small commit's whole check, and
-    its few changed lines are cheaper to read for each keyword as a substring (which
-    finds the same rules: a keyword in a line is the longest one at its position or
-    a prefix of it)."""
+    The automaton is built the first time a hunk of many lines asks, or after
+    `FEW_READS` lines: a small commit's few changed lines are cheaper to read for
+    each keyword as a substring (which finds the same rules)."""
 
-    __slots__ = ("_at_rx", "_by_asked", "_newline", "_owners", "_reads", "_words")
+    __slots__ = ("_automaton", "_by_asked", "_newline", "_owners", "_reads", "_words")
 
     def __init__(self, owners: Mapping[str, Iterable[str]]) -> None:
         words = sorted(w for w in owners if w)
         self._words = words
         self._newline = any("\n" in w for w in words)
-        self._by_asked: dict[frozenset[str], dict[str, frozenset[str]]] = {}
-        self._at_rx: re.Pattern[str] | None = None
-        self._reads = 0  # lines read for substrings, before the trie
-        # A keyword's rules and those of every keyword it starts with, found by looking
-        # up its prefixes (comparing every pair of the catalog's keywords cost more at
-        # start-up than a small commit's whole check).
-        self._owners = {w: frozenset(r for k in range(1, len(w) + 1) if w[:k] in owners
-                                     for r in owners[w[:k]])
-                        for w in words}
+        self._by_asked: dict[frozenset[str] | None, dict[int, frozenset[str]]] = {}
+        self._automaton: Any = None
+        self._reads = 0  # lines read for substrings, before the automaton
+        self._owners = {w: frozenset(owners[w]) for w in words}
 
     @property
-    def _at(self) -> re.Pattern[str]:
-        if self._at_rx is None:
-            trie = _trie(self._words)
-            self._at_rx = re.compile(f"(?=({trie}))" if trie else "(?!)")
-        return self._at_rx
+    def built(self) -> bool:
+        """Whether the automaton is built: from then on a pass over many lines joined
+        costs less than reading them one by one."""
+        return self._automaton is not None
+
+    def _found(self, lowered: str) -> list[tuple[int, int, int]]:
+        """(keyword index, start, end) of every keyword occurrence in `lowered`
+        (character offsets), overlapping ones included."""
+        if self._automaton is None:
+            if not self._words:
+                return []
+            # Imported here: the automaton is for trees and long hunks only.
+            from ahocorasick_rs import AhoCorasick, Implementation
+
+            # A DFA: a few milliseconds more to build than the default, a quarter
+            # faster over a tree.
+            self._automaton = AhoCorasick(self._words, implementation=Implementation.DFA)
+        found: list[tuple[int, int, int]] = self._automaton.find_matches_as_indexes(
+            lowered, overlapping=True)
+        return found
 
     def rules(self, lowered: str) -> frozenset[str]:
         """The ids of the rules with a keyword in `lowered` (a substring, any place)."""
         found: frozenset[str] = frozenset()
-        if self._at_rx is None and self._reads < FEW_READS:
+        owners = self._owners
+        words = self._words
+        if self._automaton is None and self._reads < FEW_READS:
             self._reads += 1
-            owners = self._owners
-            return found.union(*(owners[w] for w in self._words if w in lowered))
-        for m in self._at.finditer(lowered):
-            found = found | self._owners[m[1]]
-        return found
+            return found.union(*(owners[w] for w in words if w in lowered))
+        return found.union(*(owners[w] for w in {words[k] for k, _, _ in self._found(lowered)}))
 
     def lines(self, texts: Sequence[str], asked: frozenset[str] | None = None
               ) -> dict[int, frozenset[str]]:
@@ -394,17 +485,16 @@ class KeywordIndex:
         Python.
 
         Exactly `rules(text.lower()) & asked` line by line: no keyword holds a
-        newline, so no match crosses from one line into the next, and a line
+        newline, so an occurrence starts and ends on one line, and a line
         lower-cased alone or inside the joined text is the same (lower-casing looks
         past no newline)."""
-        owners = self._owners if asked is None else self._asked(asked)
         joined = "\n".join(texts)
         lowered = joined.lower()
         if len(lowered) != len(joined) or joined.count("\n") != len(texts) - 1 \
                 or self._newline:
             # A character that grows when lower-cased (İ), a line that holds a
             # newline, or a keyword that does: line by line.
-            out = {}
+            out: dict[int, frozenset[str]] = {}
             for i, text in enumerate(texts):
                 woken = self.rules(text.lower())
                 if asked is not None:
@@ -412,25 +502,39 @@ class KeywordIndex:
                 if woken:
                     out[i] = woken
             return out
-        ends = list(accumulate(len(t) + 1 for t in texts))  # each line's end, past "\n"
-        words: dict[int, set[str]] = {}
-        line = 0
-        for m in self._at.finditer(lowered):
-            word = m[1]
-            if word not in owners:
-                continue  # it wakes none of the rules asked about
-            at = m.start()
-            if at >= ends[line]:
-                line = bisect_right(ends, at, line)
-            words.setdefault(line, set()).add(word)
-        return {i: frozenset().union(*(owners[w] for w in ws)) for i, ws in words.items()}
+        owners = self._asked(asked)
+        if not owners:
+            return {}
+        # The automaton reports occurrences by where they end: each is put on the line
+        # it starts on (and ends on, so the lines come in order); the newlines are
+        # counted only between lines that hold a keyword.
+        at: dict[int, set[int]] = {}
+        line = end = 0  # the line of the last occurrence, and where that line ends
+        here: set[int] = set()
+        for k, start, _ in self._found(lowered):
+            if start >= end:
+                line += lowered.count("\n", end, start)
+                end = lowered.find("\n", start)
+                if end < 0:
+                    end = len(lowered)
+                here = at.setdefault(line, set())
+            here.add(k)
+        out = {}
+        for i, ks in at.items():
+            rules = [owners[k] for k in ks if k in owners]  # the rules asked about
+            if rules:
+                out[i] = rules[0] if len(rules) == 1 else frozenset().union(*rules)
+        return out
 
-    def _asked(self, asked: frozenset[str]) -> dict[str, frozenset[str]]:
-        """The keywords that wake one of the rules `asked` about, with those rules:
-        the same few mixes of rules come back file after file."""
+    def _asked(self, asked: frozenset[str] | None) -> dict[int, frozenset[str]]:
+        """The keywords (by their place in `_words`) that wake one of the rules
+        `asked` about (all when None), with those rules: the same few mixes of rules
+        come back file after file."""
         owners = self._by_asked.get(asked)
         if owners is None:
-            owners = {w: r & asked for w, r in self._owners.items() if not r.isdisjoint(asked)}
+            owners = {k: r if asked is None else r & asked
+                      for k, r in enumerate(map(self._owners.__getitem__, self._words))
+                      if asked is None or not r.isdisjoint(asked)}
             if len(self._by_asked) > 256:
                 self._by_asked.clear()
             self._by_asked[asked] = owners
